@@ -1,0 +1,99 @@
+"""Ranked hits → the answer a person reads: verbatim quotes, each with its source.
+
+Nothing here writes new wording about the topic: the answer is a fixed lead sentence and quotes
+copied from the article, or a fixed "the article does not cover this" with what it does cover.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from dataclasses import asdict, dataclass, field
+
+from .retrieval import Hit
+
+LEAD = "The article says:"
+NOT_COVERED = "The article does not cover this."
+
+
+@dataclass(frozen=True)
+class Passage:
+    """One retrieved passage, as returned by the CLI's JSON and the /search API."""
+
+    text: str
+    quote: str
+    source: str  # "Article title › Section"
+    section: str
+    score: float
+    doc: str
+    start: int
+    end: int
+    quote_start: int
+    quote_end: int
+    title: str
+    kind: str
+
+    @classmethod
+    def from_hit(cls, hit: Hit) -> Passage:
+        chunk = hit.chunk
+        return cls(
+            text=chunk.text, quote=hit.quote, source=chunk.source, section=chunk.section_label,
+            score=round(hit.score, 4), doc=chunk.doc, start=chunk.start, end=chunk.end,
+            quote_start=hit.quote_spans[0][0], quote_end=hit.quote_spans[-1][1],
+            title=chunk.title, kind=chunk.kind,
+        )
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the bot says to one question."""
+
+    question: str
+    abstained: bool
+    passages: list[Passage]  # best first
+    quoted: list[Passage]  # the passages quoted in the answer, in the order shown
+    confidence: str  # "high", "medium" or "low"
+    notes: list[str] = field(default_factory=list)  # e.g. "your question was cut to 1000 characters"
+    covered_topics: list[str] = field(default_factory=list)  # sections, for "what the article covers"
+    urgent: str | None = None  # a red-flag notice shown before any quote
+
+    @property
+    def markdown(self) -> str:
+        """The answer as Markdown, every quoted or echoed text HTML-escaped."""
+        parts = [f"> ⚠️ **{html.escape(self.urgent)}**"] if self.urgent else []
+        parts += [f"_{html.escape(note)}_" for note in self.notes]
+        if self.abstained:
+            parts.append(NOT_COVERED)
+            if self.covered_topics:
+                topics = "; ".join(html.escape(t) for t in self.covered_topics)
+                parts.append(f"It covers: {topics}.")
+            if self.passages:
+                closest = self.passages[0]
+                parts.append(f"The closest passage ({html.escape(closest.source)}) may not answer your question:")
+                parts.append(_blockquote(closest.quote))
+        else:
+            parts.append(LEAD)
+            for number, passage in enumerate(self.quoted, start=1):
+                parts.append(f"{_blockquote(passage.quote)}\n>\n> — [{number}] {html.escape(passage.source)}")
+        return "\n\n".join(parts)
+
+    def to_json(self) -> dict:
+        return {
+            "question": self.question,
+            "abstained": self.abstained,
+            "answer": self.markdown,
+            "confidence": self.confidence,
+            "urgent": self.urgent,
+            "notes": self.notes,
+            "passages": [p.to_dict() for p in self.passages],
+        }
+
+    def to_json_line(self) -> str:
+        return json.dumps(self.to_json(), ensure_ascii=False)
+
+
+def _blockquote(text: str) -> str:
+    return "\n".join(f"> {html.escape(line)}" if line.strip() else ">" for line in text.splitlines())

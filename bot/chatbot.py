@@ -1,0 +1,95 @@
+"""Chatbot.load(settings).ask(question): wires corpus, index, retrieval and answer together."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass
+
+from .answer import Answer, Passage
+from .config import Settings
+from .embedding import Embedder
+from .errors import DamagedIndexError, EmptyQuestionError, IndexNotBuiltError, StaleIndexError
+from .index import StoredIndex, build_index, load_index
+from .retrieval import Retriever
+
+log = logging.getLogger(__name__)
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+MIN_SCORE = 0.30  # placeholder until calibration
+
+
+def clean_question(raw: str, max_chars: int) -> tuple[str, list[str]]:
+    """Normalise a question as typed; return it and notes for the person (e.g. it was cut)."""
+    notes: list[str] = []
+    text = raw if isinstance(raw, str) else str(raw)
+    # Lone surrogates (from broken clients) cannot be encoded; drop them rather than fail.
+    text = text.encode("utf-8", "replace").decode("utf-8")
+    text = unicodedata.normalize("NFC", text)
+    text = _CONTROL.sub(" ", text)
+    text = " ".join(text.split())
+    if len(text) > max_chars:
+        text = text[:max_chars].rsplit(" ", 1)[0] or text[:max_chars]
+        notes.append(f"Your question was longer than {max_chars} characters, so only its beginning was read.")
+    return text, notes
+
+
+@dataclass
+class Chatbot:
+    """The loaded bot: one model and one index, shared by every conversation."""
+
+    settings: Settings
+    embedder: Embedder
+    index: StoredIndex
+
+    @classmethod
+    def load(cls, settings: Settings, embedder: Embedder | None = None, rebuild: bool | None = None) -> Chatbot:
+        """Load the index; with `rebuild`, build it first when it is missing, stale or damaged."""
+        rebuild = settings.rebuild_stale if rebuild is None else rebuild
+        try:
+            index = load_index(settings)  # checked before the model loads, so errors come quickly
+        except (IndexNotBuiltError, StaleIndexError, DamagedIndexError) as err:
+            if not rebuild or not _writable(settings.index_dir):
+                raise
+            log.warning("%s Rebuilding it now.", err)
+            embedder = embedder or Embedder(settings.model)
+            build_index(settings, embedder)
+            index = load_index(settings)
+        return cls(settings, embedder or Embedder(settings.model), index)
+
+    @property
+    def retriever(self) -> Retriever:
+        if not hasattr(self, "_retriever"):
+            self._retriever = Retriever(self.index, self.embedder)
+        return self._retriever
+
+    @property
+    def covered_topics(self) -> list[str]:
+        """Section names in article order: what the corpus covers."""
+        seen = Counter()
+        for chunk in self.index.chunks:
+            seen[chunk.section_label] += 1
+        return [s for s in seen if s]
+
+    def ask(self, question: str, history: list[dict] | None = None, k: int | None = None) -> Answer:
+        """Answer one question (with the chat so far, for follow-ups) by quoting the corpus."""
+        text, notes = clean_question(question, self.settings.max_question_chars)
+        if not text:
+            raise EmptyQuestionError()
+        hits = self.retriever.search(text, k or self.settings.top_k)
+        passages = [Passage.from_hit(h) for h in hits]
+        abstained = not hits or hits[0].score < MIN_SCORE
+        quoted = [] if abstained else passages[:1]
+        return Answer(
+            question=question, abstained=abstained, passages=passages, quoted=quoted,
+            confidence="low" if abstained else "high", notes=notes,
+            covered_topics=self.covered_topics if abstained else [],
+        )
+
+
+def _writable(path) -> bool:
+    target = path if path.exists() else path.parent
+    return os.access(target, os.W_OK)

@@ -1,0 +1,119 @@
+"""`python -m bot build | ask | serve | eval`: the command-line edge, the only module that prints.
+
+Exit status: 0 on success, 1 with a one-line message on a user error (a BotError), 2 on bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+
+from .config import REPO_ROOT, Settings
+from .errors import BotError
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    settings = Settings.from_env(REPO_ROOT)
+    overrides = {}
+    if getattr(args, "corpus", None):
+        overrides["corpus_dir"] = Path(args.corpus)
+    if getattr(args, "index", None):
+        overrides["index_dir"] = Path(args.index)
+    from dataclasses import replace
+
+    return replace(settings, **overrides) if overrides else settings
+
+
+def _build(args: argparse.Namespace) -> int:
+    from .embedding import Embedder
+    from .index import build_index
+
+    settings = _settings(args)
+    manifest = build_index(settings, Embedder(settings.model), progress=not args.quiet and sys.stderr.isatty())
+    print(
+        f"Built {settings.index_dir}: {manifest['chunks']} chunks, {manifest['sentences']} sentences "
+        f"from {len(manifest['corpus'])} document(s) in {manifest['build_seconds']} s ({manifest['index_type']})."
+    )
+    return 0
+
+
+def _ask(args: argparse.Namespace) -> int:
+    from .chatbot import Chatbot
+
+    settings = _settings(args)
+    bot = Chatbot.load(settings, rebuild=False)
+    questions = [args.question] if args.question is not None else None
+    if questions is None:
+        # Batch mode: one question per line, one answer per line, in order; the model loads once.
+        for line in sys.stdin:
+            question = line.rstrip("\n")
+            print(_reply(bot, question, as_json=args.json), flush=True)
+        return 0
+    print(_reply(bot, questions[0], as_json=args.json))
+    return 0
+
+
+def _reply(bot, question: str, as_json: bool) -> str:
+    from .errors import EmptyQuestionError
+
+    try:
+        answer = bot.ask(question)
+    except EmptyQuestionError as err:
+        if as_json:
+            return json.dumps({"question": question, "abstained": True, "answer": str(err), "passages": []})
+        return str(err)
+    if as_json:
+        return answer.to_json_line()
+    return answer.markdown
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from .app import serve
+
+    return serve(_settings(args), host=args.host, port=args.port)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Answer questions about the corpus by quoting it.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress to standard error")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    def common(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--corpus", metavar="DIR", help="corpus folder (default: the repo's corpus/)")
+        sub.add_argument("--index", metavar="DIR", help="index folder (default: the repo's index/)")
+
+    build = commands.add_parser("build", help="chunk and embed the corpus into the index folder",
+                                epilog="example: python -m bot build --corpus corpus --index index")
+    common(build)
+    build.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    build.set_defaults(run=_build)
+
+    ask = commands.add_parser("ask", help="answer a question (or one per line of standard input)",
+                              epilog='example: python -m bot ask --json "Does ice help with back spasms?"')
+    common(ask)
+    ask.add_argument("question", nargs="?", help="the question; without it, questions are read from standard input")
+    ask.add_argument("--json", action="store_true", help="print one JSON object per answer")
+    ask.set_defaults(run=_ask)
+
+    serve = commands.add_parser("serve", help="serve the chat page", epilog="example: python -m bot serve --port 7860")
+    common(serve)
+    serve.add_argument("--host", default=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"))
+    serve.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", "7860")))
+    serve.set_defaults(run=_serve)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return args.run(args)
+    except BotError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130

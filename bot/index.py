@@ -1,0 +1,311 @@
+"""Build, save and load the index folder. The only module that imports faiss.
+
+The folder describes itself. `manifest.json` names the model, the settings, a fingerprint of the
+corpus files, library versions and the data files with their sha256:
+
+    index/manifest.json
+    index/vectors-<build>.faiss      one vector per chunk
+    index/chunks-<build>.jsonl       the chunk records, in vector order
+    index/sentences-<build>.npy      one vector per sentence, in chunk order
+
+A build writes new data files under a fresh build id and then replaces the manifest in one atomic
+rename, so a build killed at any point leaves the previous manifest pointing at intact files.
+Loading re-checks everything, so a stale or damaged index is refused, never served.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import logging
+import os
+import platform
+import secrets
+import tempfile
+import time
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+
+from .chunking import Chunk, split_into_chunks
+from .config import Settings
+from .corpus import corpus_digest, load_corpus
+from .embedding import Embedder
+from .errors import REBUILD_HINT, BotError, DamagedIndexError, IndexNotBuiltError, StaleIndexError
+
+log = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+#: Bump when what is embedded for a chunk changes: it is part of the fingerprint.
+EMBEDDING_TEXT_VERSION = 1
+_DATA_PREFIXES = ("vectors-", "chunks-", "sentences-")
+
+
+def embedding_text(chunk: Chunk) -> str:
+    """What is embedded for a chunk: its section heading gives short bullets their context."""
+    return f"{chunk.section_label}: {chunk.text}"
+
+
+@dataclass
+class StoredIndex:
+    """A loaded index: chunks, their vectors in FAISS, and per-sentence vectors for quoting."""
+
+    chunks: list[Chunk]
+    faiss_index: object
+    sentence_vectors: np.ndarray  # (n_sentences, dim), rows in chunk order
+    sentence_owner: np.ndarray  # chunk position of each sentence row
+    manifest: dict
+
+    @property
+    def dim(self) -> int:
+        return int(self.manifest["dim"])
+
+    def sentence_rows(self, position: int) -> range:
+        """Rows of `sentence_vectors` that belong to the chunk at `position`."""
+        return range(int(self._first_row[position]), int(self._first_row[position + 1]))
+
+    def __post_init__(self) -> None:
+        counts = np.bincount(self.sentence_owner, minlength=len(self.chunks))
+        self._first_row = np.concatenate([[0], np.cumsum(counts)])
+
+    def chunk_vector(self, position: int) -> np.ndarray:
+        return self.faiss_index.reconstruct(position)
+
+    def search(self, vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Inner-product search; FAISS pads with id -1 when k exceeds the number of chunks."""
+        return self.faiss_index.search(np.ascontiguousarray(vectors, dtype=np.float32), k)
+
+
+def fingerprint(settings: Settings, digest: dict[str, str] | None = None) -> str:
+    """sha256 over the corpus files, the index settings and the embedding-text format."""
+    payload = {
+        "format": FORMAT_VERSION,
+        "embedding_text": EMBEDDING_TEXT_VERSION,
+        "corpus": digest if digest is not None else corpus_digest(settings.corpus_dir),
+        "settings": settings.index_settings(),
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def chunk_corpus(settings: Settings) -> list[Chunk]:
+    """Every chunk of every corpus document, with ids in corpus order."""
+    chunks: list[Chunk] = []
+    for document in load_corpus(settings.corpus_dir):
+        chunks.extend(split_into_chunks(document, settings.max_chunk_chars, first_id=len(chunks)))
+    return chunks
+
+
+def build_index(settings: Settings, embedder: Embedder, progress: bool = False) -> dict:
+    """Chunk and embed the corpus, write the index folder atomically; return the manifest."""
+    started = time.perf_counter()
+    digest = corpus_digest(settings.corpus_dir)
+    chunks = chunk_corpus(settings)
+    if embedder.name != settings.model:
+        raise BotError(f"The embedder is {embedder.name!r} but the settings ask for {settings.model!r}.")
+    vectors = embedder.embed([embedding_text(c) for c in chunks], progress=progress)
+    sentence_texts = [s for c in chunks for s in c.sentence_texts()]
+    sentence_vectors = embedder.embed(sentence_texts, progress=progress)
+    faiss_index = _new_faiss_index(vectors, settings)
+
+    index_dir = settings.index_dir
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        build = f"{time.strftime('%Y%m%d%H%M%S')}-{secrets.token_hex(3)}"
+        files = {
+            "vectors": _write_atomic(index_dir / f"vectors-{build}.faiss", _faiss_bytes(faiss_index)),
+            "chunks": _write_atomic(
+                index_dir / f"chunks-{build}.jsonl",
+                "".join(json.dumps(c.to_record(), ensure_ascii=False) + "\n" for c in chunks).encode(),
+            ),
+            "sentences": _write_atomic(index_dir / f"sentences-{build}.npy", _npy_bytes(sentence_vectors)),
+        }
+        manifest = {
+            "format": FORMAT_VERSION,
+            "model": settings.model,
+            "dim": int(vectors.shape[1]),
+            "index_type": type(faiss_index).__name__,
+            "fingerprint": fingerprint(settings, digest),
+            "settings": settings.index_settings(),
+            "embedding_text": EMBEDDING_TEXT_VERSION,
+            "corpus": digest,
+            "documents": sorted({c.doc for c in chunks}),
+            "chunks": len(chunks),
+            "sentences": len(sentence_texts),
+            "files": files,
+            "versions": _versions(),
+            "build_seconds": round(time.perf_counter() - started, 2),
+        }
+        _write_atomic(index_dir / MANIFEST, (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode())
+    except OSError as err:
+        raise BotError(
+            f"Could not write the index to {index_dir} ({err.strerror or err}). "
+            "Make the folder writable, or point --index at a writable folder."
+        ) from err
+    _remove_unreferenced(index_dir, manifest)
+    log.info("Built index in %s: %d chunks from %d documents", index_dir, len(chunks), len(digest))
+    return manifest
+
+
+def read_manifest(index_dir: Path) -> dict:
+    """The manifest, or an error that says how to get a good one."""
+    path = index_dir / MANIFEST
+    if not path.is_file():
+        raise IndexNotBuiltError(index_dir)
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(manifest, dict):
+            raise ValueError("not an object")
+        for key in ("format", "model", "dim", "fingerprint", "files", "chunks"):
+            manifest[key]  # noqa: B018 - presence check
+    except (ValueError, KeyError, UnicodeDecodeError) as err:
+        raise DamagedIndexError(f"The index manifest {path} is damaged ({err}). {REBUILD_HINT}") from err
+    return manifest
+
+
+def check_fresh(settings: Settings, manifest: dict) -> None:
+    """Raise StaleIndexError when the index was built from another corpus, model or settings."""
+    if manifest.get("format") != FORMAT_VERSION:
+        raise StaleIndexError(f"{settings.index_dir} was built by another version of the bot. {REBUILD_HINT}")
+    if manifest["fingerprint"] == fingerprint(settings):
+        return
+    reasons = []
+    if manifest.get("model") != settings.model:
+        reasons.append(f"model {manifest.get('model')!r} → {settings.model!r}")
+    if manifest.get("settings") != settings.index_settings():
+        reasons.append("chunk settings changed")
+    current = corpus_digest(settings.corpus_dir)
+    built = manifest.get("corpus", {})
+    for doc in sorted(set(current) | set(built)):
+        if doc not in built:
+            reasons.append(f"{doc} added")
+        elif doc not in current:
+            reasons.append(f"{doc} removed")
+        elif built[doc] != current[doc]:
+            reasons.append(f"{doc} changed")
+    detail = "; ".join(reasons) or "fingerprint differs"
+    raise StaleIndexError(
+        f"{settings.index_dir} was built from a different corpus or settings ({detail}). {REBUILD_HINT}"
+    )
+
+
+def load_index(settings: Settings) -> StoredIndex:
+    """Load and verify the index folder: fresh, complete and uncorrupted, or an error."""
+    import faiss
+
+    index_dir = settings.index_dir
+    manifest = read_manifest(index_dir)
+    check_fresh(settings, manifest)
+    blobs = {name: _read_verified(index_dir, name, entry) for name, entry in _file_entries(manifest, index_dir)}
+    try:
+        faiss_index = faiss.deserialize_index(np.frombuffer(blobs["vectors"], dtype=np.uint8))
+        chunks = [Chunk.from_record(json.loads(line)) for line in blobs["chunks"].decode("utf-8").splitlines()]
+        sentence_vectors = np.load(io.BytesIO(blobs["sentences"]), allow_pickle=False)
+    except (RuntimeError, ValueError, KeyError, TypeError, UnicodeDecodeError, OSError) as err:
+        raise DamagedIndexError(f"The index in {index_dir} cannot be read ({err}). {REBUILD_HINT}") from err
+    owner = np.array([pos for pos, c in enumerate(chunks) for _ in c.sentences], dtype=np.int64)
+    problems = []
+    if faiss_index.ntotal != len(chunks) or len(chunks) != manifest["chunks"]:
+        problems.append(f"{faiss_index.ntotal} vectors for {len(chunks)} chunks")
+    if faiss_index.d != manifest["dim"] or sentence_vectors.ndim != 2 or sentence_vectors.shape[1] != manifest["dim"]:
+        problems.append("vector dimensions disagree with the manifest")
+    if sentence_vectors.shape[0] != len(owner):
+        problems.append(f"{sentence_vectors.shape[0]} sentence vectors for {len(owner)} sentences")
+    if problems:
+        raise DamagedIndexError(f"The index in {index_dir} is inconsistent ({'; '.join(problems)}). {REBUILD_HINT}")
+    _tune_search(faiss_index)
+    return StoredIndex(chunks, faiss_index, sentence_vectors.astype(np.float32, copy=False), owner, manifest)
+
+
+def _file_entries(manifest: dict, index_dir: Path):
+    files = manifest["files"]
+    if not isinstance(files, dict) or set(files) != {"vectors", "chunks", "sentences"}:
+        raise DamagedIndexError(f"The index manifest in {index_dir} does not list its data files. {REBUILD_HINT}")
+    return files.items()
+
+
+def _read_verified(index_dir: Path, name: str, entry: dict) -> bytes:
+    try:
+        path = index_dir / Path(entry["name"]).name
+        data = path.read_bytes()
+    except (OSError, KeyError, TypeError) as err:
+        raise DamagedIndexError(f"The index file for {name} in {index_dir} is missing ({err}). {REBUILD_HINT}") from err
+    if len(data) != entry.get("bytes") or hashlib.sha256(data).hexdigest() != entry.get("sha256"):
+        raise DamagedIndexError(
+            f"The index file {path} is truncated or corrupt (size or checksum differs). {REBUILD_HINT}"
+        )
+    return data
+
+
+def _new_faiss_index(vectors: np.ndarray, settings: Settings):
+    import faiss
+
+    dim = vectors.shape[1]
+    if len(vectors) >= settings.ann_min_chunks:
+        # Above this size an exact scan costs more than a query should; HNSW keeps recall@10 ≥ 0.95.
+        index = faiss.IndexHNSWFlat(dim, settings.hnsw_m, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = settings.hnsw_ef_construction
+    else:
+        index = faiss.IndexFlatIP(dim)
+    index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    return index
+
+
+def _tune_search(faiss_index) -> None:
+    import faiss
+
+    hnsw = faiss.downcast_index(faiss_index)
+    if isinstance(hnsw, faiss.IndexHNSW):
+        hnsw.hnsw.efSearch = 64
+
+
+def _faiss_bytes(faiss_index) -> bytes:
+    import faiss
+
+    return faiss.serialize_index(faiss_index).tobytes()
+
+
+def _npy_bytes(array: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    np.save(buffer, np.ascontiguousarray(array, dtype=np.float32), allow_pickle=False)
+    return buffer.getvalue()
+
+
+def _write_atomic(path: Path, data: bytes) -> dict:
+    """Write through a temporary file and a rename, so readers see the old or the new file whole."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return {"name": path.name, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+
+
+def _remove_unreferenced(index_dir: Path, manifest: dict) -> None:
+    keep = {entry["name"] for entry in manifest["files"].values()}
+    for path in index_dir.iterdir():
+        stale_data = path.name.startswith(_DATA_PREFIXES) and path.name not in keep
+        leftover_tmp = path.name.startswith(".") and path.name.endswith(".tmp")
+        if stale_data or leftover_tmp:
+            try:
+                path.unlink()
+            except OSError:  # another process may be reading it; it will go with the next build
+                log.warning("Could not remove old index file %s", path)
+
+
+def _versions() -> dict:
+    versions = {"python": platform.python_version()}
+    for package in ("sentence-transformers", "faiss-cpu", "torch", "numpy", "pysbd"):
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = None
+    return versions
