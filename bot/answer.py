@@ -59,6 +59,7 @@ class Answer:
     notes: list[str] = field(default_factory=list)  # e.g. "your question was cut to 1000 characters"
     covered_topics: list[str] = field(default_factory=list)  # sections, for "what the article covers"
     urgent: str | None = None  # a red-flag notice shown before any quote
+    suggestions: list[str] = field(default_factory=list)  # questions the article can answer
 
     @property
     def markdown(self) -> str:
@@ -88,6 +89,7 @@ class Answer:
             "confidence": self.confidence,
             "urgent": self.urgent,
             "notes": self.notes,
+            "suggestions": self.suggestions,
             "passages": [p.to_dict() for p in self.passages],
         }
 

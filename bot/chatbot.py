@@ -15,6 +15,7 @@ from .embedding import Embedder
 from .errors import DamagedIndexError, EmptyQuestionError, IndexNotBuiltError, StaleIndexError
 from .index import StoredIndex, build_index, load_index
 from .retrieval import Retriever
+from .safety import red_flag_notice
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +88,35 @@ class Chatbot:
             question=question, abstained=abstained, passages=passages, quoted=quoted,
             confidence="low" if abstained else "high", notes=notes,
             covered_topics=self.covered_topics if abstained else [],
+            urgent=red_flag_notice(text),
+            suggestions=self.suggestions(text) if abstained else [],
         )
+
+    @property
+    def example_questions(self) -> list[str]:
+        """Questions the corpus can answer: each document's `examples:` front matter (`|`-separated)."""
+        if not hasattr(self, "_examples"):
+            from .corpus import load_corpus
+
+            examples: list[str] = []
+            for document in load_corpus(self.settings.corpus_dir):
+                examples += [q.strip() for q in document.metadata.get("examples", "").split("|") if q.strip()]
+            if not examples:  # a corpus without examples still gets questions it can answer
+                examples = [f"What does the article say about {s.lower()}?" for s in self.covered_topics]
+            self._examples = examples
+        return self._examples
+
+    def suggestions(self, question: str, n: int = 3) -> list[str]:
+        """`n` example questions the corpus answers, the closest to what was asked first."""
+        examples = self.example_questions
+        if len(examples) <= n:
+            return list(examples)
+        import numpy as np
+
+        if not hasattr(self, "_example_vectors"):
+            self._example_vectors = self.embedder.embed(examples)
+        order = np.argsort(-(self._example_vectors @ self.embedder.embed_one(question)))
+        return [examples[i] for i in order[:n]]
 
 
 def _writable(path) -> bool:

@@ -21,8 +21,6 @@ from .chunking import Chunk
 from .embedding import Embedder
 from .index import StoredIndex
 
-logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
-
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
 STOPWORDS = frozenset(
     """a about above after again against all am an and any are aren't as at be because been before being
@@ -76,6 +74,8 @@ class Retriever:
     @cached_property
     def _bm25(self):
         import bm25s
+
+        logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
 
         corpus = [f"{c.section_label} {c.text}" for c in self.index.chunks]
         retriever = bm25s.BM25()
