@@ -71,6 +71,26 @@ def _reply(bot, question: str, as_json: bool) -> str:
     return answer.markdown
 
 
+def _eval(args: argparse.Namespace) -> int:
+    from .chatbot import Chatbot
+    from .evaluate import evaluate, read_questions
+
+    settings = _settings(args)
+    bot = Chatbot.load(settings, rebuild=False)
+    path = Path(args.file)
+    report = evaluate(bot, read_questions(path))
+    for key, value in report.metrics.items():
+        print(f"{key}: {value:.3f}" if isinstance(value, float) else f"{key}: {value}")
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"eval-{path.stem}.json").write_text(json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n")
+    (out / f"eval-{path.stem}.md").write_text(report.to_markdown(f"Evaluation on {path.name}"))
+    short = report.short_of_targets()
+    print(f"{len(report.misses)} misses; " + ("all targets met" if not short else "short: " + ", ".join(short)))
+    print(f"Report: {out / f'eval-{path.stem}.md'}")
+    return 0
+
+
 def _serve(args: argparse.Namespace) -> int:
     from .app import serve
 
@@ -98,6 +118,13 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("question", nargs="?", help="the question; without it, questions are read from standard input")
     ask.add_argument("--json", action="store_true", help="print one JSON object per answer")
     ask.set_defaults(run=_ask)
+
+    evaluate = commands.add_parser("eval", help="score the bot on a labelled question file (JSON lines)",
+                                   epilog="example: python -m bot eval tests/data/dev.jsonl --out docs/eval")
+    common(evaluate)
+    evaluate.add_argument("file", help='questions: {"id", "question", "abstain", "evidence": [...]} per line')
+    evaluate.add_argument("--out", default="docs/eval", help="folder for the Markdown and JSON reports")
+    evaluate.set_defaults(run=_eval)
 
     serve = commands.add_parser("serve", help="serve the chat page", epilog="example: python -m bot serve --port 7860")
     common(serve)

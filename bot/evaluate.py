@@ -1,0 +1,126 @@
+"""Score the bot on a labelled question file, with the same metric definitions as the shared scorer.
+
+A question file has one JSON object per line: `{"id", "question", "abstain", "evidence": [...]}`.
+A passage is a hit when its text contains one of the question's evidence strings (case and white
+space ignored); the first passage's quote is scored the same way.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .answer import Answer
+
+TARGETS = {
+    "hit_at_1": 0.90, "hit_at_3": 0.97, "mrr": 0.93, "quote_hit_at_1": 0.85, "quote_chars_mean_max": 250,
+    "passage_chars_mean_max": 450, "refused_out_of_scope": 0.90, "refused_in_scope_max": 0.05,
+    "quotes_not_verbatim_max": 0,
+}
+
+
+def norm(text: str | None) -> str:
+    return re.sub(r"\s+", " ", text or "").strip().lower()
+
+
+def read_questions(path: Path) -> list[dict]:
+    return [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+@dataclass
+class Report:
+    metrics: dict[str, float]
+    rows: list[dict] = field(default_factory=list)  # one per question, with what was retrieved
+
+    @property
+    def misses(self) -> list[dict]:
+        return [r for r in self.rows if r["miss"]]
+
+    def short_of_targets(self) -> list[str]:
+        return [k for k, target in TARGETS.items() if k in self.metrics
+                and not (self.metrics[k] <= target if k.endswith("_max") else self.metrics[k] >= target)]
+
+    def to_json(self) -> dict:
+        return {"metrics": self.metrics, "targets": TARGETS, "short": self.short_of_targets(), "questions": self.rows}
+
+    def to_markdown(self, title: str) -> str:
+        lines = [f"# {title}", "", "| metric | value | target |", "|---|---|---|"]
+        for key, value in self.metrics.items():
+            target = TARGETS.get(key)
+            mark = "" if target is None else (("≤ " if key.endswith("_max") else "≥ ") + f"{target:g}")
+            short = " **short**" if key in self.short_of_targets() else ""
+            lines.append(f"| {key} | {value:.3f} | {mark}{short} |")
+        lines += ["", f"## Misses ({len(self.misses)})", ""]
+        for row in self.misses:
+            lines.append(f"- **{row['id']}** {row['question']!r} — {row['miss']}")
+            for rank, passage in enumerate(row["retrieved"][:3], start=1):
+                lines.append(f"  {rank}. ({passage['score']:.3f}) {passage['section']}: "
+                             f"“{passage['quote'][:120]}”")
+        return "\n".join(lines) + "\n"
+
+
+def score(rows: list[dict], answers: list[Answer], seconds: float = 0.0) -> Report:
+    """The shared scorer's metrics over answers already computed, plus a row per question."""
+    n_in = n_out = h1 = h3 = q1 = refused_in = refused_out = bad_quote = 0
+    mrr = 0.0
+    quote_lengths: list[int] = []
+    passage_lengths: list[int] = []
+    report_rows = []
+    for row, answer in zip(rows, answers, strict=True):
+        passages = answer.passages
+        bad_quote += sum(1 for p in passages if p.quote and norm(p.quote) not in norm(p.text))
+        retrieved = [{"section": p.source, "score": p.score, "quote": p.quote, "doc": p.doc} for p in passages]
+        record = {"id": row.get("id"), "question": row["question"], "abstain": row["abstain"],
+                  "abstained": answer.abstained, "confidence": answer.confidence, "retrieved": retrieved, "miss": ""}
+        if row["abstain"]:
+            n_out += 1
+            refused_out += answer.abstained
+            if not answer.abstained:
+                record["miss"] = "answered an out-of-scope question"
+            report_rows.append(record)
+            continue
+        n_in += 1
+        refused_in += answer.abstained
+        evidence = [norm(e) for e in row["evidence"]]
+        rank = next((k for k, p in enumerate(passages[:10]) if any(e in norm(p.text) for e in evidence)), None)
+        if rank is not None:
+            mrr += 1 / (rank + 1)
+            h1 += rank == 0
+            h3 += rank < 3
+        quote_hit = False
+        if passages:
+            passage_lengths.append(len(passages[0].text))
+            quote = passages[0].quote or passages[0].text
+            quote_lengths.append(len(quote))
+            quote_hit = any(e in norm(quote) for e in evidence)
+            q1 += quote_hit
+        problems = []
+        if answer.abstained:
+            problems.append("refused an in-scope question")
+        if rank != 0:
+            problems.append(f"evidence at rank {rank + 1 if rank is not None else 'none'}")
+        elif not quote_hit:
+            problems.append("right passage, quote misses the evidence")
+        record["miss"] = "; ".join(problems)
+        record["rank"] = rank
+        report_rows.append(record)
+    metrics = {
+        "hit_at_1": h1 / max(n_in, 1), "hit_at_3": h3 / max(n_in, 1), "mrr": mrr / max(n_in, 1),
+        "quote_hit_at_1": q1 / max(n_in, 1),
+        "quote_chars_mean_max": sum(quote_lengths) / max(len(quote_lengths), 1),
+        "passage_chars_mean_max": sum(passage_lengths) / max(len(passage_lengths), 1),
+        "refused_out_of_scope": refused_out / max(n_out, 1), "refused_in_scope_max": refused_in / max(n_in, 1),
+        "quotes_not_verbatim_max": bad_quote, "seconds_for_all_max": seconds,
+        "questions": len(rows), "in_scope": n_in, "out_of_scope": n_out,
+    }
+    return Report(metrics, report_rows)
+
+
+def evaluate(chatbot, rows: list[dict]) -> Report:
+    """Ask every question (each on its own, no history) and score the answers."""
+    started = time.perf_counter()
+    answers = [chatbot.ask(row["question"]) for row in rows]
+    return score(rows, answers, time.perf_counter() - started)
