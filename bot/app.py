@@ -1,0 +1,136 @@
+"""Create and serve the chat page: `create_demo()` for the Space, `serve()` for `python -m bot serve`.
+
+Start-up is the slow part (importing torch and sentence-transformers, loading the model and the
+index), so it runs in a background thread while Gradio imports, builds the page and starts
+listening; the first request waits for it. An index that is missing or stale is rebuilt then,
+when its folder is writable; otherwise every request shows why the bot cannot answer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import threading
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .config import REPO_ROOT, Settings
+from .errors import BotError
+
+if TYPE_CHECKING:
+    from .chatbot import Chatbot
+    from .embedding import Embedder
+
+log = logging.getLogger(__name__)
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 7860
+
+
+class BotLoader:
+    """Loads the Chatbot in a background thread; `get()` waits for it (the page calls it per request)."""
+
+    def __init__(self, settings: Settings, embedder: Embedder | None = None, rebuild: bool | None = None) -> None:
+        self.settings = settings
+        self._embedder = embedder
+        self._rebuild = rebuild
+        self._done = threading.Event()
+        self._bot: Chatbot | None = None
+        self._error: BotError | None = None
+        self.seconds: float | None = None  # how long loading took, for the log and benchmarks
+        self._thread = threading.Thread(target=self._load, name="bot-loader", daemon=True)
+
+    def start(self) -> BotLoader:
+        self._thread.start()
+        return self
+
+    def get(self, timeout: float | None = None) -> Chatbot:
+        """The loaded bot; raises the load's BotError (with its readable message) if loading failed."""
+        if not self._done.wait(timeout):
+            raise BotError("The bot is still loading. Please try again in a moment.")
+        if self._error is not None:
+            raise self._error
+        assert self._bot is not None
+        return self._bot
+
+    __call__ = get
+
+    def _load(self) -> None:
+        started = time.perf_counter()
+        try:
+            # Imported here, in this thread: chatbot pulls in faiss, and the model torch.
+            from .chatbot import Chatbot
+
+            bot = Chatbot.load(self.settings, embedder=self._embedder, rebuild=self._rebuild)
+            # One question end to end, so the first visitor does not pay for lazy set-up
+            # (the BM25 index, the first forward pass of the model).
+            bot.ask("What can trigger a back spasm?")
+            self._bot = bot
+        except BotError as err:
+            log.error("The bot cannot answer: %s", err)
+            self._error = err
+        except Exception as err:  # noqa: BLE001 - the page must get a sentence, the log the traceback
+            log.exception("Loading the bot failed")
+            self._error = BotError(
+                f"The bot failed to start ({type(err).__name__}). The server log has the details."
+            )
+        finally:
+            self.seconds = round(time.perf_counter() - started, 2)
+            self._done.set()
+        if self._bot is not None:
+            log.info("Bot loaded in %s s", self.seconds)
+
+
+def create_demo(settings: Settings | None = None, loader: BotLoader | None = None):
+    """Start loading the bot in the background, then build the page around it (returns gr.Blocks)."""
+    settings = settings or Settings.from_env(REPO_ROOT)
+    loader = loader or BotLoader(settings).start()
+    from . import ui  # after the loader has started: gradio's import overlaps the model's
+
+    demo = ui.build_demo(loader, settings)
+    demo.bot_loader = loader  # for tests and benchmarks: how long loading took
+    return demo
+
+
+def launch(demo, settings: Settings, host: str | None = None, port: int | None = None, *, block: bool = True,
+           quiet: bool = False):
+    """Queue and launch the page with the safe defaults of a public page; returns (app, local_url, share_url).
+
+    With `block`, serve until interrupted; without it, return once the server listens (tests).
+    """
+    from . import ui
+
+    demo.queue(**ui.queue_options())
+    return demo.launch(
+        server_name=host or os.environ.get("GRADIO_SERVER_NAME") or DEFAULT_HOST,
+        # None lets Gradio take the first free port from 7860 (or $GRADIO_SERVER_PORT) on.
+        server_port=port,
+        prevent_thread_lock=not block,
+        quiet=quiet,
+        **ui.launch_options(settings),
+    )
+
+
+def serve(settings: Settings, host: str | None = None, port: int | None = None) -> int:
+    """Serve the chat page until interrupted (`python -m bot serve`)."""
+    demo = create_demo(settings)
+    launch(demo, settings, host, port)
+    return 0
+
+
+def main(argv: list[str] | None = None, demo=None, root: Path = REPO_ROOT) -> int:
+    """`python app.py [--host HOST] [--port PORT]`: serve the page (the Space runs this too)."""
+    parser = argparse.ArgumentParser(prog="python app.py", description="Serve the chat page.")
+    parser.add_argument("--host", default=None,
+                        help=f"address to listen on (default: $GRADIO_SERVER_NAME or {DEFAULT_HOST})")
+    parser.add_argument("--port", type=int, default=None,
+                        help=f"port (default: $GRADIO_SERVER_PORT or {DEFAULT_PORT})")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # gradio's own start-up checks, one line each
+    settings = Settings.from_env(root)
+    demo = demo or create_demo(settings)
+    launch(demo, settings, args.host, args.port)
+    return 0

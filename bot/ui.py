@@ -1,0 +1,464 @@
+"""The chat page: `build_demo(bot)` → a Gradio app. The only module that imports gradio.
+
+The page renders `Answer` fields itself: a red-flag notice first, then the quotes with numbered
+citations, then one collapsed source block per quoted passage with the quote highlighted in it.
+Gradio sanitises HTML only in the browser and its API returns raw strings, so every string that
+comes from the person or from the article is `html.escape`d here, before Gradio sees it.
+"""
+
+from __future__ import annotations
+
+import os
+
+# Before gradio is imported: it reads this at import time, and a health page phones nobody.
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+import html
+import importlib.util
+import json
+import logging
+import re
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import gradio as gr
+
+from .answer import LEAD, NOT_COVERED, Answer, Passage
+from .config import Settings
+from .corpus import load_corpus
+from .errors import BotError, EmptyQuestionError
+
+if TYPE_CHECKING:  # importing the chatbot pulls in numpy and faiss; the page needs only its type
+    from .chatbot import Chatbot
+
+log = logging.getLogger(__name__)
+
+#: Chat answers computed at once; the CPU has few cores and each answer embeds one question.
+CHAT_CONCURRENCY = 4
+#: Requests allowed to wait in the queue; beyond that a visitor is told the page is busy.
+QUEUE_SIZE = 64
+#: Browser sessions whose chat history is kept in memory (the least recently used go first).
+SESSION_CAPACITY = 2000
+#: Most passages the /search endpoint returns.
+MAX_SEARCH_K = 20
+#: Example questions shown under the chat box.
+MAX_EXAMPLES = 6
+#: A question as stored in the session history is cut to this many times the readable limit.
+STORED_QUESTION_FACTOR = 4
+#: How much of the question an answer echoes back.
+ECHO_CHARS = 200
+
+EMPTY_PROMPT = "Please type a question about the article, in your own words. For example:"
+NOT_MEDICAL_ADVICE = (
+    "This bot quotes an article and is <strong>not medical advice</strong>. If you are worried about "
+    "your symptoms, talk to a doctor; in an emergency, call your local emergency number."
+)
+BAND_HINT = "How closely the article's wording matches your question"
+
+BotSource = Callable[[], "Chatbot"]
+
+
+# --- Rendering an answer --------------------------------------------------------------------------
+
+
+def render_answer(answer: Answer) -> list[gr.ChatMessage]:
+    """The chat messages for one answer: urgent notice, quotes (or "not covered"), source blocks."""
+    messages: list[gr.ChatMessage] = []
+    if answer.urgent:
+        messages.append(gr.ChatMessage(content=urgent_markdown(answer.urgent)))
+    if answer.abstained:
+        options = [{"value": q, "label": q} for q in answer.suggestions]
+        messages.append(gr.ChatMessage(content=not_covered_markdown(answer), options=options))
+        return messages
+    messages.append(gr.ChatMessage(content=quotes_markdown(answer)))
+    for number, passage in enumerate(answer.quoted, start=1):
+        messages.append(gr.ChatMessage(
+            content=source_markdown(passage),
+            metadata={"title": f"Source [{number}]: {html.escape(passage.source)}", "status": "done"},
+        ))
+    return messages
+
+
+def urgent_markdown(notice: str) -> str:
+    """The red-flag notice, its first sentence in bold."""
+    head, _, rest = notice.partition(". ")
+    body = f"<strong>{html.escape(head)}.</strong> {html.escape(rest)}" if rest else f"<strong>{html.escape(notice)}</strong>"
+    return f'<div class="urgent">⚠️ {body}</div>'
+
+
+def quotes_markdown(answer: Answer) -> str:
+    """The lead, then each quote as a block quote with its numbered citation and source line."""
+    parts = [_band(answer.confidence)] + _notes(answer) + [LEAD]
+    for number, passage in enumerate(answer.quoted, start=1):
+        parts.append(f"{blockquote(passage.quote)}\n>\n> — **[{number}]** {html.escape(passage.source)}")
+    return "\n\n".join(parts)
+
+
+def not_covered_markdown(answer: Answer) -> str:
+    """The fixed "not covered" text, the question as read, what the article covers, and suggestions."""
+    parts = [_band(answer.confidence)] + _notes(answer) + [f"**{NOT_COVERED}**"]
+    parts.append(f'<span class="asked">You asked: “{escape_text(_shorten(answer.question, ECHO_CHARS))}”</span>')
+    if answer.covered_topics:
+        parts.append("It covers: " + "; ".join(html.escape(t) for t in answer.covered_topics) + ".")
+    if answer.suggestions:
+        parts.append("Questions it can answer:")
+    return "\n\n".join(parts)
+
+
+def source_markdown(passage: Passage) -> str:
+    """The whole passage, with the quoted sentences inside <mark>, and where it comes from."""
+    return f"{highlight(passage)}\n\n<span class=\"source-line\">{html.escape(passage.source)}</span>"
+
+
+def highlight(passage: Passage) -> str:
+    """The passage text escaped, the quote wrapped in <mark> line by line (a mark must not span paragraphs)."""
+    text = passage.text
+    first = max(0, min(len(text), passage.quote_start - passage.start))
+    last = max(first, min(len(text), passage.quote_end - passage.start))
+    lines, offset = [], 0
+    for line in text.split("\n"):
+        start, end = offset, offset + len(line)
+        lo, hi = max(start, first), min(end, last)
+        if lo < hi:
+            lines.append(html.escape(text[start:lo]) + "<mark>" + html.escape(text[lo:hi]) + "</mark>"
+                         + html.escape(text[hi:end]))
+        else:
+            lines.append(html.escape(line))
+        offset = end + 1
+    return "\n".join(lines)
+
+
+def blockquote(text: str) -> str:
+    """A Markdown block quote of `text`, HTML-escaped, keeping its line breaks."""
+    return "\n".join(f"> {html.escape(line)}" if line.strip() else ">" for line in text.splitlines())
+
+
+def escape_text(text: str) -> str:
+    """Text typed by a person, shown literally: HTML-escaped, and Markdown punctuation backslashed."""
+    return re.sub(r"([\\`*_\[\]~|])", r"\\\1", html.escape(text))
+
+
+def _band(confidence: str) -> str:
+    level = confidence if confidence in ("high", "medium", "low") else "low"
+    return f'<span class="band band-{level}" title="{BAND_HINT}">Match: {level}</span>'
+
+
+def _notes(answer: Answer) -> list[str]:
+    return [f'<span class="note">{html.escape(note)}</span>' for note in answer.notes]
+
+
+def _shorten(text: str, limit: int) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def empty_prompt(examples: list[str]) -> gr.ChatMessage:
+    """The friendly reply to an empty question: ask again, with questions to click."""
+    return gr.ChatMessage(content=EMPTY_PROMPT, options=[{"value": q, "label": q} for q in examples[:3]])
+
+
+# --- Conversation history -------------------------------------------------------------------------
+
+
+def history_for_bot(history: list[dict], max_turns: int, max_chars: int) -> list[dict]:
+    """The chat so far as plain {"role", "content"} turns, for follow-up questions.
+
+    Source blocks are left out; consecutive messages of one role (urgent notice + quotes) become
+    one; our own HTML is stripped; only the last `max_turns` questions and answers are kept.
+    """
+    turns: list[dict] = []
+    for message in history or []:
+        if not isinstance(message, dict) or (message.get("metadata") or {}).get("title"):
+            continue
+        role = message.get("role")
+        if role not in ("user", "assistant"):
+            continue
+        text = _plain_text(message.get("content"))
+        text = text[:max_chars] if role == "user" else html.unescape(re.sub(r"<[^>]+>", "", text))
+        if not text.strip():
+            continue
+        if turns and turns[-1]["role"] == role:
+            turns[-1]["content"] += "\n\n" + text
+        else:
+            turns.append({"role": role, "content": text})
+    return turns[-2 * max_turns :] if max_turns > 0 else []
+
+
+def keep_last_turns(history: list, max_turns: int) -> list:
+    """The history from the `max_turns`-th last question on: what a session keeps."""
+    starts = [i for i, m in enumerate(history) if _role(m) == "user" and (i == 0 or _role(history[i - 1]) != "user")]
+    if len(starts) <= max_turns:
+        return history
+    return history[starts[-max_turns]:] if max_turns > 0 else []
+
+
+def _role(message: Any) -> str | None:
+    return message.get("role") if isinstance(message, dict) else getattr(message, "role", None)
+
+
+def _plain_text(content: Any) -> str:
+    """Text of a message's content: a string, or (from the browser) a list of typed parts."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, dict):
+        return str(content.get("text") or content.get("content") or "")
+    if isinstance(content, (list, tuple)):
+        return "\n".join(_plain_text(part) for part in content if not isinstance(part, dict) or part.get("type", "text") == "text")
+    return ""
+
+
+class BoundedChatInterface(gr.ChatInterface):
+    """A ChatInterface whose session history keeps only the last `max_turns` questions and answers.
+
+    ChatInterface appends every exchange to a per-session `gr.State` and offers no limit, so its
+    one submit step is wrapped (a private method: re-check on a Gradio upgrade; a test covers it).
+    """
+
+    def __init__(self, *args: Any, max_turns: int, max_stored_chars: int, **kwargs: Any) -> None:
+        self.max_turns = max_turns
+        self.max_stored_chars = max_stored_chars
+        super().__init__(*args, **kwargs)
+
+    async def _submit_fn(self, message: Any, history: list, *args: Any) -> tuple:
+        if isinstance(message, str) and len(message) > self.max_stored_chars:
+            message = message[: self.max_stored_chars]  # still over the limit, so the answer says it was cut
+        response, history = await super()._submit_fn(message, history, *args)
+        return response, keep_last_turns(history, self.max_turns)
+
+
+# --- Feedback ------------------------------------------------------------------------------------
+
+
+@dataclass
+class FeedbackLog:
+    """Like/dislike votes appended to a JSON-lines file, one object per vote."""
+
+    path: Path
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def record(self, rating: str, question: str, answer: str, index: Any) -> dict:
+        entry = {
+            "time": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "rating": rating, "question": question, "answer": answer, "index": index,
+        }
+        with self._lock:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self.path.open("a", encoding="utf-8") as handle:
+                handle.write(json.dumps(entry, ensure_ascii=False) + "\n")
+        return entry
+
+
+def _rating(liked: Any) -> str:
+    if liked is True:
+        return "like"
+    if liked is False:
+        return "dislike"
+    return str(liked) if liked else "removed"
+
+
+def _question_before(history: list[dict], index: Any) -> str:
+    position = index[0] if isinstance(index, (list, tuple)) else index
+    if not isinstance(position, int):
+        return ""
+    for message in reversed(history[: position + 1]):
+        if _role(message) == "user":
+            return _plain_text(message.get("content"))
+    return ""
+
+
+# --- The page ---------------------------------------------------------------------------------------
+
+
+def page_header(titles: list[str]) -> str:
+    """The article's title, what the bot does, and the not-medical-advice notice."""
+    title = " · ".join(html.escape(t) for t in titles) or "The article"
+    return (
+        f'<div class="page-header"><h1>{title}</h1>'
+        "<p>Ask a question in your own words. The answer is <strong>quoted word for word</strong> from "
+        "the article, with its source (article › section), or says plainly that the article does not "
+        "cover it.</p>"
+        f'<p class="disclaimer">ℹ️ {NOT_MEDICAL_ADVICE}</p>'
+        "</div>"
+    )
+
+
+def corpus_examples(settings: Settings) -> tuple[list[str], list[str]]:
+    """Document titles and example questions from the corpus front matter (no model needed)."""
+    documents = load_corpus(settings.corpus_dir)
+    examples = [q.strip() for d in documents for q in d.metadata.get("examples", "").split("|") if q.strip()]
+    return [d.title for d in documents], examples
+
+
+def build_demo(bot: Chatbot | BotSource, settings: Settings | None = None) -> gr.Blocks:
+    """The chat page and its API (/chat, /search) around a loaded bot, or a function that returns it.
+
+    Passing a function lets the page start while the model and index load in the background: the
+    page is built from `settings` and the corpus, and each request waits for the bot.
+    """
+    get_bot: BotSource = bot if callable(bot) else (lambda: bot)
+    settings = settings or bot.settings  # type: ignore[union-attr]
+    titles, examples = corpus_examples(settings)
+    if not examples:  # a corpus without examples still offers questions it can answer
+        examples = _loaded(get_bot).example_questions
+    examples = examples[:MAX_EXAMPLES]
+
+    def chat(message: str, history: list[dict]) -> list[gr.ChatMessage]:
+        """Answer one chat message by quoting the article, with the conversation so far."""
+        question = _plain_text(message) if not isinstance(message, str) else message
+        if not question.strip():
+            return [empty_prompt(examples)]
+        chatbot = _loaded(get_bot)
+        recent = history_for_bot(history, chatbot.settings.max_history_turns, chatbot.settings.max_question_chars)
+        try:
+            answer = chatbot.ask(question, history=recent)
+        except EmptyQuestionError:  # only invisible characters were typed
+            return [empty_prompt(examples)]
+        except BotError as err:
+            raise gr.Error(str(err), print_exception=False) from err
+        return render_answer(answer)
+
+    def search(question: str, k: int = 5) -> list[dict]:
+        """Find the passages of the article that best answer a question, best first.
+
+        Each record is one passage: `text` (the passage, verbatim), `quote` (its sentences that
+        answer, verbatim), `source` ("Article › Section"), `section`, `score`, `doc` (file in the
+        corpus), `start`/`end` and `quote_start`/`quote_end` (character offsets in that file),
+        `title` and `kind`. Texts are raw: escape them before showing them as HTML.
+
+        Args:
+            question: the question, in your own words (up to 1000 characters are read).
+            k: how many passages to return, from 1 to 20.
+        """
+        try:
+            k = int(k)
+        except (TypeError, ValueError) as err:
+            raise gr.Error(f"k must be a whole number from 1 to {MAX_SEARCH_K}.", print_exception=False) from err
+        if not 1 <= k <= MAX_SEARCH_K:
+            raise gr.Error(f"k must be from 1 to {MAX_SEARCH_K}; got {k}.", print_exception=False)
+        chatbot = _loaded(get_bot)
+        try:
+            return [p.to_dict() for p in chatbot.ask(str(question or ""), k=k).passages]
+        except BotError as err:
+            raise gr.Error(str(err), print_exception=False) from err
+
+    chatbot_view = gr.Chatbot(
+        buttons=["copy", "copy_all"],  # no "share" button: questions about health stay private
+        watermark=f"Quoted from: {' · '.join(titles)}. Not medical advice.",
+        sanitize_html=True,
+        scale=1,  # with fill_height, the conversation takes the room the header leaves
+        min_height=320,
+        show_label=False,
+        placeholder="Ask about the article below, or pick an example.",
+        elem_id="chat",
+    )
+    demo = BoundedChatInterface(
+        chat,
+        api_name="chat",
+        api_description="Answer a question by quoting the article: message in, chat messages out.",
+        chatbot=chatbot_view,
+        textbox=gr.Textbox(
+            placeholder="Ask about back spasms in your own words…" if not titles else "Ask about the article in your own words…",
+            max_length=settings.max_question_chars,  # a hint to the browser; chat() cuts anything longer
+            show_label=False, lines=1, max_lines=6, submit_btn=True, autofocus=True,
+        ),
+        description=page_header(titles),
+        examples=examples,
+        cache_examples=False,
+        concurrency_limit=CHAT_CONCURRENCY,
+        analytics_enabled=False,
+        fill_height=True,
+        delete_cache=(3600, 3600),
+        max_turns=settings.max_history_turns,
+        max_stored_chars=settings.max_question_chars * STORED_QUESTION_FACTOR,
+    )
+    demo.title = titles[0] if titles else "Ask the article"
+    with demo:
+        gr.api(search, api_name="search", concurrency_limit=CHAT_CONCURRENCY)
+        if settings.feedback_log:
+            feedback = FeedbackLog(Path(settings.feedback_log))
+
+            def on_like(history: list[dict], vote: gr.LikeData) -> None:
+                content = vote.value.get("value") if isinstance(vote.value, dict) else vote.value
+                feedback.record(_rating(vote.liked), _question_before(history, vote.index),
+                                _plain_text(content), vote.index)
+
+            chatbot_view.like(on_like, [chatbot_view], None, api_visibility="private", queue=False)
+    return demo
+
+
+def _loaded(get_bot: BotSource) -> Chatbot:
+    """The bot, waiting for it if it is still loading; a load failure reaches the page as its message."""
+    try:
+        return get_bot()
+    except BotError as err:
+        raise gr.Error(str(err), print_exception=False) from err
+
+
+# --- Launching ---------------------------------------------------------------------------------------
+
+
+def mcp_available() -> bool:
+    """Whether `gradio[mcp]` is installed, so /search can also be offered as an MCP tool."""
+    return importlib.util.find_spec("mcp") is not None
+
+
+def launch_options(settings: Settings) -> dict:
+    """`launch()` arguments for a public page: small uploads, no share link, nothing served but the app."""
+    blocked = [settings.index_dir]
+    if settings.feedback_log:
+        blocked.append(Path(settings.feedback_log).parent)
+    return {
+        "theme": THEME,
+        "css": CSS,
+        "max_file_size": "1mb",  # every app has an upload route, even with no upload component
+        "share": False,
+        "enable_monitoring": False,
+        "show_error": False,  # only gr.Error messages (ours, written for people) reach the page
+        "run_history": False,  # questions about health are not kept in the browser's run history
+        "ssr_mode": False,
+        "strict_cors": True,
+        "allowed_paths": [],
+        "blocked_paths": [str(Path(p).resolve()) for p in blocked],
+        "state_session_capacity": SESSION_CAPACITY,
+        "footer_links": ["api", "gradio"],
+        "mcp_server": mcp_available(),
+    }
+
+
+def queue_options() -> dict:
+    """`queue()` arguments: a bounded queue, and the REST shortcut that skips it turned off."""
+    return {"max_size": QUEUE_SIZE, "api_open": False, "default_concurrency_limit": CHAT_CONCURRENCY}
+
+
+# System fonts: the default theme fonts come from a third-party font host, and this page calls out to nobody.
+THEME = gr.themes.Soft(
+    primary_hue="teal", secondary_hue="amber", neutral_hue="slate",
+    font=["system-ui", "-apple-system", "Segoe UI", "Roboto", "Helvetica Neue", "Arial", "sans-serif"],
+    font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"],
+)
+
+CSS = """
+.page-header { text-align: center; max-width: 46rem; margin: 0 auto 0.25rem; }
+.page-header h1 { font-size: 1.6rem; margin: 0.25rem 0 0.4rem; }
+.page-header p { margin: 0.2rem 0; color: var(--body-text-color-subdued); }
+.page-header .disclaimer { display: inline-block; margin-top: 0.4rem; padding: 0.3rem 0.7rem; border-radius: 0.5rem;
+  background: var(--color-accent-soft); color: var(--body-text-color); font-size: 0.9rem; }
+#chat blockquote { border-left: 4px solid var(--color-accent); margin: 0.5rem 0; padding: 0.2rem 0 0.2rem 0.8rem; }
+#chat mark { background: #fde68a; color: #1f2937; padding: 0 0.1rem; border-radius: 0.2rem; }
+#chat .band { display: inline-block; font-size: 0.75rem; font-weight: 600; padding: 0.05rem 0.5rem;
+  border-radius: 999px; letter-spacing: 0.02em; }
+#chat .band-high { background: #d1fae5; color: #065f46; }
+#chat .band-medium { background: #fef3c7; color: #92400e; }
+#chat .band-low { background: #e5e7eb; color: #374151; }
+#chat .note, #chat .asked, #chat .source-line { display: block; font-size: 0.85rem; color: var(--body-text-color-subdued); }
+#chat .urgent { border: 2px solid #dc2626; background: #fef2f2; color: #7f1d1d; border-radius: 0.5rem; padding: 0.6rem 0.8rem; }
+@media (max-width: 640px) {
+  .page-header h1 { font-size: 1.2rem; margin: 0 0 0.2rem; }
+  .page-header p { font-size: 0.82rem; line-height: 1.3; }
+  .page-header .disclaimer { font-size: 0.78rem; padding: 0.25rem 0.5rem; }
+}
+"""

@@ -1,0 +1,296 @@
+"""The chat page over HTTP, as a visitor's browser or a `gradio_client` script reaches it.
+
+One real server per module (launched in-process, the bot loading in the background as in
+production), the real model, the real index, and `gradio_client` talking to it.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import logging
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import closing
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from gradio_client import Client
+from gradio_client.exceptions import AppError
+
+from bot.app import BotLoader, create_demo, launch
+from bot.chatbot import Chatbot
+from bot.config import REPO_ROOT, Settings
+from bot.embedding import Embedder
+from bot.errors import BotError
+from bot.ui import MAX_SEARCH_K, launch_options
+from conftest import SEED_DOC, make_repo
+
+PASSAGE_KEYS = {"text", "quote", "source", "section", "score", "doc", "start", "end",
+                "quote_start", "quote_end", "title", "kind"}
+
+
+@pytest.fixture(scope="module")
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """The shipped corpus and index; feedback goes to a temporary file; a short history keeps tests quick."""
+    feedback = tmp_path_factory.mktemp("feedback") / "feedback.jsonl"
+    return replace(Settings.for_repo(REPO_ROOT), feedback_log=feedback, max_history_turns=3)
+
+
+@pytest.fixture(scope="module")
+def server(settings: Settings, embedder: Embedder) -> Iterator[tuple]:
+    """The page as `python app.py` serves it, on a free local port."""
+    demo = create_demo(settings, loader=BotLoader(settings, embedder=embedder, rebuild=False).start())
+    app, url, _ = launch(demo, settings, host="127.0.0.1", port=_free_port(), block=False, quiet=True)
+    try:
+        yield demo, app, url
+    finally:
+        demo.close()
+
+
+@pytest.fixture(scope="module")
+def url(server: tuple) -> str:
+    return server[2]
+
+
+@pytest.fixture
+def client(url: str) -> Iterator[Client]:
+    """A new visitor: each client is its own session with its own history."""
+    client = new_client(url)
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+def new_client(url: str) -> Client:
+    return Client(url, verbose=False, analytics_enabled=False, download_files=False)
+
+
+def chat(client: Client, message: str) -> list[dict]:
+    return client.predict(message, api_name="/chat")
+
+
+def session_history(server: tuple, client: Client) -> list[dict]:
+    """What the server keeps for this client's session (read from Gradio's state store)."""
+    demo, app, _ = server
+    return app.state_holder[client.session_hash][demo.chatbot_state._id]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# --- /chat ----------------------------------------------------------------------------------------
+
+
+def test_an_answer_quotes_the_article_with_its_source(client: Client) -> None:
+    messages = chat(client, "Does ice help with back spasms?")
+    answer, *sources = messages
+    assert answer["role"] == "assistant" and not answer["metadata"]
+    assert "The article says:" in answer["content"]
+    assert "> Ice therapy can also prove to be a good treatment." in answer["content"]
+    assert "— **[1]** Repeated Back Muscle Spasms › Treatment of Back Muscle Spasms" in answer["content"]
+    assert "Match: high" in answer["content"] or "Match: medium" in answer["content"]
+    assert sources, "each quoted passage gets a source block"
+    first = sources[0]
+    assert first["metadata"] == {
+        "title": "Source [1]: Repeated Back Muscle Spasms › Treatment of Back Muscle Spasms", "status": "done"}
+    assert "<mark>Ice therapy can also prove to be a good treatment." in first["content"]
+
+
+def test_every_quote_has_a_numbered_citation_and_a_source_block_in_the_same_order(client: Client) -> None:
+    answer, *sources = chat(client, "What are the symptoms of back spasms?")
+    quotes = [line for line in answer["content"].splitlines() if line.startswith("> — **[")]
+    assert len(quotes) == len(sources) >= 1
+    for number, (line, source) in enumerate(zip(quotes, sources), start=1):
+        assert line.startswith(f"> — **[{number}]** ")
+        assert source["metadata"]["title"] == f"Source [{number}]: {line.split('** ', 1)[1]}"
+
+
+def test_a_question_the_article_is_silent_on_gets_an_honest_answer_and_three_suggestions(client: Client) -> None:
+    (answer,) = chat(client, "What is the capital of France?")
+    assert "The article does not cover this." in answer["content"]
+    assert "It covers: Introduction; Causes of Back Muscle Spasms; Symptoms" in answer["content"]
+    assert "The article says:" not in answer["content"]
+    assert len(answer["options"]) == 3
+    assert all(option["value"].endswith("?") for option in answer["options"])
+
+
+@pytest.mark.parametrize("blank", ["", "   ", "\n\t"])
+def test_an_empty_question_gets_a_friendly_prompt_not_an_error(client: Client, blank: str) -> None:
+    (reply,) = chat(client, blank)
+    assert reply["content"].startswith("Please type a question about the article")
+    assert len(reply["options"]) == 3
+
+
+def test_a_warning_sign_gets_the_urgent_notice_before_any_quote(client: Client) -> None:
+    urgent, answer, *_ = chat(client, "My back spasms and I can't control my bladder")
+    assert 'class="urgent"' in urgent["content"] and "Get urgent medical help." in urgent["content"]
+    assert "The article says:" not in urgent["content"] and "The article says:" in answer["content"]
+    assert all('class="urgent"' not in m["content"] for m in chat(client, "Should I stay in bed during a spasm?"))
+
+
+def test_script_in_a_question_comes_back_escaped(client: Client) -> None:
+    messages = chat(client, "<script>alert('x')</script><img src=x onerror=alert(1)>")
+    raw = json.dumps(messages)
+    assert "<script" not in raw and "<img" not in raw
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;" in raw
+
+
+def test_a_long_question_is_cut_with_a_note(client: Client) -> None:
+    answer = chat(client, "Does ice help with back spasms? " * 200)[0]
+    assert "only its beginning was read" in answer["content"]
+
+
+def test_a_follow_up_in_the_same_session_sees_the_conversation(server: tuple, client: Client, url: str) -> None:
+    chat(client, "Does ice help with back spasms?")
+    follow_up = chat(client, "And what about heat?")
+    assert follow_up[0]["content"]
+    questions = [m["content"] for m in session_history(server, client) if m["role"] == "user"]
+    assert questions == ["Does ice help with back spasms?", "And what about heat?"]
+    with closing(new_client(url)) as stranger:
+        chat(stranger, "What can trigger a back spasm?")
+        assert [m["content"] for m in session_history(server, stranger) if m["role"] == "user"] == [
+            "What can trigger a back spasm?"]
+
+
+def test_a_session_keeps_only_the_last_turns(server: tuple, client: Client, settings: Settings) -> None:
+    turns = settings.max_history_turns
+    for number in range(turns + 2):
+        chat(client, f"Question {number}: does ice help?")
+    questions = [m["content"] for m in session_history(server, client) if m["role"] == "user"]
+    assert len(questions) == turns
+    assert questions[-1] == f"Question {turns + 1}: does ice help?"
+
+
+# --- /search --------------------------------------------------------------------------------------
+
+
+def test_search_is_typed_and_documented(client: Client) -> None:
+    endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    assert set(endpoints) == {"/chat", "/search"}
+    parameters = {p["parameter_name"]: p for p in endpoints["/search"]["parameters"]}
+    assert parameters["question"]["python_type"]["type"] == "str"
+    assert parameters["question"]["parameter_has_default"] is False
+    assert parameters["k"]["python_type"]["type"] == "int"
+    assert parameters["k"]["parameter_default"] == 5
+    assert [p["parameter_name"] for p in endpoints["/chat"]["parameters"]] == ["message"]
+
+
+def test_search_returns_the_same_passages_as_the_cli_json(client: Client, repo_bot: Chatbot) -> None:
+    question = "Is heat good for a spasm?"
+    passages = client.predict(question, 5, api_name="/search")
+    assert passages == repo_bot.ask(question).to_json()["passages"]  # what `ask --json` prints
+    assert all(set(p) == PASSAGE_KEYS for p in passages)
+    assert len(client.predict(question, 2, api_name="/search")) == 2
+
+
+def test_search_refuses_a_bad_k_or_an_empty_question_with_a_readable_message(client: Client) -> None:
+    with pytest.raises(AppError, match=f"k must be from 1 to {MAX_SEARCH_K}; got 0"):
+        client.predict("ice", 0, api_name="/search")
+    with pytest.raises(AppError, match="Please type a question about the article"):
+        client.predict("   ", 3, api_name="/search")
+
+
+# --- A public page's defaults ----------------------------------------------------------------------
+
+
+def test_uploads_are_capped_at_one_megabyte(url: str) -> None:
+    boundary = "----bot-test"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"big.txt\"\r\n"
+            "Content-Type: text/plain\r\n\r\n").encode() + b"x" * (2 * 1024 * 1024) + f"\r\n--{boundary}--\r\n".encode()
+    request = urllib.request.Request(f"{url}gradio_api/upload", data=body, method="POST",
+                                     headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=30)
+    assert refused.value.code == 413
+
+
+@pytest.mark.parametrize("path", [SEED_DOC, REPO_ROOT / "index" / "manifest.json", REPO_ROOT / "pyproject.toml"])
+def test_files_of_the_checkout_are_not_served(url: str, path: Path) -> None:
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(f"{url}gradio_api/file={path.resolve()}", timeout=30)
+    assert refused.value.code in (403, 404)
+
+
+def test_the_page_is_configured_for_the_public(url: str, settings: Settings) -> None:
+    config = json.loads(urllib.request.urlopen(f"{url}config", timeout=30).read())
+    assert config["analytics_enabled"] is False
+    assert config["show_error"] is False
+    options = launch_options(settings)
+    assert options["share"] is False and options["max_file_size"] == "1mb"
+    assert options["mcp_server"] is (importlib.util.find_spec("mcp") is not None)
+
+
+# --- Start-up ------------------------------------------------------------------------------------------
+
+
+def test_a_bot_that_cannot_load_shows_its_reason_on_the_page(tmp_path: Path) -> None:
+    settings = make_repo(tmp_path, SEED_DOC)  # a corpus, no index, and no rebuild allowed
+    loader = BotLoader(settings, rebuild=False).start()
+    demo = create_demo(settings, loader=loader)
+    _, url, _ = launch(demo, settings, host="127.0.0.1", port=_free_port(), block=False, quiet=True)
+    try:
+        with closing(new_client(url)) as client:
+            with pytest.raises(AppError, match=r"No index in .*Build it with: python -m bot build") as shown:
+                chat(client, "Does ice help?")
+            assert "Traceback" not in str(shown.value)
+    finally:
+        demo.close()
+
+
+def test_a_missing_index_is_rebuilt_at_start_when_the_folder_is_writable(
+        tmp_path: Path, embedder: Embedder, caplog: pytest.LogCaptureFixture) -> None:
+    settings = make_repo(tmp_path, SEED_DOC)
+    with caplog.at_level(logging.WARNING):
+        bot = BotLoader(settings, embedder=embedder).start().get(timeout=300)
+    assert "Rebuilding it now" in caplog.text
+    assert "Ice therapy" in bot.ask("Does ice help with back spasms?").passages[0].text
+
+
+def test_a_request_during_loading_gets_a_readable_message_when_it_gives_up(tmp_path: Path) -> None:
+    loader = BotLoader(make_repo(tmp_path, SEED_DOC))  # never started: loading never ends
+    with pytest.raises(BotError, match="still loading"):
+        loader.get(timeout=0.01)
+
+
+@pytest.mark.slow
+def test_python_app_py_serves_the_page_and_answers(tmp_path: Path) -> None:
+    """The README's first command, cold: process start → page → first answer over HTTP."""
+    port = _free_port()
+    env = {**os.environ, "BOT_FEEDBACK_LOG": str(tmp_path / "feedback.jsonl"), "GRADIO_ANALYTICS_ENABLED": "False"}
+    started = time.perf_counter()
+    process = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=REPO_ROOT, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        deadline = time.monotonic() + 180
+        while True:
+            try:
+                page = urllib.request.urlopen(url, timeout=5).read().decode()
+                break
+            except OSError:
+                assert process.poll() is None, process.stdout.read()
+                assert time.monotonic() < deadline, "the page did not come up within 180 s"
+                time.sleep(0.5)
+        assert "<gradio-app" in page or "gradio" in page.lower()
+        with closing(new_client(url)) as client:
+            answer = chat(client, "Does ice help with back spasms?")[0]["content"]
+        assert "Ice therapy" in answer
+        print(f"process start → first answer: {time.perf_counter() - started:.1f} s")
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()

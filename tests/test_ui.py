@@ -1,0 +1,100 @@
+"""How an answer becomes chat messages, and what a session remembers (no server needed)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+from bot.answer import Answer, Passage
+from bot.chatbot import Chatbot
+from bot.ui import FeedbackLog, highlight, history_for_bot, keep_last_turns, render_answer
+
+TEXT = "First sentence. The <b>quoted</b> & bold part.\nSecond line of it. Last bit."
+
+
+def passage(text: str = TEXT, quote: str = "The <b>quoted</b> & bold part.\nSecond line", start: int = 100) -> Passage:
+    offset = text.index(quote)
+    return Passage(text=text, quote=quote, source="Art & Craft › Section <1>", section="Section <1>", score=0.5,
+                   doc="a.md", start=start, end=start + len(text), quote_start=start + offset,
+                   quote_end=start + offset + len(quote), title="Art & Craft", kind="paragraph")
+
+
+def test_the_quote_is_highlighted_inside_the_whole_passage_and_everything_is_escaped() -> None:
+    assert highlight(passage()) == (
+        "First sentence. <mark>The &lt;b&gt;quoted&lt;/b&gt; &amp; bold part.</mark>\n"
+        "<mark>Second line</mark> of it. Last bit."
+    )
+
+
+def test_an_answer_is_the_quotes_then_one_closed_source_block_per_quote() -> None:
+    quoted = [passage(), passage(quote="Last bit.")]
+    answer = Answer(question="q", abstained=False, passages=quoted, quoted=quoted, confidence="medium")
+    main, first, second = render_answer(answer)
+    assert main.content.index("The article says:") < main.content.index("> The &lt;b&gt;quoted")
+    assert "> — **[1]** Art &amp; Craft › Section &lt;1&gt;" in main.content
+    assert "> — **[2]** Art &amp; Craft › Section &lt;1&gt;" in main.content
+    assert 'class="band band-medium"' in main.content
+    assert first.metadata == {"title": "Source [1]: Art &amp; Craft › Section &lt;1&gt;", "status": "done"}
+    assert "<mark>Last bit.</mark>" in second.content and second.metadata["title"].startswith("Source [2]")
+
+
+def test_an_urgent_notice_comes_first_and_notes_before_the_quotes() -> None:
+    answer = Answer(question="q", abstained=False, passages=[passage()], quoted=[passage()], confidence="high",
+                    notes=["Your question was cut <here>."], urgent="Get urgent medical help. Call <now>.")
+    urgent, main, _ = render_answer(answer)
+    assert urgent.content == '<div class="urgent">⚠️ <strong>Get urgent medical help.</strong> Call &lt;now&gt;.</div>'
+    assert main.content.index("Your question was cut &lt;here&gt;.") < main.content.index("The article says:")
+
+
+def test_a_silent_article_says_so_echoes_the_question_and_offers_suggestions() -> None:
+    answer = Answer(question="<i>capital</i> of [France](http://x)?", abstained=True, passages=[passage()],
+                    quoted=[], confidence="low", covered_topics=["Causes", "Symptoms & signs"],
+                    suggestions=["What can trigger a back spasm?", "Is ice or heat better?", "Why?"])
+    (message,) = render_answer(answer)
+    assert "**The article does not cover this.**" in message.content
+    assert "“&lt;i&gt;capital&lt;/i&gt; of \\[France\\](http://x)?”" in message.content
+    assert "It covers: Causes; Symptoms &amp; signs." in message.content
+    assert [o["value"] for o in message.options] == answer.suggestions
+
+
+def test_the_bot_sees_the_conversation_as_plain_turns_without_source_blocks() -> None:
+    history = [
+        {"role": "user", "content": [{"type": "text", "text": "Does ice help?"}]},  # as the browser sends it
+        {"role": "assistant", "content": '<div class="urgent">Get help &amp; now.</div>'},
+        {"role": "assistant", "content": "The article says:\n\n> Ice therapy"},
+        {"role": "assistant", "content": "<mark>Ice</mark>", "metadata": {"title": "Source [1]: x"}},
+        {"role": "user", "content": "x" * 50},
+    ]
+    assert history_for_bot(history, max_turns=20, max_chars=20) == [
+        {"role": "user", "content": "Does ice help?"},
+        {"role": "assistant", "content": "Get help & now.\n\nThe article says:\n\n> Ice therapy"},
+        {"role": "user", "content": "x" * 20},
+    ]
+    assert history_for_bot(history, max_turns=1, max_chars=20) == history_for_bot(history, 20, 20)[-2:]
+
+
+def test_a_session_keeps_whole_turns_from_the_last_questions() -> None:
+    history = []
+    for n in range(5):
+        history += [{"role": "user", "content": f"q{n}"}, {"role": "assistant", "content": f"a{n}"},
+                    {"role": "assistant", "content": "src", "metadata": {"title": "Source [1]"}}]
+    kept = keep_last_turns(history, 2)
+    assert [m["content"] for m in kept] == ["q3", "a3", "src", "q4", "a4", "src"]
+    assert keep_last_turns(history, 10) == history
+
+
+def test_feedback_is_appended_as_one_json_line_per_vote(tmp_path: Path) -> None:
+    log = FeedbackLog(tmp_path / "sub" / "feedback.jsonl")
+    log.record("like", "Does ice help?", "The article says…", 1)
+    log.record("dislike", "Why?", "The article does not cover this.", 3)
+    lines = [json.loads(line) for line in log.path.read_text(encoding="utf-8").splitlines()]
+    assert [(e["rating"], e["question"], e["index"]) for e in lines] == [("like", "Does ice help?", 1), ("dislike", "Why?", 3)]
+    assert all(e["time"].endswith("+00:00") for e in lines)
+
+
+def test_a_real_answer_renders_every_quoted_passage(repo_bot: Chatbot) -> None:
+    answer = repo_bot.ask("What are the symptoms of back spasms?")
+    messages = render_answer(answer)
+    assert len([m for m in messages if m.metadata]) == len(answer.quoted)
+    assert render_answer(replace(answer, quoted=[]))[0].content.endswith("The article says:")
