@@ -10,6 +10,9 @@ The same inputs go through the two public edges:
 After every hostile input a plain question is asked on the same process or session, so a crash,
 a hang or a poisoned state shows up as a failure on the next request.
 Per-request timings are written to tests/artifacts/hostile-timings.json.
+
+Both edges serve a temporary checkout of the shipped corpus with an index built for this module,
+so the results do not depend on the state of the working tree's index/.
 """
 
 from __future__ import annotations
@@ -18,17 +21,25 @@ import json
 import os
 import queue
 import re
+import shutil
+import socket
 import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
+from gradio_client import Client
+from gradio_client.exceptions import AppError
 
+from bot.app import BotLoader, create_demo, launch
 from bot.config import REPO_ROOT, Settings
+from bot.index import build_index
 
 LIMIT = Settings.for_repo(REPO_ROOT).max_question_chars
 CANARY = "Does ice help with back spasms?"
@@ -88,6 +99,12 @@ HOSTILE = [
     Hostile("anchor-javascript", '<a href="javascript:alert(1)">does ice help?</a>'),
     Hostile("markdown-js-link", "[does ice help with back spasms](javascript:alert(document.cookie))"),
     Hostile("markdown-remote-image", "![pixel](https://evil.example/track.png?c=1) massage for back spasms"),
+    # Off-topic, so the "not covered" reply echoes them back.
+    Hostile("markdown-js-link-echoed", "[claim your prize](javascript:alert(document.cookie)) now"),
+    Hostile("markdown-image-echoed", "![x](https://evil.example/track.png) lottery numbers"),
+    Hostile("rtl-override-echoed", "lottery \u202etxt.exe\u202c numbers"),
+    Hostile("lone-surrogate-echoed", "capital of France \ud800?"),
+    Hostile("nul-echoed", "capital\x00of\x00France"),
     Hostile("markdown-autolink-html", "<https://evil.example> **bold** # heading `code` heat therapy"),
     Hostile("style-and-meta", '<style>*{display:none}</style><meta http-equiv="refresh" content="0;url=https://evil.example">'),
     Hostile("html-entities", "&lt;script&gt;alert(1)&lt;/script&gt; &#x3C;img src=x onerror=alert(1)&#x3E;"),
@@ -118,11 +135,15 @@ HOSTILE = [
 # Markup that would be live if it reached a browser or Markdown renderer unescaped.
 _ACTIVE = [
     (re.compile(r"<\s*/?\s*(script|img|iframe|svg|a|style|meta|link|object|embed)\b", re.I), "an HTML tag"),
-    (re.compile(r"\]\(\s*javascript:", re.I), "a javascript: Markdown link"),
+    (re.compile(r"(?<!\\)\]\(\s*javascript:", re.I), "a javascript: Markdown link"),
     (re.compile(r"href\s*=\s*[\"']?\s*javascript:", re.I), "a javascript: href"),
     (re.compile(r"!\[[^\]]*\]\(\s*https?://", re.I), "a remote Markdown image"),
     (re.compile(r"<https?://", re.I), "a Markdown autolink"),
 ]
+# Characters that should never be echoed back: controls (a browser shows NUL as U+FFFD, a
+# terminal obeys ANSI escapes) and bidirectional overrides, which re-order how the rest of the
+# line is displayed, so an echo of the question could be made to read as something else.
+_UNCLEAN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def assert_inert(text: str) -> None:
@@ -130,6 +151,16 @@ def assert_inert(text: str) -> None:
     for pattern, what in _ACTIVE:
         match = pattern.search(text)
         assert match is None, f"{what} came back active: ...{text[max(match.start() - 40, 0):match.end() + 40]!r}..."
+
+
+def assert_clean_text(text: str) -> None:
+    """Valid Unicode (no lone surrogates), and no control or bidi-override characters."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as err:
+        raise AssertionError(f"a lone surrogate came back: ...{text[max(err.start - 40, 0):err.end + 40]!r}...") from err
+    match = _UNCLEAN.search(text)
+    assert match is None, f"{match.group()!r} came back: ...{text[max(match.start() - 40, 0):match.end() + 40]!r}..."
 
 
 def assert_readable_reply(hostile: Hostile, answer: str) -> None:
@@ -140,8 +171,9 @@ def assert_readable_reply(hostile: Hostile, answer: str) -> None:
     else:
         assert "The article says:" in answer or "does not cover" in answer, answer[:300]
     if hostile.cut:
-        assert f"longer than {LIMIT} characters" in answer, "a cut question must say it was cut"
-    assert "Traceback" not in answer and "Error" not in answer.split("\n", 1)[0]
+        assert f"longer than {LIMIT} characters" in answer and "only its beginning was read" in answer, \
+            "a cut question must say it was cut"
+    assert "Traceback" not in answer
 
 
 def record_timing(edge: str, hostile_id: str, seconds: float) -> None:
@@ -163,8 +195,27 @@ def _write_timings():
 
 
 # ---------------------------------------------------------------------------------------------
+# The checkout both edges serve
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def checkout(tmp_path_factory: pytest.TempPathFactory, embedder) -> Settings:
+    root = tmp_path_factory.mktemp("hostile-checkout")
+    shutil.copytree(REPO_ROOT / "corpus", root / "corpus")
+    settings = replace(Settings.for_repo(root), feedback_log=root / "feedback" / "feedback.jsonl")
+    build_index(settings, embedder)
+    return settings
+
+
+# ---------------------------------------------------------------------------------------------
 # The command line: `python -m bot ask --json`
 # ---------------------------------------------------------------------------------------------
+
+
+def _cli(settings: Settings, *args: str) -> list[str]:
+    return [sys.executable, "-m", "bot", "ask", "--json", "--corpus", str(settings.corpus_dir),
+            "--index", str(settings.index_dir), *args]
 
 
 def _cli_env() -> dict[str, str]:
@@ -174,9 +225,9 @@ def _cli_env() -> dict[str, str]:
 class BatchSession:
     """One `python -m bot ask --json` process fed a line at a time, each reply timed."""
 
-    def __init__(self) -> None:
+    def __init__(self, settings: Settings) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "bot", "ask", "--json"], cwd=REPO_ROOT, env=_cli_env(),
+            _cli(settings), cwd=REPO_ROOT, env=_cli_env(),
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         )
         self._lines: queue.Queue[bytes] = queue.Queue()
@@ -198,15 +249,14 @@ class BatchSession:
 
     def close(self) -> int:
         self.process.stdin.close()
-        code = self.process.wait(timeout=60)
-        return code
+        return self.process.wait(timeout=60)
 
 
 @pytest.fixture(scope="module")
-def cli_replies() -> dict[str, dict]:
+def cli_replies(checkout: Settings) -> dict[str, dict]:
     """Every hostile input through the CLI: its raw reply, its time, and the canary that followed."""
     replies: dict[str, dict] = {}
-    session = BatchSession()
+    session = BatchSession(checkout)
     try:
         session.ask(CANARY)  # the model loads before the first answer: not a hostile input's time
         for hostile in (h for h in HOSTILE if not h.multiline):
@@ -218,11 +268,9 @@ def cli_replies() -> dict[str, dict]:
     assert exit_code == 0, session.process.stderr.read().decode(errors="replace")[-2000:]
 
     def single(hostile: Hostile) -> tuple[str, dict]:
-        started = time.perf_counter()
-        result = subprocess.run([sys.executable, "-m", "bot", "ask", "--json", hostile.text], cwd=REPO_ROOT,
-                                env=_cli_env(), capture_output=True, timeout=180)
-        return hostile.id, {"raw": result.stdout, "seconds": None, "process_seconds": time.perf_counter() - started,
-                            "returncode": result.returncode, "stderr": result.stderr}
+        result = subprocess.run(_cli(checkout, hostile.text), cwd=REPO_ROOT, env=_cli_env(), capture_output=True,
+                                timeout=180)
+        return hostile.id, {"raw": result.stdout, "returncode": result.returncode, "stderr": result.stderr}
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         replies.update(pool.map(single, [h for h in HOSTILE if h.multiline]))
@@ -237,9 +285,10 @@ def _decode_json_line(raw: bytes) -> dict:
 
 
 @pytest.mark.parametrize("hostile", [pytest.param(h, id=h.id) for h in HOSTILE])
-def test_cli_answers_hostile_input_clearly_and_quickly(hostile: Hostile, cli_replies: dict[str, dict]) -> None:
+def test_cli_answers_hostile_input_clearly_and_quickly(hostile: Hostile, cli_replies: dict[str, dict],
+                                                       checkout: Settings) -> None:
     reply = cli_replies[hostile.id]
-    if hostile.multiline:
+    if hostile.multiline:  # a process of its own: its time is mostly loading the model
         assert reply["returncode"] == 0, reply["stderr"].decode(errors="replace")[-2000:]
         assert b"Traceback" not in reply["stderr"]
     else:
@@ -250,6 +299,148 @@ def test_cli_answers_hostile_input_clearly_and_quickly(hostile: Hostile, cli_rep
     answer = _decode_json_line(reply["raw"])
     assert_readable_reply(hostile, answer["answer"])
     assert_inert(answer["answer"])
+    assert_clean_text(answer["answer"])
     for passage in answer["passages"]:
-        source = (REPO_ROOT / "corpus" / passage["doc"]).read_text(encoding="utf-8")
+        source = (checkout.corpus_dir / passage["doc"]).read_text(encoding="utf-8")
         assert source[passage["start"] : passage["end"]] == passage["text"], "quotes stay verbatim"
+
+
+# ---------------------------------------------------------------------------------------------
+# The chat page: `/chat` (and the typed `/search`) through gradio_client
+# ---------------------------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def page_url(checkout: Settings, embedder) -> Iterator[str]:
+    """The page as `python app.py` serves it (same queue and launch options), on a free local port."""
+    demo = create_demo(checkout, loader=BotLoader(checkout, embedder=embedder, rebuild=False).start())
+    _, url, _ = launch(demo, checkout, host="127.0.0.1", port=_free_port(), block=False, quiet=True)
+    try:
+        yield url
+    finally:
+        demo.close()
+
+
+def _chat_text(messages: list[dict]) -> str:
+    """Everything the page would render from a reply: each message's content and block title."""
+    parts = []
+    for message in messages:
+        parts.append(message["content"] if isinstance(message["content"], str) else json.dumps(message["content"]))
+        parts.append((message.get("metadata") or {}).get("title") or "")
+        parts += [f"{o.get('label', '')} {o.get('value', '')}" for o in message.get("options") or []]
+    return "\n".join(parts)
+
+
+class PageError(Exception):
+    """A gr.Error the page showed (its message is what a visitor reads)."""
+
+
+def _sendable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
+def call_raw(url: str, api_name: str, *data: object) -> object:
+    """One call through the REST queue route, the JSON body ASCII-escaped.
+
+    gradio_client (httpx) cannot send a lone surrogate at all; a hand-written client can, as
+    `"\\ud800"` in JSON, so this is how one reaches the server.
+    """
+    body = json.dumps({"data": list(data)}).encode("ascii")
+    request = urllib.request.Request(f"{url}gradio_api/call/{api_name}", data=body,
+                                     headers={"Content-Type": "application/json"})
+    event_id = json.loads(urllib.request.urlopen(request, timeout=30).read())["event_id"]
+    event = None
+    with urllib.request.urlopen(f"{url}gradio_api/call/{api_name}/{event_id}", timeout=60) as stream:
+        for raw in stream:
+            line = raw.decode("utf-8").rstrip("\n")
+            if line.startswith("event: "):
+                event = line[len("event: "):]
+            elif line.startswith("data: ") and event == "complete":
+                return json.loads(line[len("data: "):])[0]
+            elif line.startswith("data: ") and event == "error":
+                raise PageError(json.loads(line[len("data: "):]))
+    raise AssertionError("the event stream ended without a result")
+
+
+def predict(client: Client, url: str, api_name: str, *data: object) -> object:
+    """The endpoint's result, or PageError with the message a gr.Error shows."""
+    try:
+        if all(_sendable(d) for d in data if isinstance(d, str)):
+            return client.predict(*data, api_name=f"/{api_name}")
+        return call_raw(url, api_name, *data)
+    except AppError as err:
+        raise PageError(str(err)) from err
+
+
+@pytest.fixture(scope="module")
+def page_replies(page_url: str) -> dict[str, dict]:
+    """Every hostile input through /chat in one visitor's session, each followed by the canary."""
+    replies: dict[str, dict] = {}
+    client = Client(page_url, verbose=False, analytics_enabled=False, download_files=False)
+    try:
+        client.predict(CANARY, api_name="/chat")  # waits for the background load: not a hostile input's time
+        for hostile in HOSTILE:
+            started = time.perf_counter()
+            try:
+                reply: object = _chat_text(predict(client, page_url, "chat", hostile.text))
+            except PageError as err:
+                reply = err
+            seconds = time.perf_counter() - started
+            canary = _chat_text(client.predict(CANARY, api_name="/chat"))
+            replies[hostile.id] = {"reply": reply, "seconds": seconds, "canary": canary}
+    finally:
+        client.close()
+    return replies
+
+
+@pytest.mark.parametrize("hostile", [pytest.param(h, id=h.id) for h in HOSTILE])
+def test_the_page_answers_hostile_input_clearly_and_quickly(hostile: Hostile, page_replies: dict[str, dict]) -> None:
+    reply = page_replies[hostile.id]
+    record_timing("chat", hostile.id, reply["seconds"])
+    assert not isinstance(reply["reply"], PageError), f"the page showed an error: {reply['reply']}"
+    assert reply["seconds"] < SECONDS_PER_REQUEST
+    assert CANARY_QUOTE in reply["canary"], "the next question in the same session was not answered"
+    assert_readable_reply(hostile, reply["reply"])
+    assert_inert(reply["reply"])
+    assert_clean_text(reply["reply"])
+
+
+@pytest.fixture(scope="module")
+def search_replies(page_url: str) -> dict[str, object]:
+    replies: dict[str, object] = {}
+    client = Client(page_url, verbose=False, analytics_enabled=False, download_files=False)
+    try:
+        for hostile in HOSTILE:
+            started = time.perf_counter()
+            try:
+                replies[hostile.id] = predict(client, page_url, "search", hostile.text, 3)
+            except PageError as err:
+                replies[hostile.id] = err
+            record_timing("search", hostile.id, time.perf_counter() - started)
+    finally:
+        client.close()
+    return replies
+
+
+@pytest.mark.parametrize("hostile", [pytest.param(h, id=h.id) for h in HOSTILE])
+def test_search_returns_verbatim_passages_or_a_readable_error(hostile: Hostile, search_replies: dict[str, object],
+                                                              checkout: Settings) -> None:
+    reply = search_replies[hostile.id]
+    if hostile.empty:
+        assert isinstance(reply, PageError) and "Please type a question" in str(reply)
+        return
+    assert isinstance(reply, list) and 1 <= len(reply) <= 3, reply
+    for passage in reply:  # raw by contract (escaping is the caller's job), but always the article's own words
+        source = (checkout.corpus_dir / passage["doc"]).read_text(encoding="utf-8")
+        assert source[passage["start"] : passage["end"]] == passage["text"]
+        assert passage["quote"] in passage["text"]
