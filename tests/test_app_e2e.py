@@ -6,6 +6,7 @@ production), the real model, the real index, and `gradio_client` talking to it.
 
 from __future__ import annotations
 
+import html
 import importlib.util
 import json
 import logging
@@ -115,6 +116,16 @@ def test_every_quote_has_a_numbered_citation_and_a_source_block_in_the_same_orde
     for number, (line, source) in enumerate(zip(quotes, sources), start=1):
         assert line.startswith(f"> — **[{number}]** ")
         assert source["metadata"]["title"] == f"Source [{number}]: {line.split('** ', 1)[1]}"
+
+
+def test_a_list_question_shows_several_quotes_in_article_order(client: Client, repo_bot: Chatbot) -> None:
+    question = "What are the symptoms of back spasms?"
+    answer, *sources = chat(client, question)
+    quoted = repo_bot.ask(question).quoted
+    assert len(quoted) >= 2 and len(sources) == len(quoted)
+    assert [p.quote_start for p in quoted] == sorted(p.quote_start for p in quoted)
+    positions = [answer["content"].index(html.escape(p.quote.splitlines()[0])) for p in quoted]
+    assert positions == sorted(positions), "quotes appear in the order of the article"
 
 
 def test_a_question_the_article_is_silent_on_gets_an_honest_answer_and_three_suggestions(client: Client) -> None:
