@@ -1,0 +1,311 @@
+"""A hardened public page: what a hostile script can reach over HTTP, and what it cannot.
+
+One real server per module, launched with the same queue and launch options as `python app.py`,
+over a temporary checkout (corpus, a freshly built index, a feedback log holding a secret line).
+tests/test_app_e2e.py already checks a 2 MB upload (413), files of the checkout (403) and the
+page's config; these tests go after the edges: the upload limit's boundary, paths outside the app,
+traversal tricks, URL fetching, the queue bypass, private endpoints and malformed API calls.
+"""
+
+from __future__ import annotations
+
+import http.server
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pytest
+
+from bot.app import BotLoader, create_demo, launch
+from bot.config import REPO_ROOT, Settings
+from bot.index import build_index
+
+MiB = 1024 * 1024
+SECRET = "TOP-SECRET-7f3a9c"
+
+
+@dataclass
+class Page:
+    url: str
+    share_url: str | None
+    settings: Settings
+    config: dict
+
+    def request(self, path: str, data: bytes | None = None, headers: dict | None = None,
+                method: str | None = None) -> tuple[int, dict, bytes]:
+        """(status, headers, body) of one request; HTTP errors are answers too."""
+        request = urllib.request.Request(self.url + path, data=data, headers=headers or {}, method=method)
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                return response.status, {k.lower(): v for k, v in response.headers.items()}, response.read()
+        except urllib.error.HTTPError as err:
+            return err.code, {k.lower(): v for k, v in err.headers.items()}, err.read()
+
+    def post_json(self, path: str, payload: object) -> tuple[int, dict, bytes]:
+        return self.request(path, json.dumps(payload).encode(), {"Content-Type": "application/json"})
+
+    def upload(self, name: str, content: bytes, content_type: str = "text/plain") -> tuple[int, dict, bytes]:
+        boundary = "----hardening-test"
+        body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"{name}\"\r\n"
+                f"Content-Type: {content_type}\r\n\r\n").encode() + content + f"\r\n--{boundary}--\r\n".encode()
+        return self.request("gradio_api/upload", body, {"Content-Type": f"multipart/form-data; boundary={boundary}"})
+
+    def dependency(self, api_name: str) -> dict:
+        return next(d for d in self.config["dependencies"] if d.get("api_name") == api_name)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def page(tmp_path_factory: pytest.TempPathFactory, embedder) -> Iterator[Page]:
+    root = tmp_path_factory.mktemp("hardened-checkout")
+    shutil.copytree(REPO_ROOT / "corpus", root / "corpus")
+    feedback = root / "feedback" / "feedback.jsonl"
+    feedback.parent.mkdir()
+    feedback.write_text(json.dumps({"rating": "like", "question": SECRET}) + "\n")
+    settings = replace(Settings.for_repo(root), feedback_log=feedback)
+    build_index(settings, embedder)
+    demo = create_demo(settings, loader=BotLoader(settings, embedder=embedder, rebuild=False).start())
+    _, url, share_url = launch(demo, settings, host="127.0.0.1", port=_free_port(), block=False, quiet=True)
+    try:
+        config = json.loads(urllib.request.urlopen(f"{url}config", timeout=30).read())
+        yield Page(url, share_url, settings, config)
+    finally:
+        demo.close()
+
+
+@pytest.fixture(scope="module")
+def outside_secret(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A file outside the app's folders, the upload cache and the allowed paths."""
+    path = tmp_path_factory.mktemp("outside") / "credentials.txt"
+    path.write_text(SECRET)
+    return path
+
+
+# --- Uploads -------------------------------------------------------------------------------------
+
+
+def test_an_upload_one_byte_over_one_megabyte_is_refused_with_413(page: Page) -> None:
+    status, _, body = page.upload("big.bin", b"x" * (MiB + 1), "application/octet-stream")
+    assert status == 413, body[:200]
+    assert b"maximum allowed size of 1048576 bytes" in body
+
+
+def test_an_upload_of_exactly_one_megabyte_is_accepted_so_the_413_is_the_cap(page: Page) -> None:
+    status, _, body = page.upload("small.txt", b"x" * MiB)
+    assert status == 200 and len(json.loads(body)) == 1
+
+
+def test_an_uploaded_html_file_is_served_as_a_download_never_as_a_page(page: Page) -> None:
+    status, _, body = page.upload("x.html", b"<script>alert(document.cookie)</script>", "text/html")
+    assert status == 200
+    stored = json.loads(body)[0]
+    status, headers, _ = page.request(f"gradio_api/file={stored}")
+    assert status == 200
+    assert "html" not in headers.get("content-type", "") and headers.get("content-disposition", "").startswith("attachment")
+
+
+# --- The file route ------------------------------------------------------------------------------
+
+
+def _file_paths(page: Page, outside: Path) -> list[str]:
+    root = page.settings.corpus_dir.parent
+    cache = "/tmp/gradio"  # Gradio's upload cache: the one folder the route serves from
+    return [
+        "/etc/passwd",
+        str(outside),
+        "../../../../../../etc/passwd",
+        "%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+        "%252e%252e/%252e%252e/etc/passwd",
+        "//etc/passwd",
+        f"{cache}/../../etc/passwd",
+        f"{cache}/%2e%2e/%2e%2e/{outside}",
+        f"{cache}/..%2f..%2fetc%2fpasswd",
+        "/proc/self/environ",
+        "file:///etc/passwd",
+        str(page.settings.feedback_log),
+        str(root / "index" / "manifest.json"),
+        str(root / "corpus"),
+        "app.py",
+        "bot/ui.py",
+        str(REPO_ROOT / ".git" / "config"),
+    ]
+
+
+def test_the_file_route_reads_nothing_outside_the_allowed_paths(page: Page, outside_secret: Path) -> None:
+    served = {}
+    for path in _file_paths(page, outside_secret):
+        for route in ("gradio_api/file=", "file=", "gradio_api/file/"):
+            status, _, body = page.request(route + path)
+            if status < 400 or SECRET.encode() in body or b"root:" in body:
+                served[route + path] = (status, body[:80])
+    assert served == {}
+
+
+@pytest.mark.parametrize("route", ["static/", "assets/", "gradio_api/static/", "gradio_api/assets/"])
+def test_static_routes_do_not_climb_out_of_their_folders(page: Page, route: str) -> None:
+    for trick in ("../../../../etc/passwd", "..%2f..%2f..%2f..%2fetc%2fpasswd", "%2e%2e/%2e%2e/%2e%2e/etc/passwd"):
+        status, _, body = page.request(route + trick)
+        assert status >= 400 and b"root:" not in body, (route + trick, status)
+
+
+class _Recorder(http.server.BaseHTTPRequestHandler):
+    hits: list[str] = []
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        self.hits.append(self.path)
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(SECRET.encode())
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+def test_the_server_fetches_no_url_it_is_handed(page: Page) -> None:
+    recorder = http.server.HTTPServer(("127.0.0.1", 0), _Recorder)
+    threading.Thread(target=recorder.serve_forever, daemon=True).start()
+    target = f"http://127.0.0.1:{recorder.server_port}/internal"
+    try:
+        for path in (f"gradio_api/file={target}", f"file={target}", f"gradio_api/proxy={target}", f"proxy={target}"):
+            status, _, body = page.request(path)
+            assert status >= 400 and SECRET.encode() not in body, path
+        assert _Recorder.hits == []
+    finally:
+        recorder.shutdown()
+        recorder.server_close()
+
+
+# --- Launch settings -----------------------------------------------------------------------------
+
+
+def test_there_is_no_share_link(page: Page) -> None:
+    assert page.share_url is None
+    assert not page.config.get("share_url")
+
+
+def test_analytics_are_off_even_when_the_environment_says_nothing(tmp_path: Path) -> None:
+    # Importing the page module is what turns analytics off, before gradio reads the setting.
+    env = {k: v for k, v in os.environ.items() if k != "GRADIO_ANALYTICS_ENABLED"}
+    env["PYTHONPATH"] = str(REPO_ROOT)
+    code = "import bot.ui, gradio.analytics as a; print(a.analytics_enabled())"
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120,
+                            cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_monitoring_is_off(page: Page) -> None:
+    for path in ("monitoring", "gradio_api/monitoring"):
+        status, _, _ = page.request(path)
+        assert status in (403, 404)
+
+
+@pytest.mark.parametrize("path", ["gradio_api/api/chat", "gradio_api/run/chat", "gradio_api/api/search",
+                                  "gradio_api/run/search"])
+def test_the_queue_cannot_be_bypassed(page: Page, path: str) -> None:
+    status, _, body = page.post_json(path, {"data": ["Does ice help?"]})
+    assert status == 404 and b"join the queue" in body
+
+
+def test_another_website_gets_no_cross_origin_grant(page: Page) -> None:
+    status, headers, _ = page.request("config", headers={"Origin": "https://evil.example"})
+    assert headers.get("access-control-allow-origin") in (None, "null")
+    status, headers, _ = page.request("gradio_api/upload", method="OPTIONS", headers={
+        "Origin": "https://evil.example", "Access-Control-Request-Method": "POST"})
+    assert headers.get("access-control-allow-origin") in (None, "null")
+
+
+def test_only_chat_and_search_are_public_endpoints(page: Page) -> None:
+    public = {d["api_name"] for d in page.config["dependencies"] if d.get("api_visibility") == "public"}
+    assert public == {"chat", "search"}
+
+
+# --- Readable errors through the raw API -----------------------------------------------------------
+
+
+def call(page: Page, api_name: str, *data: object) -> tuple[str, object]:
+    """("complete", result) or ("error", message) of one call through the REST queue route."""
+    status, _, body = page.post_json(f"gradio_api/call/{api_name}", {"data": list(data)})
+    assert status == 200, body[:300]
+    event_id = json.loads(body)["event_id"]
+    event = None
+    with urllib.request.urlopen(f"{page.url}gradio_api/call/{api_name}/{event_id}", timeout=60) as stream:
+        for raw in stream:
+            line = raw.decode("utf-8").rstrip("\n")
+            if line.startswith("event: "):
+                event = line[len("event: "):]
+            elif line.startswith("data: ") and event in ("complete", "error"):
+                payload = json.loads(line[len("data: "):])
+                if event == "complete":
+                    return event, payload[0]
+                return event, payload.get("error") if isinstance(payload, dict) else payload
+    raise AssertionError("the event stream ended without a result")
+
+
+@pytest.mark.parametrize("k", ["many", None, -1, 0, 21, 10**30, [3]])
+def test_search_with_a_bad_k_gets_a_readable_message(page: Page, k: object) -> None:
+    event, message = call(page, "search", "Does ice help?", k)
+    assert event == "error"
+    assert isinstance(message, str) and "k must be" in message and "from 1 to 20" in message
+
+
+@pytest.mark.parametrize("message", [None, 123, True, ["does", "ice", "help"], {"text": "Does ice help with spasms?"},
+                                     {"text": "ice", "files": ["/etc/passwd"]}, {"unexpected": 1}],
+                         ids=["null", "number", "bool", "list", "multimodal-dict", "dict-with-files", "odd-dict"])
+def test_chat_with_a_malformed_message_answers_or_says_why(page: Page, message: object) -> None:
+    event, result = call(page, "chat", message)
+    if event == "error":
+        assert isinstance(result, str) and result.strip(), "an error the visitor can read, not a bare 'Error'"
+    else:
+        text = "\n".join(m["content"] for m in result)
+        assert "Please type a question" in text or "The article" in text
+        assert SECRET not in text and "root:" not in text
+
+
+# --- What the app stores ---------------------------------------------------------------------------
+
+
+def _vote(page: Page, question: str, answer: str) -> tuple[int, bytes]:
+    """A like, as the browser sends it when a thumb is clicked (the handler is private, not unreachable)."""
+    like = page.dependency("on_like")
+    payload = {
+        "data": [[{"role": "user", "content": [{"type": "text", "text": question}]},
+                  {"role": "assistant", "content": [{"type": "text", "text": answer}]}], None],
+        "fn_index": like["id"], "trigger_id": like["targets"][0][0], "session_hash": "hardening-test",
+        "event_data": {"index": 1, "value": answer, "liked": True},
+    }
+    status, _, body = page.post_json("gradio_api/run/predict", payload)
+    return status, body
+
+
+def test_a_vote_is_appended_to_the_feedback_log(page: Page) -> None:
+    log = page.settings.feedback_log
+    before = log.read_text().splitlines()
+    status, body = _vote(page, "Does ice help?", "Ice therapy can also prove to be a good treatment.")
+    assert status == 200, body[:300]
+    entries = [json.loads(line) for line in log.read_text().splitlines()[len(before):]]
+    assert [e["rating"] for e in entries] == ["like"]
+    assert set(entries[0]) >= {"time", "rating", "question", "answer"}
+
+
+def test_the_feedback_log_cannot_be_grown_without_bound_by_one_request(page: Page) -> None:
+    # Anyone can send a vote (the browser must be able to), with any text in it.
+    log = page.settings.feedback_log
+    size = log.stat().st_size
+    _vote(page, "q" * (4 * MiB), "a" * (4 * MiB))
+    grown = log.stat().st_size - size
+    assert grown < 64 * 1024, f"one vote added {grown:,} bytes to {log}"
