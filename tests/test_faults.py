@@ -14,16 +14,23 @@ import logging
 import os
 import shutil
 import signal
+import socket
 import stat
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from gradio_client import Client
+from gradio_client.exceptions import AppError
 
+from bot.app import BotLoader, create_demo, launch
 from bot.chatbot import Chatbot
 from bot.cli import main
 from bot.config import REPO_ROOT, Settings
@@ -342,3 +349,97 @@ def test_a_read_only_checkout_with_a_bad_index_refuses_clearly(fault: str, read_
     assert REBUILD in reply["error"]
     assert (sorted(os.listdir(root / "index")) if (root / "index").exists() else None) == listing, \
         "nothing was written into the read-only checkout"
+
+
+# --- On the page ------------------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.parametrize("fault", ["damaged", "stale"])
+def test_a_bad_index_that_cannot_be_rebuilt_is_explained_on_the_page_without_a_traceback(
+        fault: str, built_repo: Settings) -> None:
+    # rebuild=False is what a read-only index folder leads to (checked for real, above).
+    if fault == "damaged":
+        DAMAGE["faiss-corrupt"](built_repo)
+    else:
+        _edit_document(built_repo)
+    settings = replace(built_repo, feedback_log=None)
+    demo = create_demo(settings, loader=BotLoader(settings, rebuild=False).start())
+    _, url, _ = launch(demo, settings, host="127.0.0.1", port=_free_port(), block=False, quiet=True)
+    try:
+        with closing(Client(url, verbose=False, analytics_enabled=False, download_files=False)) as client:
+            for api_name, data in (("/chat", ("Does ice help?",)), ("/search", ("Does ice help?", 3))):
+                with pytest.raises(AppError) as shown:
+                    client.predict(*data, api_name=api_name)
+                message = str(shown.value)
+                assert REBUILD in message and "Traceback" not in message and 'File "' not in message
+    finally:
+        demo.close()
+
+
+def _wait_for_page(url: str, process: subprocess.Popen, seconds: float = 180) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=5).read()
+            return
+        except OSError:
+            assert process.poll() is None, f"the app exited: {process.stdout.read()[-3000:]}"
+            assert time.monotonic() < deadline, f"the page did not come up within {seconds} s"
+            time.sleep(0.5)
+
+
+def test_the_app_serves_a_read_only_checkout(read_only_checkout: Path) -> None:
+    """`python app.py` from a checkout where nothing can be written: it answers from the index it ships."""
+    root = read_only_checkout
+    shutil.copy(REPO_ROOT / "app.py", root / "app.py")
+    _make_read_only(root)
+    listing = sorted(str(p.relative_to(root)) for p in root.rglob("*"))
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BOT_")}  # the checkout's own paths
+    env["PYTHONPATH"] = str(REPO_ROOT)
+    process = subprocess.Popen(_read_only_command([sys.executable, "app.py", "--port", str(port)]), cwd=root,
+                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        _wait_for_page(url, process)
+        with closing(Client(url, verbose=False, analytics_enabled=False, download_files=False)) as client:
+            assert CANARY_QUOTE in client.predict(CANARY, api_name="/chat")[0]["content"]
+        # A visitor's thumbs-up cannot be stored here; the page must not answer it with an error.
+        vote_status = _vote(url, "Does ice help?", "Ice therapy can also prove to be a good treatment.")
+        assert CANARY_QUOTE in Client(url, verbose=False, download_files=False).predict(CANARY, api_name="/chat")[0]["content"]
+    finally:
+        process.terminate()
+        try:
+            output = process.communicate(timeout=30)[0]
+        except subprocess.TimeoutExpired:
+            process.kill()
+            output = process.communicate()[0]
+    assert "Rebuilding" not in output
+    assert sorted(str(p.relative_to(root)) for p in root.rglob("*")) == listing, "nothing was written"
+    assert vote_status == 200, f"a vote on a read-only checkout got HTTP {vote_status}: {output[-1500:]}"
+    assert "Traceback" not in output, output[-3000:]
+
+
+def _vote(url: str, question: str, answer: str) -> int:
+    """A thumbs-up as the browser sends it; the HTTP status."""
+    config = json.loads(urllib.request.urlopen(f"{url}config", timeout=30).read())
+    like = next(d for d in config["dependencies"] if d.get("api_name") == "on_like")
+    payload = {
+        "data": [[{"role": "user", "content": [{"type": "text", "text": question}]},
+                  {"role": "assistant", "content": [{"type": "text", "text": answer}]}], None],
+        "fn_index": like["id"], "trigger_id": like["targets"][0][0], "session_hash": "read-only-test",
+        "event_data": {"index": 1, "value": answer, "liked": True},
+    }
+    request = urllib.request.Request(f"{url}gradio_api/run/predict", data=json.dumps(payload).encode(),
+                                     headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status
+    except urllib.error.HTTPError as err:
+        return err.code
