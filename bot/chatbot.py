@@ -9,8 +9,16 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 
+import json
+from importlib import resources
+
+import numpy as np
+
+from . import abstention
+from .abstention import AbstentionModel
 from .answer import Answer, Passage
 from .config import Settings
+from .corpus import calibration_files
 from .embedding import Embedder
 from .errors import DamagedIndexError, EmptyQuestionError, IndexNotBuiltError, StaleIndexError
 from .index import StoredIndex, build_index, load_index
@@ -20,7 +28,32 @@ from .safety import red_flag_notice
 log = logging.getLogger(__name__)
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
-MIN_SCORE = 0.30  # placeholder until calibration
+
+
+def build(settings: Settings, embedder: Embedder, progress: bool = False) -> dict:
+    """Build the index and calibrate when to abstain on the corpus's labelled questions."""
+    return build_index(settings, embedder, progress, finalize=lambda index: _calibrate(settings, index, embedder))
+
+
+def _calibrate(settings: Settings, index: StoredIndex, embedder: Embedder) -> dict:
+    files = calibration_files(settings.corpus_dir)
+    rows = [json.loads(line) for f in files for line in f.read_text(encoding="utf-8").splitlines() if line.strip()]
+    labels = {bool(r["abstain"]) for r in rows}
+    if len(labels) < 2:
+        log.warning("No labelled answerable and unanswerable questions in %s/calibration: abstention uses the "
+                    "shipped default calibration (bot/data/abstention_default.json).", settings.corpus_dir)
+        return {"abstention": {"model": _default_abstention().to_dict(), "source": "default"}}
+    retriever = Retriever(index, embedder)
+    x = np.stack([abstention.features(retriever.run(r["question"], settings.top_k), retriever) for r in rows])
+    y = np.array([0 if r["abstain"] else 1 for r in rows])
+    model, report = abstention.calibrate(x, y)
+    log.info("Calibrated abstention on %d questions: %s", len(rows), report)
+    return {"abstention": {"model": model.to_dict(), "report": report, "source": [f.name for f in files]}}
+
+
+def _default_abstention() -> AbstentionModel:
+    data = resources.files("bot").joinpath("data/abstention_default.json").read_text(encoding="utf-8")
+    return AbstentionModel.from_dict(json.loads(data))
 
 
 def clean_question(raw: str, max_chars: int) -> tuple[str, list[str]]:
@@ -57,9 +90,17 @@ class Chatbot:
                 raise
             log.warning("%s Rebuilding it now.", err)
             embedder = embedder or Embedder(settings.model)
-            build_index(settings, embedder)
+            build(settings, embedder)
             index = load_index(settings)
         return cls(settings, embedder or Embedder(settings.model), index)
+
+    @property
+    def abstention(self) -> AbstentionModel:
+        """The calibrated abstention model stored with the index."""
+        if not hasattr(self, "_abstention"):
+            stored = self.index.manifest.get("abstention")
+            self._abstention = AbstentionModel.from_dict(stored["model"]) if stored else _default_abstention()
+        return self._abstention
 
     @property
     def retriever(self) -> Retriever:
@@ -80,13 +121,20 @@ class Chatbot:
         text, notes = clean_question(question, self.settings.max_question_chars)
         if not text:
             raise EmptyQuestionError()
-        hits = self.retriever.search(text, k or self.settings.top_k)
+        search = self.retriever.run(text, k or self.settings.top_k)
+        hits = search.hits
         passages = [Passage.from_hit(h) for h in hits]
-        abstained = not hits or hits[0].score < MIN_SCORE
-        quoted = [] if abstained else passages[:1]
+        abstained, confidence, _ = self.abstention.decide(abstention.features(search, self.retriever))
+        abstained = abstained or not hits
+        if abstained:
+            quoted = []
+        elif search.list_section:
+            quoted = [p for p, h in zip(passages, hits) if (h.chunk.doc, h.chunk.section_label) == search.list_section]
+        else:
+            quoted = passages[:1]
         return Answer(
             question=question, abstained=abstained, passages=passages, quoted=quoted,
-            confidence="low" if abstained else "high", notes=notes,
+            confidence=confidence, notes=notes,
             covered_topics=self.covered_topics if abstained else [],
             urgent=red_flag_notice(text),
             suggestions=self.suggestions(text) if abstained else [],

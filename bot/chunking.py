@@ -42,6 +42,7 @@ class Chunk:
     start: int
     end: int
     sentences: tuple[tuple[int, int], ...]  # absolute (start, end) offsets of each sentence
+    context: str = ""  # for a list item: the paragraph that introduces the list ("Common triggers include:")
 
     @property
     def section_label(self) -> str:
@@ -59,7 +60,7 @@ class Chunk:
         return {
             "id": self.id, "doc": self.doc, "title": self.title, "section": list(self.section),
             "kind": self.kind, "text": self.text, "start": self.start, "end": self.end,
-            "sentences": [list(span) for span in self.sentences],
+            "sentences": [list(span) for span in self.sentences], "context": self.context,
         }
 
     @classmethod
@@ -69,6 +70,7 @@ class Chunk:
             section=tuple(record["section"]), kind=record["kind"], text=record["text"],
             start=int(record["start"]), end=int(record["end"]),
             sentences=tuple((int(s), int(e)) for s, e in record["sentences"]),
+            context=record.get("context", ""),
         )
 
 
@@ -88,7 +90,14 @@ def split_into_chunks(document: Document, max_chars: int, first_id: int = 0) -> 
     chunks: list[Chunk] = []
     section: list[tuple[int, str]] = []  # (level, heading) stack
     seen_title = False
+    lead_in = ""  # a paragraph ending in ":" that introduces the list after it
     for index, block in enumerate(blocks):
+        if block.kind not in ("bullet", "numbered"):
+            lead_in = ""
+        if block.kind == "paragraph" and _introduces_list(text, block, blocks[index + 1 : index + 2]):
+            # Not a passage of its own (it answers nothing alone): it gives the items their context.
+            lead_in = text[block.start : block.end]
+            continue
         if block.kind == "heading":
             heading = _heading_text(text[block.start : block.end])
             if not seen_title and heading.casefold() == document.title.casefold():
@@ -106,8 +115,13 @@ def split_into_chunks(document: Document, max_chars: int, first_id: int = 0) -> 
             chunks.append(Chunk(
                 id=first_id + len(chunks), doc=document.doc, title=document.title, section=path,
                 kind=kind, text=text[start:end], start=start, end=end, sentences=sentences,
+                context=lead_in,
             ))
     return chunks
+
+
+def _introduces_list(text: str, block: _Block, following: list[_Block]) -> bool:
+    return text[block.end - 1] == ":" and bool(following) and following[0].kind in ("bullet", "numbered")
 
 
 def _heading_text(raw: str) -> str:

@@ -29,15 +29,20 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _build(args: argparse.Namespace) -> int:
+    from .chatbot import build
     from .embedding import Embedder
-    from .index import build_index
 
     settings = _settings(args)
-    manifest = build_index(settings, Embedder(settings.model), progress=not args.quiet and sys.stderr.isatty())
+    manifest = build(settings, Embedder(settings.model), progress=not args.quiet and sys.stderr.isatty())
     print(
         f"Built {settings.index_dir}: {manifest['chunks']} chunks, {manifest['sentences']} sentences "
         f"from {len(manifest['corpus'])} document(s) in {manifest['build_seconds']} s ({manifest['index_type']})."
     )
+    report = manifest.get("abstention", {}).get("report")
+    if report:
+        print(f"Abstention calibrated on {report['questions']} labelled questions ({report['folds']}-fold CV): "
+              f"refuses {report['cv_refused_out_of_scope']:.0%} of unanswerable and "
+              f"{report['cv_refused_in_scope']:.0%} of answerable ones.")
     return 0
 
 

@@ -7,6 +7,7 @@ corpus files, library versions and the data files with their sha256:
     index/vectors-<build>.faiss      one vector per chunk
     index/chunks-<build>.jsonl       the chunk records, in vector order
     index/sentences-<build>.npy      one vector per sentence, in chunk order
+    index/sections-<build>.npy       one vector per section heading, in order of first appearance
 
 A build writes new data files under a fresh build id and then replaces the manifest in one atomic
 rename, so a build killed at any point leaves the previous manifest pointing at intact files.
@@ -24,6 +25,7 @@ import platform
 import secrets
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -32,7 +34,7 @@ import numpy as np
 
 from .chunking import Chunk, split_into_chunks
 from .config import Settings
-from .corpus import corpus_digest, load_corpus
+from .corpus import calibration_files, corpus_digest, load_corpus
 from .embedding import Embedder
 from .errors import REBUILD_HINT, BotError, DamagedIndexError, IndexNotBuiltError, StaleIndexError
 
@@ -41,13 +43,35 @@ log = logging.getLogger(__name__)
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 #: Bump when what is embedded for a chunk changes: it is part of the fingerprint.
-EMBEDDING_TEXT_VERSION = 1
-_DATA_PREFIXES = ("vectors-", "chunks-", "sentences-")
+EMBEDDING_TEXT_VERSION = 4
+_DATA_PREFIXES = ("vectors-", "chunks-", "sentences-", "sections-")
+_DATA_FILES = {"vectors", "chunks", "sentences", "sections"}
+
+
+def context_label(chunk: Chunk) -> str:
+    """The heading a chunk sits under; the document title for the lead, which has none."""
+    return " › ".join(chunk.section) if chunk.section else chunk.title
 
 
 def embedding_text(chunk: Chunk) -> str:
-    """What is embedded for a chunk: its section heading gives short bullets their context."""
-    return f"{chunk.section_label}: {chunk.text}"
+    """What is embedded for a chunk: its heading (and a list's lead-in) give short items their context."""
+    return f"{context_label(chunk)}: {chunk.context + ' ' if chunk.context else ''}{chunk.text}"
+
+
+def section_keys(chunks: list[Chunk]) -> tuple[list[tuple[str, str]], np.ndarray]:
+    """The distinct (document, section label) pairs, each document's title row ("") first, and
+    each chunk's row. The title row tells which document a question is about."""
+    rows: dict[tuple[str, str], int] = {}
+    owner = []
+    for chunk in chunks:
+        rows.setdefault((chunk.doc, ""), len(rows))
+        owner.append(rows.setdefault((chunk.doc, chunk.section_label), len(rows)))
+    return list(rows), np.array(owner, dtype=np.int64)
+
+
+def section_text(title: str, label: str) -> str:
+    """What is embedded for a section: the heading in its document ("What It Is" alone says little)."""
+    return f"{title} › {label}" if label else title
 
 
 @dataclass
@@ -58,6 +82,8 @@ class StoredIndex:
     faiss_index: object
     sentence_vectors: np.ndarray  # (n_sentences, dim), rows in chunk order
     sentence_owner: np.ndarray  # chunk position of each sentence row
+    section_vectors: np.ndarray  # (n_sections, dim): each distinct heading, embedded alone
+    section_of_chunk: np.ndarray  # row of section_vectors for each chunk
     manifest: dict
 
     @property
@@ -86,6 +112,7 @@ def fingerprint(settings: Settings, digest: dict[str, str] | None = None) -> str
         "format": FORMAT_VERSION,
         "embedding_text": EMBEDDING_TEXT_VERSION,
         "corpus": digest if digest is not None else corpus_digest(settings.corpus_dir),
+        "calibration": {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in calibration_files(settings.corpus_dir)},
         "settings": settings.index_settings(),
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
@@ -99,17 +126,33 @@ def chunk_corpus(settings: Settings) -> list[Chunk]:
     return chunks
 
 
-def build_index(settings: Settings, embedder: Embedder, progress: bool = False) -> dict:
-    """Chunk and embed the corpus, write the index folder atomically; return the manifest."""
+def build_index(settings: Settings, embedder: Embedder, progress: bool = False,
+                finalize: Callable[[StoredIndex], dict] | None = None) -> dict:
+    """Chunk and embed the corpus, write the index folder atomically; return the manifest.
+
+    `finalize` sees the new index before the manifest is written and returns extra manifest
+    entries (the abstention calibration), so they switch atomically with the index they describe.
+    """
     started = time.perf_counter()
     digest = corpus_digest(settings.corpus_dir)
     chunks = chunk_corpus(settings)
     if embedder.name != settings.model:
         raise BotError(f"The embedder is {embedder.name!r} but the settings ask for {settings.model!r}.")
     vectors = embedder.embed([embedding_text(c) for c in chunks], progress=progress)
-    sentence_texts = [s for c in chunks for s in c.sentence_texts()]
+    # Sentences carry their heading too: "This can even make it difficult to sleep" needs its subject.
+    sentence_texts = [f"{context_label(c)}: {s}" for c in chunks for s in c.sentence_texts()]
     sentence_vectors = embedder.embed(sentence_texts, progress=progress)
+    sections, _ = section_keys(chunks)
+    titles = {c.doc: c.title for c in chunks}
+    section_vectors = embedder.embed([section_text(titles[doc], label) for doc, label in sections])
     faiss_index = _new_faiss_index(vectors, settings)
+    extra: dict = {}
+    if finalize is not None:
+        owner = np.array([pos for pos, c in enumerate(chunks) for _ in c.sentences], dtype=np.int64)
+        _, section_of_chunk = section_keys(chunks)
+        fresh = StoredIndex(chunks, faiss_index, sentence_vectors, owner, section_vectors, section_of_chunk,
+                            {"dim": int(vectors.shape[1])})
+        extra = finalize(fresh)
 
     index_dir = settings.index_dir
     try:
@@ -122,6 +165,7 @@ def build_index(settings: Settings, embedder: Embedder, progress: bool = False) 
                 "".join(json.dumps(c.to_record(), ensure_ascii=False) + "\n" for c in chunks).encode(),
             ),
             "sentences": _write_atomic(index_dir / f"sentences-{build}.npy", _npy_bytes(sentence_vectors)),
+            "sections": _write_atomic(index_dir / f"sections-{build}.npy", _npy_bytes(section_vectors)),
         }
         manifest = {
             "format": FORMAT_VERSION,
@@ -138,6 +182,7 @@ def build_index(settings: Settings, embedder: Embedder, progress: bool = False) 
             "files": files,
             "versions": _versions(),
             "build_seconds": round(time.perf_counter() - started, 2),
+            **extra,
         }
         _write_atomic(index_dir / MANIFEST, (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode())
     except OSError as err:
@@ -204,6 +249,7 @@ def load_index(settings: Settings) -> StoredIndex:
         faiss_index = faiss.deserialize_index(np.frombuffer(blobs["vectors"], dtype=np.uint8))
         chunks = [Chunk.from_record(json.loads(line)) for line in blobs["chunks"].decode("utf-8").splitlines()]
         sentence_vectors = np.load(io.BytesIO(blobs["sentences"]), allow_pickle=False)
+        section_vectors = np.load(io.BytesIO(blobs["sections"]), allow_pickle=False)
     except (RuntimeError, ValueError, KeyError, TypeError, UnicodeDecodeError, OSError) as err:
         raise DamagedIndexError(f"The index in {index_dir} cannot be read ({err}). {REBUILD_HINT}") from err
     owner = np.array([pos for pos, c in enumerate(chunks) for _ in c.sentences], dtype=np.int64)
@@ -214,15 +260,21 @@ def load_index(settings: Settings) -> StoredIndex:
         problems.append("vector dimensions disagree with the manifest")
     if sentence_vectors.shape[0] != len(owner):
         problems.append(f"{sentence_vectors.shape[0]} sentence vectors for {len(owner)} sentences")
+    sections, section_of_chunk = section_keys(chunks)
+    if section_vectors.ndim != 2 or section_vectors.shape != (len(sections), manifest["dim"]):
+        problems.append(f"section vectors {section_vectors.shape} for {len(sections)} sections")
     if problems:
         raise DamagedIndexError(f"The index in {index_dir} is inconsistent ({'; '.join(problems)}). {REBUILD_HINT}")
     _tune_search(faiss_index)
-    return StoredIndex(chunks, faiss_index, sentence_vectors.astype(np.float32, copy=False), owner, manifest)
+    return StoredIndex(
+        chunks, faiss_index, sentence_vectors.astype(np.float32, copy=False), owner,
+        section_vectors.astype(np.float32, copy=False), section_of_chunk, manifest,
+    )
 
 
 def _file_entries(manifest: dict, index_dir: Path):
     files = manifest["files"]
-    if not isinstance(files, dict) or set(files) != {"vectors", "chunks", "sentences"}:
+    if not isinstance(files, dict) or set(files) != _DATA_FILES:
         raise DamagedIndexError(f"The index manifest in {index_dir} does not list its data files. {REBUILD_HINT}")
     return files.items()
 

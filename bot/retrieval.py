@@ -1,25 +1,30 @@
 """Question → ranked passages, each with the sentences that best answer it.
 
-Dense retrieval (the sentence-transformers model over FAISS) finds candidate chunks; each
-candidate is then scored from three signals measured in the same pass:
-- the cosine of the question with the chunk (embedded with its section heading),
-- the best cosine of the question with one of the chunk's sentences (a precise hit inside a
-  longer passage),
-- BM25 over the chunk text and its section heading (exact terms the small model can miss).
+Every chunk is scored from four signals measured in one pass (weights in `Weights`, chosen on the
+labelled question sets with `python -m bot eval`; docs/quality.md has the figures):
+- dense: the question's cosine with the chunk, embedded with its heading,
+- sentence: the best cosine of the question with one of the chunk's sentences,
+- lexical: BM25 over the chunk text and heading (stemmed), relative to the best chunk,
+- section: the question's cosine with the chunk's section heading alone, so "what are the
+  symptoms?" lands in the Symptoms section rather than on a lead sentence that names symptoms.
+
+Before scoring, misspelt words are corrected against the corpus's own vocabulary
+("sympotms" → "symptoms"), so both the model and BM25 see a word the article uses.
 """
 
 from __future__ import annotations
 
+import difflib
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
 
-from .chunking import Chunk
+from .chunking import LEAD_SECTION, Chunk
 from .embedding import Embedder
-from .index import StoredIndex
+from .index import StoredIndex, context_label, section_keys
 
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
 STOPWORDS = frozenset(
@@ -31,7 +36,8 @@ STOPWORDS = frozenset(
     such than that that's the their theirs them themselves then there there's these they this those through
     to too under until up very was wasn't we were weren't what what's when where which while who whom why
     will with won't would wouldn't you your yours yourself yourselves also get got tell know please really
-    thing things anything something way ways much many lot lots kind sort one ones may might must shall""".split()
+    thing things anything something way ways much many lot lots kind sort one ones may might must shall
+    article say says said""".split()
 )
 
 
@@ -45,14 +51,26 @@ def content_words(text: str) -> list[str]:
 
 
 @dataclass(frozen=True)
+class Weights:
+    dense: float = 0.6
+    sentence: float = 0.2
+    lexical: float = 0.1
+    section: float = 0.2
+    title: float = 0.4
+
+
+@dataclass(frozen=True)
 class Hit:
-    """A chunk found for a question, with its score and its best sentences."""
+    """A chunk found for a question, with its score, the signals behind it and its best sentences."""
 
     chunk: Chunk
+    position: int  # the chunk's row in the index
     score: float
     dense: float
     sentence: float
     lexical: float
+    section: float
+    title: float
     quote_spans: tuple[tuple[int, int], ...]  # absolute offsets of the quoted sentences
 
     @property
@@ -61,23 +79,43 @@ class Hit:
         return self.chunk.text[first - self.chunk.start : last - self.chunk.start]
 
 
-@dataclass
+@dataclass(frozen=True)
+class Query:
+    """A question prepared for search."""
+
+    text: str  # as asked (cleaned)
+    search_text: str  # with misspellings corrected against the corpus vocabulary
+    corrections: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Search:
+    """Everything one search measured: the ranked hits and the signals abstention looks at."""
+
+    query: Query
+    hits: list[Hit]
+    list_section: tuple[str, str] | None  # (doc, heading) when the question asks for a whole section
+    lexical_top: float  # raw BM25 score of the best chunk
+
+
 class Retriever:
     """Searches one loaded index with one embedder."""
 
-    index: StoredIndex
-    embedder: Embedder
-    candidates: int = 40
-    weights: dict = field(default_factory=lambda: {"dense": 0.45, "sentence": 0.4, "lexical": 0.15})
-    max_quote_chars: int = 250
+    def __init__(self, index: StoredIndex, embedder: Embedder, weights: Weights = Weights(),
+                 candidates: int = 40, max_quote_chars: int = 250) -> None:
+        self.index = index
+        self.embedder = embedder
+        self.weights = weights
+        self.candidates = candidates
+        self.max_quote_chars = max_quote_chars
 
     @cached_property
     def _bm25(self):
         import bm25s
 
         logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
-
-        corpus = [f"{c.section_label} {c.text}" for c in self.index.chunks]
+        # Headings, not the title: the title's words (the article's subject) would favour the lead.
+        corpus = [" ".join([*c.section, c.text]) for c in self.index.chunks]
         retriever = bm25s.BM25()
         retriever.index(bm25s.tokenize(corpus, stopwords="en", stemmer=_stemmer(), show_progress=False),
                         show_progress=False)
@@ -85,74 +123,161 @@ class Retriever:
 
     @cached_property
     def vocabulary(self) -> frozenset[str]:
-        """Every word of the indexed text, for telling covered topics from foreign ones."""
-        return frozenset(w for c in self.index.chunks for w in words(f"{c.section_label} {c.text}"))
+        """Every word of the indexed text and headings."""
+        return frozenset(w for c in self.index.chunks for w in words(f"{context_label(c)} {c.text}"))
 
-    def lexical_scores(self, question: str) -> np.ndarray:
+    @cached_property
+    def _spelling_candidates(self) -> list[str]:
+        return sorted(w for w in self.vocabulary if len(w) >= 4 and w.isalpha())
+
+    def prepare(self, question: str) -> Query:
+        """Correct words the corpus does not use but nearly spells ("sympotms" → "symptoms")."""
+        corrections: dict[str, str] = {}
+        for word in set(content_words(question)):
+            if len(word) < 5 or not word.isalpha() or word in self.vocabulary:
+                continue
+            stem = _stem(word)
+            if stem in self._stems or (len(stem) >= 5 and any(s.startswith(stem) for s in self._stems)):
+                continue  # an inflection of a corpus word ("treated" ~ "treatment"), not a typo
+            match = difflib.get_close_matches(word, self._spelling_candidates, n=1, cutoff=0.8)
+            if match:
+                corrections[word] = match[0]
+        text = question
+        if corrections:
+            text = _WORD.sub(lambda m: corrections.get(m.group(0).lower(), m.group(0)), question)
+        return Query(question, text, corrections)
+
+    @property
+    def corpus_stems(self) -> frozenset[str]:
+        """Stems of every word the corpus uses."""
+        return self._stems
+
+    @cached_property
+    def _stems(self) -> frozenset[str]:
+        return frozenset(_stem(w) for w in self.vocabulary)
+
+    def lexical_scores(self, text: str) -> np.ndarray:
         import bm25s
 
-        tokens = bm25s.tokenize([question], stopwords="en", stemmer=_stemmer(), show_progress=False)
+        tokens = bm25s.tokenize([text], stopwords="en", stemmer=_stemmer(), show_progress=False)
         if not tokens.vocab:
             return np.zeros(len(self.index.chunks), dtype=np.float32)
-        scores = self._bm25.get_scores(_query_terms(tokens))
-        return np.asarray(scores, dtype=np.float32)
+        inverse = {v: k for k, v in tokens.vocab.items()}
+        return np.asarray(self._bm25.get_scores([inverse[i] for i in tokens.ids[0]]), dtype=np.float32)
 
-    def search(self, question: str, k: int = 5, query_vector: np.ndarray | None = None) -> list[Hit]:
+    def search(self, question: str, k: int = 5) -> list[Hit]:
         """The k best passages for the question, best first."""
-        chunks = self.index.chunks
-        if not chunks:
-            return []
-        vector = self.embedder.embed_one(question) if query_vector is None else query_vector
-        n = min(len(chunks), max(self.candidates, k))
-        dense_scores, ids = self.index.search(vector[None, :], n)
-        positions = [int(i) for i in ids[0] if i != -1]
-        dense = {p: float(s) for p, s in zip(positions, dense_scores[0])}
-        lexical_all = self.lexical_scores(question)
-        top_lexical = float(lexical_all.max()) if lexical_all.size else 0.0
-        # Lexical hits the dense pass missed are candidates too.
-        if top_lexical > 0:
+        return self.run(question, k).hits
+
+    def run(self, question: str, k: int = 5, query_vector: np.ndarray | None = None) -> Search:
+        """Score the corpus for a question; keep the k best hits and the signals behind them."""
+        index = self.index
+        query = self.prepare(question)
+        if not index.chunks:
+            return Search(query, [], None, 0.0)
+        vector = self.embedder.embed_one(query.search_text) if query_vector is None else query_vector
+        n = min(len(index.chunks), max(self.candidates, k))
+        dense_scores, ids = index.search(vector[None, :], n)
+        dense = {int(i): float(s) for i, s in zip(ids[0], dense_scores[0]) if i != -1}
+        lexical_all = self.lexical_scores(query.search_text)
+        lexical_top = float(lexical_all.max()) if lexical_all.size else 0.0
+        if lexical_top > 0:  # strong lexical matches the dense pass missed are candidates too
             for p in np.argsort(-lexical_all)[:k]:
                 if lexical_all[p] > 0 and int(p) not in dense:
-                    dense[int(p)] = float(self.index.chunk_vector(int(p)) @ vector)
-        hits = []
-        for p, dense_score in dense.items():
-            rows = self.index.sentence_rows(p)
-            sentence_scores = self.index.sentence_vectors[rows.start : rows.stop] @ vector
-            lexical = float(lexical_all[p]) / top_lexical if top_lexical > 0 else 0.0
-            best_sentence = float(sentence_scores.max()) if len(sentence_scores) else dense_score
-            score = (self.weights["dense"] * dense_score + self.weights["sentence"] * best_sentence
-                     + self.weights["lexical"] * lexical)
-            spans = self._quote(chunks[p], sentence_scores, question)
-            hits.append(Hit(chunks[p], score, dense_score, best_sentence, lexical, spans))
+                    dense[int(p)] = float(index.chunk_vector(int(p)) @ vector)
+        section_scores = index.section_vectors @ vector
+        hits = [self._hit(p, d, vector, lexical_all, lexical_top, section_scores, query) for p, d in dense.items()]
         hits.sort(key=lambda h: -h.score)
-        return hits[:k]
+        list_section = self._list_section(query, section_scores)
+        if list_section:
+            hits = self._section_first(list_section, hits, vector, lexical_all, lexical_top, section_scores, query, k)
+        return Search(query, hits[: max(k, len(hits) if list_section else 0)] if list_section else hits[:k],
+                      list_section, lexical_top)
+
+    def _hit(self, position: int, dense: float, vector: np.ndarray, lexical_all: np.ndarray, lexical_top: float,
+             section_scores: np.ndarray, query: Query) -> Hit:
+        chunk = self.index.chunks[position]
+        rows = self.index.sentence_rows(position)
+        sentence_scores = self.index.sentence_vectors[rows.start : rows.stop] @ vector
+        best_sentence = float(sentence_scores.max()) if len(sentence_scores) else dense
+        lexical = float(lexical_all[position]) / lexical_top if lexical_top > 0 else 0.0
+        section = float(section_scores[self.index.section_of_chunk[position]])
+        title = float(section_scores[self._title_row[chunk.doc]])
+        w = self.weights
+        score = (w.dense * dense + w.sentence * best_sentence + w.lexical * lexical + w.section * section
+                 + w.title * title)
+        spans = self._quote(chunk, sentence_scores, query.search_text)
+        return Hit(chunk, position, score, dense, best_sentence, lexical, section, title, spans)
+
+    @cached_property
+    def _title_row(self) -> dict[str, int]:
+        keys, _ = self._sections
+        return {doc: row for row, (doc, label) in enumerate(keys) if label == ""}
+
+    def _list_section(self, query: Query, section_scores: np.ndarray) -> tuple[str, str] | None:
+        """The section a question asks for as a whole ("what are the symptoms?"), if it does.
+
+        It does when every content word of the question is a word of the closest heading or of its
+        document's title, and at least one is a heading word (not merely the article's subject).
+        """
+        keys, _ = self._sections
+        ranked = [int(i) for i in np.argsort(-section_scores) if keys[int(i)][1] not in ("", LEAD_SECTION)]
+        if not ranked:
+            return None
+        doc, heading = keys[ranked[0]]
+        heading_stems = {_stem(w) for w in words(heading)}
+        title_stems = {_stem(w) for w in words(self._titles[doc])}
+        asked = {_stem(w) for w in content_words(query.search_text)}
+        if not asked or not all(_covered(w, heading_stems | title_stems) for w in asked):
+            return None
+        if not any(_covered(w, heading_stems - title_stems) for w in asked):
+            return None
+        return doc, heading
+
+    @cached_property
+    def _sections(self):
+        return section_keys(self.index.chunks)
+
+    @cached_property
+    def _titles(self) -> dict[str, str]:
+        return {c.doc: c.title for c in self.index.chunks}
+
+    def _section_first(self, section: tuple[str, str], hits: list[Hit], vector, lexical_all, lexical_top,
+                       section_scores, query: Query, k: int) -> list[Hit]:
+        """The whole section in article order, then the other hits."""
+        members = [p for p, c in enumerate(self.index.chunks) if (c.doc, c.section_label) == section]
+        by_position = {h.position: h for h in hits}
+        ordered = [by_position.get(p) or self._hit(p, float(self.index.chunk_vector(p) @ vector), vector,
+                                                   lexical_all, lexical_top, section_scores, query)
+                   for p in members]
+        rest = [h for h in hits if h.position not in set(members)]
+        return ordered + rest[: max(0, k - len(ordered))]
 
     def _quote(self, chunk: Chunk, sentence_scores: np.ndarray, question: str) -> tuple[tuple[int, int], ...]:
-        """The sentence of the chunk that best answers, plus its neighbour when that one scores as well."""
-        if len(chunk.sentences) == 1:
-            return chunk.sentences
-        question_words = set(content_words(question))
+        """The run of sentences that best answers: the whole chunk when it is short enough to read
+        as one quote, else the best sentence grown with its neighbours while they score nearly as well."""
+        sentences = chunk.sentences
+        if len(sentences) == 1 or chunk.end - chunk.start <= self.max_quote_chars:
+            return sentences
+        asked = {_stem(w) for w in content_words(question)}
         overlap = np.array([
-            len(question_words & set(content_words(chunk.text[s - chunk.start : e - chunk.start])))
-            / max(len(question_words), 1)
-            for s, e in chunk.sentences
+            len(asked & {_stem(w) for w in content_words(chunk.text[s - chunk.start : e - chunk.start])})
+            / max(len(asked), 1)
+            for s, e in sentences
         ])
         combined = sentence_scores + 0.15 * overlap
         best = int(np.argmax(combined))
-        spans = [chunk.sentences[best]]
-        for neighbour in (best + 1, best - 1):
-            if 0 <= neighbour < len(chunk.sentences):
-                span = chunk.sentences[neighbour]
-                merged = (min(span[0], spans[0][0]), max(span[1], spans[-1][1]))
-                if (combined[neighbour] >= combined[best] - 0.05 and merged[1] - merged[0] <= self.max_quote_chars):
-                    spans = sorted(spans + [span])
-                    break
-        return tuple(spans)
-
-
-def _query_terms(tokens) -> list[str]:
-    inverse = {v: k for k, v in tokens.vocab.items()}
-    return [inverse[i] for i in tokens.ids[0]]
+        first = last = best
+        while True:
+            options = [i for i in (first - 1, last + 1) if 0 <= i < len(sentences)
+                       and combined[i] >= combined[best] - 0.15
+                       and max(sentences[last][1], sentences[i][1]) - min(sentences[first][0], sentences[i][0])
+                       <= self.max_quote_chars]
+            if not options:
+                break
+            pick = max(options, key=lambda i: combined[i])
+            first, last = min(first, pick), max(last, pick)
+        return tuple(sentences[first : last + 1])
 
 
 _STEMMER = None
@@ -161,7 +286,16 @@ _STEMMER = None
 def _stemmer():
     global _STEMMER
     if _STEMMER is None:
-        import Stemmer
+        import Stemmer  # PyStemmer: Snowball stemmers in C, no data download
 
         _STEMMER = Stemmer.Stemmer("english")
     return _STEMMER
+
+
+def _stem(word: str) -> str:
+    return _stemmer().stemWord(word)
+
+
+def _covered(stem: str, stems: set[str]) -> bool:
+    """Whether a stemmed word is among `stems`, counting "treat" as covered by "treatment"."""
+    return stem in stems or (len(stem) >= 4 and any(s.startswith(stem) or stem.startswith(s) for s in stems if len(s) >= 4))

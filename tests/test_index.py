@@ -63,7 +63,7 @@ def test_changed_chunk_settings_or_model_make_the_index_stale(built_repo: Settin
         load_index(replace(built_repo, model="/somewhere/else"))
 
 
-@pytest.mark.parametrize("name", ["vectors", "chunks", "sentences"])
+@pytest.mark.parametrize("name", ["vectors", "chunks", "sentences", "sections"])
 def test_a_truncated_data_file_is_detected(built_repo: Settings, name: str) -> None:
     path = data_file(built_repo, name)
     path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
