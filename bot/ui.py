@@ -28,11 +28,12 @@ from typing import TYPE_CHECKING, Any
 import gradio as gr
 
 from .answer import LEAD, NOT_COVERED, Answer, Passage
+from .chatbot import clean_question
 from .config import Settings
 from .corpus import load_corpus
 from .errors import BotError, EmptyQuestionError
 
-if TYPE_CHECKING:  # importing the chatbot pulls in numpy and faiss; the page needs only its type
+if TYPE_CHECKING:
     from .chatbot import Chatbot
 
 log = logging.getLogger(__name__)
@@ -101,7 +102,9 @@ def quotes_markdown(answer: Answer) -> str:
 def not_covered_markdown(answer: Answer) -> str:
     """The fixed "not covered" text, the question as read, what the article covers, and suggestions."""
     parts = [_band(answer.confidence)] + _notes(answer) + [f"**{NOT_COVERED}**"]
-    parts.append(f'<span class="asked">You asked: “{escape_text(_shorten(answer.question, ECHO_CHARS))}”</span>')
+    # The question as the bot read it: no control or bidi-override characters, no lone surrogates.
+    asked, _ = clean_question(answer.question, max_chars=len(answer.question))
+    parts.append(f'<span class="asked">You asked: “{escape_text(_shorten(asked, ECHO_CHARS))}”</span>')
     if answer.covered_topics:
         parts.append("It covers: " + "; ".join(html.escape(t) for t in answer.covered_topics) + ".")
     if answer.suggestions:
@@ -224,8 +227,10 @@ class BoundedChatInterface(gr.ChatInterface):
         super().__init__(*args, **kwargs)
 
     async def _submit_fn(self, message: Any, history: list, *args: Any) -> tuple:
-        if isinstance(message, str) and len(message) > self.max_stored_chars:
-            message = message[: self.max_stored_chars]  # still over the limit, so the answer says it was cut
+        if isinstance(message, str):
+            # Still over the limit after the cut, so the answer says it was cut; and no lone
+            # surrogates (from broken clients), which could not be sent back as JSON.
+            message = message[: self.max_stored_chars].encode("utf-8", "replace").decode("utf-8")
         response, history = await super()._submit_fn(message, history, *args)
         return response, keep_last_turns(history, self.max_turns)
 
