@@ -22,7 +22,8 @@ from .corpus import calibration_files
 from .embedding import Embedder
 from .errors import DamagedIndexError, EmptyQuestionError, IndexNotBuiltError, StaleIndexError
 from .index import StoredIndex, build_index, load_index
-from .retrieval import Retriever
+from .retrieval import Retriever, Search
+from .followup import Resolved, resolve
 from .safety import red_flag_notice
 
 log = logging.getLogger(__name__)
@@ -44,11 +45,20 @@ def _calibrate(settings: Settings, index: StoredIndex, embedder: Embedder) -> di
                     "shipped default calibration (bot/data/abstention_default.json).", settings.corpus_dir)
         return {"abstention": {"model": _default_abstention().to_dict(), "source": "default"}}
     retriever = Retriever(index, embedder)
-    x = np.stack([abstention.features(retriever.run(r["question"], settings.top_k), retriever) for r in rows])
+    x = np.stack([abstention.features(search_in_conversation(retriever, r["question"], None, settings.top_k)[0],
+                                      retriever) for r in rows])
     y = np.array([0 if r["abstain"] else 1 for r in rows])
     model, report = abstention.calibrate(x, y)
     log.info("Calibrated abstention on %d questions: %s", len(rows), report)
     return {"abstention": {"model": model.to_dict(), "report": report, "source": [f.name for f in files]}}
+
+
+def search_in_conversation(retriever: Retriever, text: str, history: list[dict] | None, k: int) -> tuple[Search, Resolved]:
+    """Search for a question as asked in a conversation (follow-ups read with what came before)."""
+    titles = {c.title for c in retriever.index.chunks}
+    subject = next(iter(titles)) if len(titles) == 1 else None
+    resolved = resolve(text, history, retriever.subject_words, subject)
+    return retriever.run(resolved.text, k), resolved
 
 
 def _default_abstention() -> AbstentionModel:
@@ -121,7 +131,9 @@ class Chatbot:
         text, notes = clean_question(question, self.settings.max_question_chars)
         if not text:
             raise EmptyQuestionError()
-        search = self.retriever.run(text, k or self.settings.top_k)
+        search, resolved = search_in_conversation(self.retriever, text, history, k or self.settings.top_k)
+        if resolved.follow_up_to:
+            notes.append(f"Read as a follow-up to “{resolved.follow_up_to[:200]}”.")
         hits = search.hits
         passages = [Passage.from_hit(h) for h in hits]
         abstained, confidence, _ = self.abstention.decide(abstention.features(search, self.retriever))

@@ -22,6 +22,7 @@ import json
 import logging
 import os
 import platform
+import re
 import secrets
 import tempfile
 import time
@@ -43,7 +44,7 @@ log = logging.getLogger(__name__)
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 #: Bump when what is embedded for a chunk changes: it is part of the fingerprint.
-EMBEDDING_TEXT_VERSION = 4
+EMBEDDING_TEXT_VERSION = 5
 _DATA_PREFIXES = ("vectors-", "chunks-", "sentences-", "sections-")
 _DATA_FILES = {"vectors", "chunks", "sentences", "sections"}
 
@@ -55,7 +56,15 @@ def context_label(chunk: Chunk) -> str:
 
 def embedding_text(chunk: Chunk) -> str:
     """What is embedded for a chunk: its heading (and a list's lead-in) give short items their context."""
-    return f"{context_label(chunk)}: {chunk.context + ' ' if chunk.context else ''}{chunk.text}"
+    return f"{_heading_in_document(chunk)}: {chunk.context + ' ' if chunk.context else ''}{chunk.text}"
+
+
+def _heading_in_document(chunk: Chunk) -> str:
+    """The chunk's heading with its document's title, unless the heading already names the subject."""
+    label = context_label(chunk)
+    title_words = set(re.findall(r"\w+", chunk.title.casefold()))
+    shared = title_words & set(re.findall(r"\w+", label.casefold()))
+    return label if not chunk.section or len(shared) * 2 >= len(title_words) else f"{chunk.title} › {label}"
 
 
 def section_keys(chunks: list[Chunk]) -> tuple[list[tuple[str, str]], np.ndarray]:
@@ -140,7 +149,7 @@ def build_index(settings: Settings, embedder: Embedder, progress: bool = False,
         raise BotError(f"The embedder is {embedder.name!r} but the settings ask for {settings.model!r}.")
     vectors = embedder.embed([embedding_text(c) for c in chunks], progress=progress)
     # Sentences carry their heading too: "This can even make it difficult to sleep" needs its subject.
-    sentence_texts = [f"{context_label(c)}: {s}" for c in chunks for s in c.sentence_texts()]
+    sentence_texts = [f"{_heading_in_document(c)}: {s}" for c in chunks for s in c.sentence_texts()]
     sentence_vectors = embedder.embed(sentence_texts, progress=progress)
     sections, _ = section_keys(chunks)
     titles = {c.doc: c.title for c in chunks}

@@ -147,6 +147,13 @@ class Retriever:
             text = _WORD.sub(lambda m: corrections.get(m.group(0).lower(), m.group(0)), question)
         return Query(question, text, corrections)
 
+    @cached_property
+    def subject_words(self) -> frozenset[str]:
+        """Words of the document titles, and their forms in the questions: what the corpus is about."""
+        title_words = {w for c in self.index.chunks for w in content_words(c.title)}
+        stems = {_stem(w) for w in title_words}
+        return frozenset(title_words | {w for w in self.vocabulary if _stem(w) in stems})
+
     @property
     def corpus_stems(self) -> frozenset[str]:
         """Stems of every word the corpus uses."""
@@ -155,6 +162,30 @@ class Retriever:
     @cached_property
     def _stems(self) -> frozenset[str]:
         return frozenset(_stem(w) for w in self.vocabulary)
+
+    @cached_property
+    def _chunk_stems(self) -> list[frozenset[str]]:
+        return [frozenset(_stem(w) for w in content_words(" ".join([*c.section, c.text]))) for c in self.index.chunks]
+
+    @cached_property
+    def _idf(self) -> dict[str, float]:
+        n = len(self._chunk_stems)
+        df: dict[str, int] = {}
+        for stems in self._chunk_stems:
+            for stem in stems:
+                df[stem] = df.get(stem, 0) + 1
+        return {stem: float(np.log(1 + (n - d + 0.5) / (d + 0.5))) for stem, d in df.items()}
+
+    def idf_coverage(self, text: str) -> np.ndarray:
+        """Per chunk: the share of the question's IDF mass whose words the chunk contains."""
+        asked = {_stem(w) for w in content_words(text)}
+        rare = max(self._idf.values(), default=1.0)
+        weights = {w: self._idf.get(w, rare) for w in asked}  # unknown words weigh like the rarest
+        total = sum(weights.values())
+        if not total:
+            return np.zeros(len(self._chunk_stems), dtype=np.float32)
+        return np.array([sum(v for w, v in weights.items() if w in stems) / total for stems in self._chunk_stems],
+                        dtype=np.float32)
 
     def lexical_scores(self, text: str) -> np.ndarray:
         import bm25s

@@ -34,8 +34,11 @@ def test_dev_set_floors(repo_bot: Chatbot) -> None:
         counts["hit1"] += any(e in norm(first.text) for e in evidence)
         counts["quote1"] += any(e in norm(first.quote) for e in evidence)
         counts["refused_in"] += answer.abstained
-    assert counts["hit1"] / counts["in"] >= 0.80
-    assert counts["refused_in"] / counts["in"] <= 0.10
+    # The floors on the dev set (the shared scorer measures the same through the CLI).
+    assert counts["hit1"] / counts["in"] >= 0.90
+    assert counts["quote1"] / counts["in"] >= 0.85
+    assert counts["refused_in"] / counts["in"] <= 0.05
+    assert counts["refused_out"] / counts["out"] >= 0.90
 
 
 def test_an_off_topic_question_is_answered_honestly(repo_bot: Chatbot) -> None:
