@@ -1,13 +1,21 @@
-"""Text → unit-length vectors. The only module that imports sentence_transformers."""
+"""Text → unit-length vectors. The only module that imports sentence_transformers.
+
+Serving and building both run the model through `encoder.NumpyEncoder`: the same weights and
+tokenizer as sentence-transformers, without importing torch (seconds of start-up and ~450 MB).
+`ReferenceEmbedder` runs the model through sentence-transformers itself; tests and the benchmark
+use it to show that the two agree and to measure the difference.
+"""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 
+from .encoder import NumpyEncoder
 from .errors import BotError
 
 _BUNDLED_NAMES = {"all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"}
@@ -37,26 +45,88 @@ class Embedder:
 
     def __init__(self, model: str) -> None:
         self.name = model
-        path = resolve_model(model)
+        self.path = resolve_model(model)
+        _single_threaded_blas()
+        self._encoder = NumpyEncoder(self.path)
+        self.dim = self._encoder.dim
+
+    def embed(self, texts: Sequence[str], batch_size: int = 64, progress: bool = False) -> np.ndarray:
+        """One unit vector per text (FAISS inner product is then cosine similarity), in input order."""
+        texts = list(texts)
+        vectors = np.zeros((len(texts), self.dim), dtype=np.float32)
+        # Texts of similar length share a batch, so little of the arithmetic is spent on padding
+        # (sentence-transformers sorts the same way).
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        batches = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+        bar = _progress_bar(len(texts)) if progress else None
+
+        def run(batch: list[int]) -> None:
+            vectors[batch] = self._encoder.encode([texts[i] for i in batch])
+            if bar is not None:
+                bar.update(len(batch))
+
+        try:
+            if len(batches) <= 1:
+                for batch in batches:
+                    run(batch)
+            else:
+                # One batch per core: numpy releases the GIL in its kernels, and BLAS is single-threaded.
+                with ThreadPoolExecutor(max_workers=_cores()) as pool:
+                    list(pool.map(run, batches))
+        finally:
+            if bar is not None:
+                bar.close()
+        return vectors
+
+    def embed_one(self, text: str) -> np.ndarray:
+        return self._encoder.encode([text])[0]
+
+
+class ReferenceEmbedder:
+    """The same model run by sentence-transformers itself: the yardstick tests and benchmarks compare with.
+
+    It imports torch and transformers (seconds, ~450 MB), which is why the bot does not use it.
+    """
+
+    def __init__(self, model: str) -> None:
+        self.name = model
+        self.path = resolve_model(model)
         # The model is local: make any accidental hub lookup fail fast instead of hanging.
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-        # Imported here so `python -m bot --help` and the web server's first bytes stay quick.
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as transformers_logging
 
         transformers_logging.disable_progress_bar()  # no "Loading weights" bar in CLI output or logs
-
-        self._model = SentenceTransformer(str(path), device="cpu")
-        self.dim = int(self._model.get_embedding_dimension())
+        self.model = SentenceTransformer(str(self.path), device="cpu")
+        self.dim = int(self.model.get_embedding_dimension())
 
     def embed(self, texts: Sequence[str], batch_size: int = 64, progress: bool = False) -> np.ndarray:
-        # Unit length, so FAISS inner product equals cosine similarity.
-        vectors = self._model.encode(
-            list(texts), batch_size=batch_size, normalize_embeddings=True,
-            convert_to_numpy=True, show_progress_bar=progress,
-        )
+        vectors = self.model.encode(list(texts), batch_size=batch_size, normalize_embeddings=True,
+                                    convert_to_numpy=True, show_progress_bar=progress)
         return np.ascontiguousarray(vectors, dtype=np.float32).reshape(len(texts), self.dim)
 
     def embed_one(self, text: str) -> np.ndarray:
         return self.embed([text])[0]
+
+
+def _single_threaded_blas() -> None:
+    # A question is a ~20×384 matrix: splitting its matmuls over threads costs more than it saves,
+    # and OpenBLAS threads spin-wait, so on a busy 2-core machine they starve each other (measured:
+    # 7× slower under load). Concurrency comes from serving requests, and batches, in parallel.
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1, user_api="blas")
+
+
+def _cores() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _progress_bar(total: int):
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc="Embedding", unit="text")

@@ -1,0 +1,175 @@
+"""A BERT sentence encoder in numpy: the model's own weights and tokenizer, without torch.
+
+Why: the answer path embeds one short question. Through sentence-transformers that costs an import
+of torch and transformers (seconds, and about 450 MB resident before the model is even loaded) and
+a per-call overhead larger than the arithmetic. The same forward pass in numpy over the same
+`model.safetensors`, tokenized by the same `tokenizer.json`, gives the same vectors (cosine ≥ 0.9999,
+checked by tests/test_embedding.py) in a process that loads in a fraction of a second.
+
+It implements exactly what the bundled all-MiniLM-L6-v2 folder declares: a BertModel (absolute
+positions, exact erf GELU, post-LayerNorm), mean pooling over the attention mask, then unit length.
+Any other architecture is refused, so a different model never gets silently wrong vectors.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .errors import BotError
+
+
+@dataclass(frozen=True)
+class _Layer:
+    qkv_weight: np.ndarray  # (hidden, 3 * hidden): query, key and value in one matmul
+    qkv_bias: np.ndarray
+    out_weight: np.ndarray
+    out_bias: np.ndarray
+    attention_norm: tuple[np.ndarray, np.ndarray]
+    up_weight: np.ndarray
+    up_bias: np.ndarray
+    down_weight: np.ndarray
+    down_bias: np.ndarray
+    output_norm: tuple[np.ndarray, np.ndarray]
+
+
+class NumpyEncoder:
+    """Mean-pooled, unit-length sentence vectors from a local BERT sentence-transformers folder."""
+
+    def __init__(self, path: Path) -> None:
+        from safetensors.numpy import load_file
+        from tokenizers import Tokenizer
+
+        config = json.loads((path / "config.json").read_text(encoding="utf-8"))
+        _check_supported(path, config)
+        self.dim = int(config["hidden_size"])
+        self.heads = int(config["num_attention_heads"])
+        self.eps = float(config["layer_norm_eps"])
+        max_tokens = _max_seq_length(path, config)
+
+        self.tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
+        # sentence-transformers pads each batch to its longest text and cuts at max_seq_length;
+        # the file's own fixed padding/truncation (128) would change the vectors of long texts.
+        self.tokenizer.no_padding()
+        self.tokenizer.enable_truncation(max_tokens)
+
+        weights = load_file(str(path / "model.safetensors"))
+        prefix = "bert." if "bert.embeddings.word_embeddings.weight" in weights else ""
+
+        def get(name: str) -> np.ndarray:
+            return np.ascontiguousarray(weights.pop(prefix + name), dtype=np.float32)
+
+        def norm(name: str) -> tuple[np.ndarray, np.ndarray]:
+            return get(f"{name}.weight"), get(f"{name}.bias")
+
+        self.word_embeddings = get("embeddings.word_embeddings.weight")
+        self.position_embeddings = get("embeddings.position_embeddings.weight")
+        self.token_type_embedding = get("embeddings.token_type_embeddings.weight")[0]
+        self.embedding_norm = norm("embeddings.LayerNorm")
+        self.layers: list[_Layer] = []
+        for i in range(int(config["num_hidden_layers"])):
+            at = f"encoder.layer.{i}."
+            # torch Linear stores (out, in); transposed once here so every call is x @ W.
+            qkv = [get(f"{at}attention.self.{p}.weight").T for p in ("query", "key", "value")]
+            self.layers.append(_Layer(
+                qkv_weight=np.ascontiguousarray(np.concatenate(qkv, axis=1)),
+                qkv_bias=np.concatenate([get(f"{at}attention.self.{p}.bias") for p in ("query", "key", "value")]),
+                out_weight=np.ascontiguousarray(get(f"{at}attention.output.dense.weight").T),
+                out_bias=get(f"{at}attention.output.dense.bias"),
+                attention_norm=norm(f"{at}attention.output.LayerNorm"),
+                up_weight=np.ascontiguousarray(get(f"{at}intermediate.dense.weight").T),
+                up_bias=get(f"{at}intermediate.dense.bias"),
+                down_weight=np.ascontiguousarray(get(f"{at}output.dense.weight").T),
+                down_bias=get(f"{at}output.dense.bias"),
+                output_norm=norm(f"{at}output.LayerNorm"),
+            ))
+        self._erf = _erf_function()
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """(len(texts), dim) float32 unit vectors, texts encoded together in one padded batch."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        encodings = self.tokenizer.encode_batch(texts)
+        length = max(len(e.ids) for e in encodings)
+        ids = np.zeros((len(texts), length), dtype=np.int64)
+        mask = np.zeros((len(texts), length), dtype=np.float32)
+        for row, encoding in enumerate(encodings):
+            ids[row, : len(encoding.ids)] = encoding.ids
+            mask[row, : len(encoding.ids)] = 1.0
+        hidden = self._forward(ids, mask)
+        summed = np.einsum("bt,btd->bd", mask, hidden)
+        pooled = summed / np.maximum(mask.sum(axis=1, keepdims=True), 1e-9)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return (pooled / np.maximum(norms, 1e-12)).astype(np.float32, copy=False)
+
+    def _forward(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        batch, length = ids.shape
+        heads, head_dim = self.heads, self.dim // self.heads
+        x = self.word_embeddings[ids] + self.position_embeddings[:length] + self.token_type_embedding
+        x = self._layer_norm(x, self.embedding_norm)
+        # Padding positions get a large negative score, so softmax gives them no weight.
+        bias = ((1.0 - mask) * np.float32(-1e9))[:, None, None, :]
+        scale = np.float32(1.0 / np.sqrt(head_dim))
+        for layer in self.layers:
+            qkv = x @ layer.qkv_weight + layer.qkv_bias  # (b, t, 3 * dim)
+            qkv = qkv.reshape(batch, length, 3, heads, head_dim).transpose(2, 0, 3, 1, 4)
+            query, key, value = qkv[0], qkv[1], qkv[2]  # each (b, heads, t, head_dim)
+            scores = (query * scale) @ key.transpose(0, 1, 3, 2) + bias
+            scores -= scores.max(axis=-1, keepdims=True)
+            np.exp(scores, out=scores)
+            scores /= scores.sum(axis=-1, keepdims=True)
+            context = (scores @ value).transpose(0, 2, 1, 3).reshape(batch, length, self.dim)
+            x = self._layer_norm(context @ layer.out_weight + layer.out_bias + x, layer.attention_norm)
+            up = x @ layer.up_weight + layer.up_bias
+            up = 0.5 * up * (1.0 + self._erf(up * np.float32(1.0 / np.sqrt(2.0))))  # exact GELU
+            x = self._layer_norm(up @ layer.down_weight + layer.down_bias + x, layer.output_norm)
+        return x
+
+    def _layer_norm(self, x: np.ndarray, params: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+        weight, bias = params
+        mean = x.mean(axis=-1, keepdims=True)
+        centered = x - mean
+        variance = np.mean(centered * centered, axis=-1, keepdims=True)
+        return centered / np.sqrt(variance + np.float32(self.eps)) * weight + bias
+
+
+def _check_supported(path: Path, config: dict) -> None:
+    modules = json.loads((path / "modules.json").read_text(encoding="utf-8")) if (path / "modules.json").is_file() else []
+    kinds = [m.get("type", "").rsplit(".", 1)[-1] for m in modules]
+    pooling = {}
+    for module in modules:
+        if module.get("type", "").endswith("Pooling"):
+            pooling = json.loads((path / module["path"] / "config.json").read_text(encoding="utf-8"))
+    supported = (
+        config.get("model_type") == "bert"
+        and config.get("hidden_act") == "gelu"
+        and config.get("position_embedding_type", "absolute") == "absolute"
+        and kinds == ["Transformer", "Pooling", "Normalize"]
+        and pooling.get("pooling_mode_mean_tokens") is True
+        and not any(v for k, v in pooling.items() if k.startswith("pooling_mode_") and k != "pooling_mode_mean_tokens")
+        and (path / "model.safetensors").is_file()
+        and (path / "tokenizer.json").is_file()
+    )
+    if not supported:
+        raise BotError(
+            f"The model in {path} is not a mean-pooled, normalized BERT model with safetensors weights, "
+            "which is all the built-in encoder runs. Use the bundled all-MiniLM-L6-v2."
+        )
+
+
+def _max_seq_length(path: Path, config: dict) -> int:
+    limit = int(config.get("max_position_embeddings", 512))
+    settings = path / "sentence_bert_config.json"
+    if settings.is_file():
+        limit = min(limit, int(json.loads(settings.read_text(encoding="utf-8")).get("max_seq_length", limit)))
+    return limit
+
+
+def _erf_function():
+    # scipy's erf is exact to float32 and vectorised; it is a dependency of sentence-transformers.
+    from scipy.special import erf
+
+    return erf
