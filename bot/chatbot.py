@@ -137,6 +137,10 @@ class Chatbot:
         hits = search.hits
         passages = [Passage.from_hit(h) for h in hits]
         abstained, confidence, _ = self.abstention.decide(abstention.features(search, self.retriever))
+        if search.list_section and abstained:
+            # Every word of the question is a heading's ("what are the symptoms?"): the corpus has
+            # a section for exactly this, however low the similarity of a subject-less question.
+            abstained, confidence = False, "medium"
         abstained = abstained or not hits
         if abstained:
             quoted = []
