@@ -34,7 +34,7 @@ from bot.app import BotLoader, create_demo, launch
 from bot.chatbot import Chatbot
 from bot.cli import main
 from bot.config import REPO_ROOT, Settings
-from bot.embedding import resolve_model
+from bot.embedding import Embedder, resolve_model
 from bot.errors import BotError, DamagedIndexError, IndexNotBuiltError, StaleIndexError
 from bot.index import MANIFEST, build_index, read_manifest
 
@@ -92,9 +92,14 @@ def _rewrite_manifest(settings: Settings, change: Callable[[dict], None]) -> Non
     path.write_text(json.dumps(manifest))
 
 
-def _point_outside(manifest: dict) -> None:
-    # A manifest naming a file outside the index folder must not make the loader read it.
-    manifest["files"]["chunks"]["name"] = "../corpus/repeated-back-muscle-spasms.txt"
+def _point_outside(settings: Settings) -> None:
+    # The chunk file, intact, moved out of the index folder and named by a relative path: a loader
+    # that followed the path would load it without complaint; it must look only inside index/.
+    chunks = data_file(settings, "chunks")
+    elsewhere = settings.index_dir.parent / "elsewhere"
+    elsewhere.mkdir()
+    chunks.rename(elsewhere / chunks.name)
+    _rewrite_manifest(settings, lambda m: m["files"]["chunks"].update(name=f"../elsewhere/{chunks.name}"))
 
 
 DAMAGE: dict[str, Callable[[Settings], None]] = {
@@ -108,36 +113,30 @@ DAMAGE: dict[str, Callable[[Settings], None]] = {
     "manifest-empty": lambda s: (s.index_dir / MANIFEST).write_text(""),
     "manifest-binary-garbage": lambda s: (s.index_dir / MANIFEST).write_bytes(os.urandom(512)),
     "manifest-without-file-list": lambda s: _rewrite_manifest(s, lambda m: m.update(files={})),
-    "manifest-points-outside": lambda s: _rewrite_manifest(s, _point_outside),
+    "manifest-points-outside": _point_outside,
 }
 
 
-def _edit_document(settings: Settings) -> Settings:
+def _edit_document(settings: Settings, embedder: Embedder | None = None) -> Settings:
     document = settings.corpus_dir / SEED_DOC.name
     document.write_text(document.read_text(encoding="utf-8") + "\nSleeping on a firm mattress eases morning stiffness.\n",
                         encoding="utf-8")
     return settings
 
 
-def _remove_document(settings: Settings) -> Settings:
+def _remove_document(settings: Settings, embedder: Embedder) -> Settings:
     # Built from two documents; one of them is then deleted.
     shutil.copy(SEED_DOC, settings.corpus_dir / "extra.txt")
-    build_index(settings, _EMBEDDER[0])
+    build_index(settings, embedder)
     (settings.corpus_dir / "extra.txt").unlink()
     return settings
 
 
-STALE: dict[str, Callable[[Settings], Settings]] = {
+STALE: dict[str, Callable[[Settings, Embedder], Settings]] = {
     "corpus-edited": _edit_document,
     "corpus-document-removed": _remove_document,
-    "chunk-settings-changed": lambda s: replace(s, max_chunk_chars=200),
+    "chunk-settings-changed": lambda s, _: replace(s, max_chunk_chars=200),
 }
-_EMBEDDER: list = []  # the session's embedder, for the fault that needs a build of its own
-
-
-@pytest.fixture(autouse=True)
-def _share_embedder(embedder) -> None:
-    _EMBEDDER[:] = [embedder]
 
 
 # --- The app at start: rebuild when it can -------------------------------------------------------
@@ -167,7 +166,7 @@ def test_a_damaged_index_is_rebuilt_at_start_with_a_log_line(damage: str, built_
 @pytest.mark.parametrize("stale", list(STALE))
 def test_a_stale_index_is_rebuilt_at_start_for_the_new_corpus_or_settings(stale: str, built_repo: Settings,
                                                                           embedder, caplog) -> None:
-    settings = STALE[stale](built_repo)
+    settings = STALE[stale](built_repo, embedder)
     with pytest.raises(StaleIndexError, match=REBUILD):
         Chatbot.load(settings, embedder=embedder, rebuild=False)
     caplog.set_level(logging.WARNING, logger="bot")
@@ -205,15 +204,17 @@ def test_a_model_that_is_not_on_this_machine_is_a_readable_error(built_repo: Set
 # --- The command line refuses, with one line that names the fix -----------------------------------
 
 
-@pytest.mark.parametrize("fault", ["missing", *DAMAGE, "corpus-edited", "corpus-document-removed"])
-def test_the_cli_refuses_a_bad_index_in_one_line_naming_the_fix(fault: str, built_repo: Settings, capsys) -> None:
+# Every stale case is the same refusal; one is enough here (all three are rebuilt at start-up above).
+@pytest.mark.parametrize("fault", ["missing", *DAMAGE, "corpus-edited"])
+def test_the_cli_refuses_a_bad_index_in_one_line_naming_the_fix(fault: str, built_repo: Settings, embedder,
+                                                                capsys) -> None:
     settings = built_repo
     if fault == "missing":
         shutil.rmtree(settings.index_dir)
     elif fault in DAMAGE:
         DAMAGE[fault](settings)
     else:
-        settings = STALE[fault](settings)  # (chunk settings are no CLI option: covered at start-up above)
+        settings = STALE[fault](settings, embedder)
     capsys.readouterr()
     code = main(["ask", "--corpus", str(settings.corpus_dir), "--index", str(settings.index_dir), CANARY])
     err = capsys.readouterr().err.strip()

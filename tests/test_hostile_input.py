@@ -415,12 +415,19 @@ def test_the_page_answers_hostile_input_clearly_and_quickly(hostile: Hostile, pa
     assert_clean_text(reply["reply"])
 
 
+# /search shares the chat's question handling; one input of each kind keeps the suite quick.
+SEARCH_SAMPLE = [h for h in HOSTILE if h.id in {
+    "empty", "zero-width-only", "200k-letters", "one-huge-word", "nul", "lone-surrogate", "rtl-override",
+    "combining-run", "script-tag", "markdown-js-link", "prompt-injection", "sql", "path-traversal", "arabic", "chinese",
+}]
+
+
 @pytest.fixture(scope="module")
 def search_replies(page_url: str) -> dict[str, object]:
     replies: dict[str, object] = {}
     client = Client(page_url, verbose=False, analytics_enabled=False, download_files=False)
     try:
-        for hostile in HOSTILE:
+        for hostile in SEARCH_SAMPLE:
             started = time.perf_counter()
             try:
                 replies[hostile.id] = predict(client, page_url, "search", hostile.text, 3)
@@ -432,7 +439,7 @@ def search_replies(page_url: str) -> dict[str, object]:
     return replies
 
 
-@pytest.mark.parametrize("hostile", [pytest.param(h, id=h.id) for h in HOSTILE])
+@pytest.mark.parametrize("hostile", [pytest.param(h, id=h.id) for h in SEARCH_SAMPLE])
 def test_search_returns_verbatim_passages_or_a_readable_error(hostile: Hostile, search_replies: dict[str, object],
                                                               checkout: Settings) -> None:
     reply = search_replies[hostile.id]
