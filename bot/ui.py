@@ -52,6 +52,8 @@ MAX_EXAMPLES = 6
 STORED_QUESTION_FACTOR = 4
 #: How much of the question an answer echoes back.
 ECHO_CHARS = 200
+#: How much of a question and of an answer one feedback vote records (anyone can send a vote).
+FEEDBACK_CHARS = 4000
 
 EMPTY_PROMPT = "Please type a question about the article, in your own words. For example:"
 NOT_MEDICAL_ADVICE = (
@@ -227,10 +229,11 @@ class BoundedChatInterface(gr.ChatInterface):
         super().__init__(*args, **kwargs)
 
     async def _submit_fn(self, message: Any, history: list, *args: Any) -> tuple:
-        if isinstance(message, str):
-            # Still over the limit after the cut, so the answer says it was cut; and no lone
-            # surrogates (from broken clients), which could not be sent back as JSON.
-            message = message[: self.max_stored_chars].encode("utf-8", "replace").decode("utf-8")
+        # The API takes any JSON as the message; Gradio's own history code expects text.
+        message = message if isinstance(message, str) else _plain_text(message) if message is not None else ""
+        # Still over the limit after the cut, so the answer says it was cut; and no lone
+        # surrogates (from broken clients), which could not be sent back as JSON.
+        message = message[: self.max_stored_chars].encode("utf-8", "replace").decode("utf-8")
         response, history = await super()._submit_fn(message, history, *args)
         return response, keep_last_turns(history, self.max_turns)
 
@@ -245,16 +248,33 @@ class FeedbackLog:
     path: Path
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def record(self, rating: str, question: str, answer: str, index: Any) -> dict:
+    def record(self, rating: str, question: str, answer: str, index: Any) -> dict | None:
+        """Append one vote; returns it, or None (with a warning in the log) when the file cannot be written."""
         entry = {
             "time": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "rating": rating, "question": question, "answer": answer, "index": index,
+            "rating": _shorten_raw(rating, 20), "question": _shorten_raw(question, FEEDBACK_CHARS),
+            "answer": _shorten_raw(answer, FEEDBACK_CHARS),
+            "index": index if isinstance(index, int) or _is_int_pair(index) else None,
         }
-        with self._lock:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self.path.open("a", encoding="utf-8") as handle:
-                handle.write(json.dumps(entry, ensure_ascii=False) + "\n")
+        line = json.dumps(entry, ensure_ascii=False).encode("utf-8", "replace").decode("utf-8") + "\n"
+        try:
+            with self._lock:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                with self.path.open("a", encoding="utf-8") as handle:
+                    handle.write(line)
+        except OSError as err:  # a read-only checkout still answers; the vote is lost, and the log says so
+            log.warning("Could not record feedback in %s: %s", self.path, err)
+            return None
         return entry
+
+
+def _shorten_raw(text: Any, limit: int) -> str:
+    text = text if isinstance(text, str) else "" if text is None else str(text)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _is_int_pair(index: Any) -> bool:
+    return isinstance(index, (list, tuple)) and len(index) == 2 and all(isinstance(i, int) for i in index)
 
 
 def _rating(liked: Any) -> str:
@@ -266,7 +286,7 @@ def _rating(liked: Any) -> str:
 
 
 def _question_before(history: list[dict], index: Any) -> str:
-    position = index[0] if isinstance(index, (list, tuple)) else index
+    position = index[0] if isinstance(index, (list, tuple)) and index else index
     if not isinstance(position, int):
         return ""
     for message in reversed(history[: position + 1]):

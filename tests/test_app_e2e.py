@@ -147,7 +147,7 @@ def test_an_empty_question_gets_a_friendly_prompt_not_an_error(client: Client, b
 def test_a_warning_sign_gets_the_urgent_notice_before_any_quote(client: Client) -> None:
     urgent, answer, *_ = chat(client, "My back spasms and I can't control my bladder")
     assert 'class="urgent"' in urgent["content"] and "Get urgent medical help." in urgent["content"]
-    assert "The article says:" not in urgent["content"] and "The article says:" in answer["content"]
+    assert "Match:" not in urgent["content"] and "Match:" in answer["content"]  # the answer comes after it
     assert all('class="urgent"' not in m["content"] for m in chat(client, "Should I stay in bed during a spasm?"))
 
 

@@ -93,6 +93,15 @@ def test_feedback_is_appended_as_one_json_line_per_vote(tmp_path: Path) -> None:
     assert all(e["time"].endswith("+00:00") for e in lines)
 
 
+def test_a_vote_is_kept_short_and_a_read_only_log_does_not_break_the_page(tmp_path: Path) -> None:
+    log = FeedbackLog(tmp_path / "feedback.jsonl")
+    entry = log.record("like", "q" * 100_000, "a" * 100_000, {"not": "an index"})
+    assert entry is not None and len(entry["question"]) <= 4001 and entry["index"] is None
+    assert log.path.stat().st_size < 10_000
+    (tmp_path / "a-file").write_text("")  # a folder that cannot be made, even by root
+    assert FeedbackLog(tmp_path / "a-file" / "feedback.jsonl").record("like", "q", "a", 1) is None
+
+
 def test_a_real_answer_renders_every_quoted_passage(repo_bot: Chatbot) -> None:
     answer = repo_bot.ask("What are the symptoms of back spasms?")
     messages = render_answer(answer)
