@@ -451,3 +451,86 @@ def test_search_returns_verbatim_passages_or_a_readable_error(hostile: Hostile, 
         source = (checkout.corpus_dir / passage["doc"]).read_text(encoding="utf-8")
         assert source[passage["start"] : passage["end"]] == passage["text"]
         assert passage["quote"] in passage["text"]
+
+
+# ---------------------------------------------------------------------------------------------
+# The page in a real browser: what the visitor's browser builds from the replies
+# ---------------------------------------------------------------------------------------------
+
+CHROMIUM = Path("/usr/bin/chromium")
+# Off-topic on purpose: the "not covered" reply echoes the question, the one place input comes back.
+IN_THE_BROWSER = [
+    '<img src=x onerror="window.__ran = 1"> lottery numbers',
+    '<iframe src="https://evil.example/frame"></iframe> lottery numbers',
+    '<svg/onload="window.__ran = 1"> lottery numbers',
+    '<a href="javascript:window.__ran = 1">lottery</a> numbers',
+    "[lottery numbers](javascript:window.__ran=1)",
+    "![lottery](https://evil.example/track.png) numbers",
+    "<https://evil.example/autolink> lottery numbers",
+    "<style>body { display: none }</style> lottery numbers",
+    "<details open><summary>lottery</summary>hidden</details> numbers",
+    "\u202esrebmun yrettol",
+]
+
+
+ACTIVE_ELEMENTS = ("script", "iframe", "object", "embed", "svg[onload]", "img[onerror]", "img[src*='evil']",
+                   "a[href^='javascript']", "a[href*='evil']", "style", "details[open]")
+
+
+@pytest.fixture(scope="module")
+def in_the_browser(page_url: str) -> dict:
+    """Ask every IN_THE_BROWSER question on the page in Chromium; what the page then holds."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"no Chromium at {CHROMIUM}: install Debian's chromium package (`bash .ci/setup --test` does)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    outside: list[str] = []
+
+    def only_local(route) -> None:  # nothing leaves the machine; anything that tries is recorded
+        if route.request.url.startswith(page_url):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                             args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
+        try:
+            page = browser.new_page()
+            page.route("**/*", only_local)
+            page.goto(page_url)
+            page.evaluate("window.__ran = 0")
+            for question in IN_THE_BROWSER:
+                bots = page.get_by_test_id("bot")
+                before = bots.count()
+                page.get_by_test_id("textbox").fill(question)
+                page.keyboard.press("Enter")
+                sync_api.expect(bots).not_to_have_count(before, timeout=30_000)
+                sync_api.expect(page.get_by_test_id("textbox")).to_be_editable(timeout=30_000)
+            page.wait_for_timeout(500)  # let any image or frame the replies hold try to load
+            return {
+                "ran": page.evaluate("window.__ran"),
+                "outside": outside,
+                "bot_text": page.locator("#chat .bot-row").all_inner_texts(),
+                "user": {e: page.locator(f"#chat .user-row {e}").count() for e in ACTIVE_ELEMENTS},
+                "bot": {e: page.locator(f"#chat .bot-row {e}").count() for e in ACTIVE_ELEMENTS},
+            }
+        finally:
+            browser.close()
+
+
+@pytest.mark.browser
+def test_no_script_from_a_question_runs_and_the_page_fetches_nothing_from_elsewhere(in_the_browser: dict) -> None:
+    assert in_the_browser["ran"] == 0
+    assert in_the_browser["outside"] == []
+
+
+@pytest.mark.browser
+def test_the_replies_show_markup_from_the_question_as_text(in_the_browser: dict) -> None:
+    assert sum("does not cover" in text for text in in_the_browser["bot_text"]) == len(IN_THE_BROWSER)
+    assert in_the_browser["bot"] == dict.fromkeys(ACTIVE_ELEMENTS, 0)
+
+
+@pytest.mark.browser
+def test_the_visitors_own_message_is_shown_as_typed_not_rendered(in_the_browser: dict) -> None:
+    assert in_the_browser["user"] == dict.fromkeys(ACTIVE_ELEMENTS, 0)
