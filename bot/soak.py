@@ -82,7 +82,8 @@ class Report:
         def mb(value: float | None) -> str:
             return "n/a" if value is None else f"{value:.0f} MB"
 
-        growth = "n/a (no server process to measure)" if self.rss_growth_pct is None else f"{self.rss_growth_pct:+.1f} %"
+        growth = ("n/a (no server process to measure)" if self.rss_growth_pct is None
+                  else f"{self.rss_growth_pct:+.1f} %")
         lines = [
             f"soak: {self.sessions} sessions for {self.seconds:.0f} s ({self.warmup:.0f} s warm-up) against {self.url}",
             f"  requests   {self.requests} ({self.errors} errors)",
@@ -199,7 +200,14 @@ def wait_until_answering(url: str, seconds: float = 300) -> None:
 def run_session(number: int, url: str, began: float, deadline: float, budget: threading.Semaphore,
                 samples: list[Sample], lock: threading.Lock) -> None:
     """One visitor: question, follow-up, next question... until the deadline or the request budget."""
-    client = _client(url)
+    started = time.monotonic()
+    try:
+        client = _client(url)
+    except Exception as err:  # noqa: BLE001 - a visitor who cannot even connect is an error too
+        with lock:
+            samples.append(Sample(started - began, time.monotonic() - started, False,
+                                  f"connecting: {type(err).__name__}: {err}"))
+        return
     try:
         turn = 0
         while time.monotonic() < deadline and budget.acquire(blocking=False):

@@ -27,6 +27,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from conftest import SEED_DOC, make_repo
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 
@@ -37,8 +38,6 @@ from bot.config import REPO_ROOT, Settings
 from bot.embedding import Embedder, resolve_model
 from bot.errors import BotError, DamagedIndexError, IndexNotBuiltError, StaleIndexError
 from bot.index import MANIFEST, build_index, read_manifest
-
-from conftest import SEED_DOC, make_repo
 
 CANARY = "Does ice help with back spasms?"
 CANARY_QUOTE = "Ice therapy"
@@ -119,8 +118,8 @@ DAMAGE: dict[str, Callable[[Settings], None]] = {
 
 def _edit_document(settings: Settings, embedder: Embedder | None = None) -> Settings:
     document = settings.corpus_dir / SEED_DOC.name
-    document.write_text(document.read_text(encoding="utf-8") + "\nSleeping on a firm mattress eases morning stiffness.\n",
-                        encoding="utf-8")
+    added = "\nSleeping on a firm mattress eases morning stiffness.\n"
+    document.write_text(document.read_text(encoding="utf-8") + added, encoding="utf-8")
     return settings
 
 
@@ -239,7 +238,8 @@ def test_a_build_killed_while_writing_leaves_the_app_its_previous_index(built_re
         (next_corpus / f"part-{copy}.txt").write_text(SEED_DOC.read_text(encoding="utf-8"), encoding="utf-8")
     files_before = set(os.listdir(built_repo.index_dir))
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "build", "-q", "--corpus", str(next_corpus), "--index", str(built_repo.index_dir)],
+        [sys.executable, "-m", "bot", "build", "-q", "--corpus", str(next_corpus),
+         "--index", str(built_repo.index_dir)],
         env=dict(os.environ, PYTHONPATH=str(REPO_ROOT)), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
     new_files: set[str] = set()
@@ -263,7 +263,8 @@ def test_a_build_killed_while_writing_leaves_the_app_its_previous_index(built_re
 
     # The next good build sweeps away what the killed one left behind.
     manifest = build_index(built_repo, embedder)
-    assert sorted(os.listdir(built_repo.index_dir)) == sorted([MANIFEST] + [f["name"] for f in manifest["files"].values()])
+    expected = [MANIFEST] + [f["name"] for f in manifest["files"].values()]
+    assert sorted(os.listdir(built_repo.index_dir)) == sorted(expected)
 
 
 # --- A read-only checkout (as on some hosts) -------------------------------------------------------
@@ -383,14 +384,14 @@ def test_a_bad_index_that_cannot_be_rebuilt_is_explained_on_the_page_without_a_t
         demo.close()
 
 
-def _wait_for_page(url: str, process: subprocess.Popen, seconds: float = 180) -> None:
+def _wait_for_page(url: str, process: subprocess.Popen, log_path: Path, seconds: float = 180) -> None:
     deadline = time.monotonic() + seconds
     while True:
         try:
             urllib.request.urlopen(url, timeout=5).read()
             return
         except OSError:
-            assert process.poll() is None, f"the app exited: {process.stdout.read()[-3000:]}"
+            assert process.poll() is None, f"the app exited: {log_path.read_text()[-3000:]}"
             assert time.monotonic() < deadline, f"the page did not come up within {seconds} s"
             time.sleep(0.5)
 
@@ -404,23 +405,27 @@ def test_the_app_serves_a_read_only_checkout(read_only_checkout: Path) -> None:
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("BOT_")}  # the checkout's own paths
     env["PYTHONPATH"] = str(REPO_ROOT)
-    process = subprocess.Popen(_read_only_command([sys.executable, "app.py", "--port", str(port)]), cwd=root,
-                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    log_path = root.parent / "app.log"  # a file, not a pipe: a full pipe would stall the server
+    with log_path.open("w") as log:
+        process = subprocess.Popen(_read_only_command([sys.executable, "app.py", "--port", str(port)]), cwd=root,
+                                   env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
     try:
         url = f"http://127.0.0.1:{port}/"
-        _wait_for_page(url, process)
+        _wait_for_page(url, process, log_path)
         with closing(Client(url, verbose=False, analytics_enabled=False, download_files=False)) as client:
             assert CANARY_QUOTE in client.predict(CANARY, api_name="/chat")[0]["content"]
         # A visitor's thumbs-up cannot be stored here; the page must not answer it with an error.
         vote_status = _vote(url, "Does ice help?", "Ice therapy can also prove to be a good treatment.")
-        assert CANARY_QUOTE in Client(url, verbose=False, download_files=False).predict(CANARY, api_name="/chat")[0]["content"]
+        with closing(Client(url, verbose=False, analytics_enabled=False, download_files=False)) as client:
+            assert CANARY_QUOTE in client.predict(CANARY, api_name="/chat")[0]["content"], "still answering"
     finally:
         process.terminate()
         try:
-            output = process.communicate(timeout=30)[0]
+            process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             process.kill()
-            output = process.communicate()[0]
+            process.wait(timeout=30)
+    output = log_path.read_text()
     assert "Rebuilding" not in output
     assert sorted(str(p.relative_to(root)) for p in root.rglob("*")) == listing, "nothing was written"
     assert vote_status == 200, f"a vote on a read-only checkout got HTTP {vote_status}: {output[-1500:]}"

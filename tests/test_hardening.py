@@ -115,7 +115,8 @@ def test_an_uploaded_html_file_is_served_as_a_download_never_as_a_page(page: Pag
     stored = json.loads(body)[0]
     status, headers, _ = page.request(f"gradio_api/file={stored}")
     assert status == 200
-    assert "html" not in headers.get("content-type", "") and headers.get("content-disposition", "").startswith("attachment")
+    assert "html" not in headers.get("content-type", "")
+    assert headers.get("content-disposition", "").startswith("attachment")
 
 
 # --- The file route ------------------------------------------------------------------------------

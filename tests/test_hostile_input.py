@@ -28,8 +28,8 @@ import sys
 import threading
 import time
 import urllib.request
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -158,7 +158,8 @@ def assert_clean_text(text: str) -> None:
     try:
         text.encode("utf-8")
     except UnicodeEncodeError as err:
-        raise AssertionError(f"a lone surrogate came back: ...{text[max(err.start - 40, 0):err.end + 40]!r}...") from err
+        context = text[max(err.start - 40, 0) : err.end + 40]
+        raise AssertionError(f"a lone surrogate came back: ...{context!r}...") from err
     match = _UNCLEAN.search(text)
     assert match is None, f"{match.group()!r} came back: ...{text[max(match.start() - 40, 0):match.end() + 40]!r}..."
 
@@ -249,7 +250,12 @@ class BatchSession:
 
     def close(self) -> int:
         self.process.stdin.close()
-        return self.process.wait(timeout=60)
+        try:
+            return self.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=30)
+            raise
 
 
 @pytest.fixture(scope="module")
