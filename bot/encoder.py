@@ -40,7 +40,6 @@ class NumpyEncoder:
     """Mean-pooled, unit-length sentence vectors from a local BERT sentence-transformers folder."""
 
     def __init__(self, path: Path) -> None:
-        from safetensors.numpy import load_file
         from tokenizers import Tokenizer
 
         config = json.loads((path / "config.json").read_text(encoding="utf-8"))
@@ -56,11 +55,14 @@ class NumpyEncoder:
         self.tokenizer.no_padding()
         self.tokenizer.enable_truncation(max_tokens)
 
-        weights = load_file(str(path / "model.safetensors"))
+        weights = _map_safetensors(path / "model.safetensors")
         prefix = "bert." if "bert.embeddings.word_embeddings.weight" in weights else ""
 
         def get(name: str) -> np.ndarray:
-            return np.ascontiguousarray(weights.pop(prefix + name), dtype=np.float32)
+            try:
+                return weights[prefix + name]
+            except KeyError:
+                raise BotError(f"The model in {path} has no float32/float16 weight {prefix + name!r}.") from None
 
         def norm(name: str) -> tuple[np.ndarray, np.ndarray]:
             return get(f"{name}.weight"), get(f"{name}.bias")
@@ -72,21 +74,21 @@ class NumpyEncoder:
         self.layers: list[_Layer] = []
         for i in range(int(config["num_hidden_layers"])):
             at = f"encoder.layer.{i}."
-            # torch Linear stores (out, in); transposed once here so every call is x @ W.
-            qkv = [get(f"{at}attention.self.{p}.weight").T for p in ("query", "key", "value")]
+            # torch stores Linear weights as (out, in); they are transposed once here so that every call
+            # is `x @ W` on a contiguous (in, out) matrix: OpenBLAS runs that 20-30% faster than `x @ W.T`
+            # on these skinny inputs. Query, key and value are stacked into one matrix.
             self.layers.append(_Layer(
-                qkv_weight=np.ascontiguousarray(np.concatenate(qkv, axis=1)),
+                qkv_weight=_transposed(*(get(f"{at}attention.self.{p}.weight") for p in ("query", "key", "value"))),
                 qkv_bias=np.concatenate([get(f"{at}attention.self.{p}.bias") for p in ("query", "key", "value")]),
-                out_weight=np.ascontiguousarray(get(f"{at}attention.output.dense.weight").T),
+                out_weight=_transposed(get(f"{at}attention.output.dense.weight")),
                 out_bias=get(f"{at}attention.output.dense.bias"),
                 attention_norm=norm(f"{at}attention.output.LayerNorm"),
-                up_weight=np.ascontiguousarray(get(f"{at}intermediate.dense.weight").T),
+                up_weight=_transposed(get(f"{at}intermediate.dense.weight")),
                 up_bias=get(f"{at}intermediate.dense.bias"),
-                down_weight=np.ascontiguousarray(get(f"{at}output.dense.weight").T),
+                down_weight=_transposed(get(f"{at}output.dense.weight")),
                 down_bias=get(f"{at}output.dense.bias"),
                 output_norm=norm(f"{at}output.LayerNorm"),
             ))
-        self._erf = _erf_function()
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """(len(texts), dim) float32 unit vectors, texts encoded together in one padded batch."""
@@ -124,7 +126,7 @@ class NumpyEncoder:
             context = (scores @ value).transpose(0, 2, 1, 3).reshape(batch, length, self.dim)
             x = self._layer_norm(context @ layer.out_weight + layer.out_bias + x, layer.attention_norm)
             up = x @ layer.up_weight + layer.up_bias
-            up = 0.5 * up * (1.0 + self._erf(up * np.float32(1.0 / np.sqrt(2.0))))  # exact GELU
+            up = 0.5 * up * (1.0 + _erf(up * np.float32(1.0 / np.sqrt(2.0))))  # exact (erf) GELU
             x = self._layer_norm(up @ layer.down_weight + layer.down_bias + x, layer.output_norm)
         return x
 
@@ -134,6 +136,40 @@ class NumpyEncoder:
         centered = x - mean
         variance = np.mean(centered * centered, axis=-1, keepdims=True)
         return centered / np.sqrt(variance + np.float32(self.eps)) * weight + bias
+
+
+def _transposed(*weights: np.ndarray) -> np.ndarray:
+    """(out, in) weights stacked along `out`, as one contiguous (in, sum of out) matrix."""
+    return np.ascontiguousarray(np.concatenate(weights).T)
+
+
+def _map_safetensors(path: Path) -> dict[str, np.ndarray]:
+    """Every tensor of a .safetensors file as a read-only numpy view of the memory-mapped file.
+
+    Nothing is read up front: pages come in as they are used. Most rows of the 47 MB word-embedding
+    table never are, and replicas on one host share what is in the page cache. The format is an 8-byte header length,
+    a JSON header of {name: {dtype, shape, data_offsets}}, then the raw little-endian data.
+    """
+    with path.open("rb") as handle:
+        header_length = int.from_bytes(handle.read(8), "little")
+        header = json.loads(handle.read(header_length))
+    data = np.memmap(path, dtype=np.uint8, mode="r", offset=8 + header_length)
+    tensors: dict[str, np.ndarray] = {}
+    for name, entry in header.items():
+        if name == "__metadata__":
+            continue
+        dtype = _SAFETENSORS_DTYPES.get(entry["dtype"])
+        if dtype is None:  # e.g. the I64 `position_ids` buffer: not a weight
+            continue
+        start, end = entry["data_offsets"]
+        array = data[start:end].view(dtype).reshape(entry["shape"])
+        if array.dtype != np.float32 or start % 4:  # F16 is widened, an unaligned view copied
+            array = np.ascontiguousarray(array, dtype=np.float32)
+        tensors[name] = array
+    return tensors
+
+
+_SAFETENSORS_DTYPES = {"F32": np.dtype("<f4"), "F16": np.dtype("<f2")}
 
 
 def _check_supported(path: Path, config: dict) -> None:
@@ -168,8 +204,14 @@ def _max_seq_length(path: Path, config: dict) -> int:
     return limit
 
 
-def _erf_function():
-    # scipy's erf is exact to float32 and vectorised; it is a dependency of sentence-transformers.
-    from scipy.special import erf
+def _erf(x: np.ndarray) -> np.ndarray:
+    """erf to within 2e-7 (Abramowitz & Stegun 7.1.26): float32's own precision, for exact GELU.
 
-    return erf
+    In numpy rather than scipy.special.erf: three times faster on these arrays (scipy computes a
+    float32 erf through a generic loop), and start-up does not import scipy (~0.4 s, ~25 MB).
+    """
+    a = np.abs(x)
+    t = 1.0 / (1.0 + np.float32(0.3275911) * a)
+    poly = ((((np.float32(1.061405429) * t - np.float32(1.453152027)) * t + np.float32(1.421413741)) * t
+             - np.float32(0.284496736)) * t + np.float32(0.254829592)) * t
+    return np.copysign(1.0 - poly * np.exp(-a * a), x)
