@@ -72,6 +72,7 @@ class Report:
     rss_peak_mb: float | None = None
     rss_growth_pct: float | None = None  # end vs after warm-up
     max_growth_pct: float = 5.0
+    rss_timeline_mb: list[tuple[float, float]] = field(default_factory=list)  # (seconds into the run, MB)
 
     @property
     def passed(self) -> bool:
@@ -269,6 +270,7 @@ def soak(url: str, sessions: int, seconds: float, warmup: float, pid: int | None
         mb for mb in (report.rss_start_mb, report.rss_after_warmup_mb, report.rss_end_mb) if mb is not None]
     if readings:
         report.rss_peak_mb = round(max(readings), 1)
+    report.rss_timeline_mb = [(round(t - began, 1), round(mb, 1)) for t, mb in memory.samples if mb is not None]
     if report.rss_after_warmup_mb and report.rss_end_mb:
         report.rss_growth_pct = round(100 * (report.rss_end_mb / report.rss_after_warmup_mb - 1), 2)
     for name in ("rss_start_mb", "rss_after_warmup_mb", "rss_end_mb"):
