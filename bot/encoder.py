@@ -173,7 +173,8 @@ _SAFETENSORS_DTYPES = {"F32": np.dtype("<f4"), "F16": np.dtype("<f2")}
 
 
 def _check_supported(path: Path, config: dict) -> None:
-    modules = json.loads((path / "modules.json").read_text(encoding="utf-8")) if (path / "modules.json").is_file() else []
+    modules_file = path / "modules.json"
+    modules = json.loads(modules_file.read_text(encoding="utf-8")) if modules_file.is_file() else []
     kinds = [m.get("type", "").rsplit(".", 1)[-1] for m in modules]
     pooling = {}
     for module in modules:

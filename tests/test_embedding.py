@@ -9,14 +9,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import SEED_DOC, TESTS, make_repo
 
 from bot.chatbot import Chatbot
 from bot.config import REPO_ROOT
 from bot.embedding import Embedder, ReferenceEmbedder
 from bot.evaluate import evaluate, read_questions
 from bot.index import build_index
-
-from conftest import SEED_DOC, TESTS, make_repo
 
 VARIED_TEXTS = [
     "Does ice help with back spasms?",
@@ -44,7 +43,7 @@ def test_vectors_match_sentence_transformers_on_varied_texts(embedder: Embedder,
     ours = embedder.embed(VARIED_TEXTS, batch_size=4)  # several padded batches, texts reordered by length
     theirs = reference.embed(VARIED_TEXTS)
     cosines = (ours * theirs).sum(axis=1)
-    assert cosines.min() >= 0.9999, dict(zip(VARIED_TEXTS, cosines.round(6)))
+    assert cosines.min() >= 0.9999, dict(zip(VARIED_TEXTS, cosines.round(6), strict=True))
     np.testing.assert_allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-5)
 
 

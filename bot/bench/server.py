@@ -1,0 +1,285 @@
+"""The served app, measured from outside: cold start, HTTP latency and throughput, peak memory.
+
+The server is `python app.py` (what the Space runs) in a child process on 127.0.0.1, over a copy
+of the corpus and index in a temporary folder (so nothing in the checkout is written). Its peak
+resident memory is the kernel's own high-water mark for the process (`VmHWM`, read just before it
+is stopped), so a spike between two samples is not missed. (Not `wait4`'s ru_maxrss: Linux carries
+the parent's resident size into a child over fork and exec.) The naive script prints its own.
+
+Cold start is timed from just before the process is spawned to the first answer received over
+HTTP, against a naive script spawned the same way that eagerly imports gradio and
+sentence-transformers, loads the model and encodes one question.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from contextlib import closing
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..config import REPO_ROOT
+from .stats import Summary, ratio
+
+FIRST_QUESTION = "Does ice help with back spasms?"
+NAIVE_SCRIPT = """\
+import gradio
+import sentence_transformers
+model = sentence_transformers.SentenceTransformer({path!r}, device="cpu")
+model.encode({question!r})
+# Measurement only: this process's peak resident memory, as the kernel counts it.
+print(open("/proc/self/status").read().split("VmHWM:")[1].split()[0])
+"""
+
+
+@dataclass
+class Exited:
+    """How a child process ended: wall seconds from spawn and its peak resident memory."""
+
+    seconds: float
+    peak_rss_mb: float
+    returncode: int
+
+
+def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False",
+           "PYTHONUNBUFFERED": "1"}
+    env.update(extra or {})
+    return env
+
+
+def run_naive(model_path: Path, workdir: Path, timeout: float = 300) -> Exited:
+    """The naive start: eager imports, model load, one encode; timed and measured like the server."""
+    script = workdir / "naive_start.py"
+    script.write_text(NAIVE_SCRIPT.format(path=str(model_path), question=FIRST_QUESTION), encoding="utf-8")
+    started = time.perf_counter()
+    process = subprocess.Popen([sys.executable, str(script)], cwd=workdir, env=child_env(),
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        output, _ = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        raise
+    seconds = time.perf_counter() - started
+    if process.returncode != 0:
+        raise RuntimeError(f"The naive script failed with exit status {process.returncode}")
+    return Exited(round(seconds, 3), round(int(output.split()[-1]) / 1024, 1), process.returncode)
+
+
+@dataclass
+class ServerProcess:
+    """`python app.py` on a free local port, serving `site_dir`'s corpus and index."""
+
+    site_dir: Path
+    log_path: Path
+    port: int = field(default_factory=lambda: free_port())
+    #: Importable here (the benchmark's own plots need matplotlib) but not installed where the app is
+    #: deployed. Gradio imports matplotlib on the first request whenever it can, which would add
+    #: seconds to the first answer that a deployed server never pays, so the server does not see it.
+    hidden_modules: tuple[str, ...] = ("matplotlib",)
+    started: float = 0.0
+    process: subprocess.Popen | None = None
+    exited: Exited | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/"
+
+    def start(self) -> ServerProcess:
+        env = child_env({
+            "BOT_CORPUS_DIR": str(self.site_dir / "corpus"), "BOT_INDEX_DIR": str(self.site_dir / "index"),
+            "BOT_FEEDBACK_LOG": str(self.site_dir / "feedback.jsonl"),
+        })
+        self._log = self.log_path.open("wb")
+        self.started = time.perf_counter()
+        argv = [str(REPO_ROOT / "app.py"), "--host", "127.0.0.1", "--port", str(self.port)]
+        # `python app.py ARGS`, except that the hidden modules fail to import (a None in sys.modules).
+        launcher = (f"import runpy, sys; sys.modules.update(dict.fromkeys({list(self.hidden_modules)!r})); "
+                    f"sys.argv = {argv!r}; runpy.run_path(sys.argv[0], run_name='__main__')")
+        self.process = subprocess.Popen([sys.executable, "-c", launcher], cwd=REPO_ROOT, env=env,
+                                        stdout=self._log, stderr=subprocess.STDOUT)
+        return self
+
+    def first_answer(self, timeout: float = 180) -> dict:
+        """Seconds from spawn until the page answers (HTTP 200), and until the first chat answer."""
+        from gradio_client import Client
+
+        deadline = self.started + timeout
+        page_up = None
+        while time.perf_counter() < deadline:
+            self._check_alive()
+            if page_up is None and _http_ok(self.url):
+                page_up = time.perf_counter() - self.started
+            if page_up is not None:
+                client = Client(self.url, verbose=False, ssl_verify=False)
+                reply = client.predict(FIRST_QUESTION, api_name="/chat")
+                if not reply:
+                    raise RuntimeError(f"The first answer was empty: {reply!r}")
+                return {"page_up_s": round(page_up, 3), "first_answer_s": round(time.perf_counter() - self.started, 3)}
+            time.sleep(0.02)
+        raise TimeoutError(f"No answer from {self.url} within {timeout} s; see {self.log_path}")
+
+    def stop(self, timeout: float = 30) -> Exited:
+        """Interrupt the server (as Ctrl-C would) and collect its peak memory."""
+        assert self.process is not None
+        peak = peak_rss_mb(self.process.pid)
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self._log.close()
+        self.exited = Exited(round(time.perf_counter() - self.started, 3), peak, self.process.returncode)
+        return self.exited
+
+    def _check_alive(self) -> None:
+        if self.process is not None and self.process.poll() is not None:
+            raise RuntimeError(f"The server exited with {self.process.returncode}; see {self.log_path}")
+
+    def __enter__(self) -> ServerProcess:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        if self.exited is None:
+            self.stop()
+
+
+def measure_http(url: str, questions: list[str], single_requests: int, clients: int, per_client: int,
+                 server_pid: int | None = None) -> dict:
+    """One client's latency, then `clients` concurrent clients' throughput, latency and errors.
+
+    With `server_pid`, also the CPU time the server and the clients spent per answer during the
+    concurrent burst: what the answers cost, whatever else the shared machine was doing.
+    """
+    import psutil
+    from gradio_client import Client
+
+    # ssl_verify=False: the URL is plain HTTP on loopback, so there is no certificate to verify, but
+    # gradio_client opens a new httpx client per request and by default each one loads the CA
+    # bundle: py-spy put 83% of the benchmark's client CPU (~100 ms a request) in ssl.create_default_context.
+    client = Client(url, verbose=False, ssl_verify=False)
+    for question in questions[:3]:  # the first calls set up the client's connections
+        client.predict(question, api_name="/chat")
+    single = []
+    for question in _cycle(questions, single_requests):
+        started = time.perf_counter()
+        client.predict(question, api_name="/chat")
+        single.append((time.perf_counter() - started) * 1000)
+
+    pool = [Client(url, verbose=False, ssl_verify=False) for _ in range(clients)]
+    latencies: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    barrier = threading.Barrier(clients + 1)
+
+    def work(worker: int) -> None:
+        mine = _cycle(questions[worker::clients] or questions, per_client)
+        barrier.wait()
+        for question in mine:
+            started = time.perf_counter()
+            try:
+                pool[worker].predict(question, api_name="/chat")
+                with lock:
+                    latencies.append((time.perf_counter() - started) * 1000)
+            except Exception as err:  # noqa: BLE001 - every failure is counted and reported
+                with lock:
+                    errors.append(f"{type(err).__name__}: {err}"[:200])
+
+    threads = [threading.Thread(target=work, args=(w,), daemon=True) for w in range(clients)]
+    for thread in threads:
+        thread.start()
+    server = psutil.Process(server_pid) if server_pid else None
+    me = psutil.Process()
+    barrier.wait()
+    started = time.perf_counter()
+    cpu_before = (_cpu_seconds(server) if server else 0.0, _cpu_seconds(me))
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - started
+    cpu_after = (_cpu_seconds(server) if server else 0.0, _cpu_seconds(me))
+    concurrent = Summary.of(latencies)
+    return {
+        "single_client_ms": Summary.of(single).to_dict(),
+        "concurrent": {
+            "clients": clients, "requests": clients * per_client, "answers": len(latencies),
+            "errors": len(errors), "error_examples": errors[:5], "wall_s": round(wall, 3),
+            "answers_per_s": round(len(latencies) / wall, 2) if wall else float("nan"),
+            "latency_ms": concurrent.to_dict(),
+            "server_cpu_ms_per_answer": round((cpu_after[0] - cpu_before[0]) * 1000 / max(len(latencies), 1), 2)
+            if server else None,
+            "client_cpu_ms_per_answer": round((cpu_after[1] - cpu_before[1]) * 1000 / max(len(latencies), 1), 2),
+        },
+        "samples_ms": {"single": [round(v, 2) for v in single], "concurrent": [round(v, 2) for v in latencies]},
+    }
+
+
+def measure_cold_starts(site_dir: Path, model_path: Path, workdir: Path, repeats: int,
+                        after_first_answer: Callable[[ServerProcess], dict] | None = None) -> dict:
+    """Alternate naive script and server starts; the last server start also runs `after_first_answer`."""
+    naive, ours, load = [], [], None
+    for attempt in range(repeats):
+        naive.append(run_naive(model_path, workdir))
+        server = ServerProcess(site_dir, workdir / f"server-{attempt}.log")
+        with server:
+            times = server.first_answer()
+            if attempt == repeats - 1 and after_first_answer is not None:
+                load = after_first_answer(server)
+        ours.append({**times, "peak_rss_mb": server.exited.peak_rss_mb, "returncode": server.exited.returncode})
+    naive_s = Summary.of([n.seconds for n in naive])
+    ours_s = Summary.of([o["first_answer_s"] for o in ours])
+    return {
+        "repeats": repeats,
+        "naive": [vars(n) for n in naive],
+        "ours": ours,
+        "naive_s": naive_s.to_dict(),
+        "first_answer_s": ours_s.to_dict(),
+        "page_up_s": Summary.of([o["page_up_s"] for o in ours]).to_dict(),
+        "ratio_vs_naive": ratio(ours_s.p50, naive_s.p50),
+        "naive_peak_rss_mb": max(n.peak_rss_mb for n in naive),
+        "server_peak_rss_mb": max(o["peak_rss_mb"] for o in ours),
+        "load": load,
+    }
+
+
+def free_port() -> int:
+    with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _http_ok(url: str) -> bool:
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status == 200
+    except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+        return False
+
+
+def peak_rss_mb(pid: int) -> float:
+    """The process's peak resident memory so far (Linux's VmHWM), in MiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    raise RuntimeError(f"No VmHWM for process {pid}")
+
+
+def _cpu_seconds(process) -> float:
+    times = process.cpu_times()
+    return times.user + times.system
+
+
+def _cycle(items: list[str], n: int) -> list[str]:
+    return [items[i % len(items)] for i in range(n)] if items else []
+
