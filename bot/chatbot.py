@@ -66,12 +66,17 @@ def _default_abstention() -> AbstentionModel:
     return AbstentionModel.from_dict(json.loads(data))
 
 
+def encodable(text: str) -> str:
+    """The text as asked, with only what UTF-8 cannot carry (lone surrogates) replaced by "?"."""
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
 def clean_question(raw: str, max_chars: int) -> tuple[str, list[str]]:
     """Normalise a question as typed; return it and notes for the person (e.g. it was cut)."""
     notes: list[str] = []
     text = raw if isinstance(raw, str) else str(raw)
     # Lone surrogates (from broken clients) cannot be encoded; drop them rather than fail.
-    text = text.encode("utf-8", "replace").decode("utf-8")
+    text = encodable(text)
     text = unicodedata.normalize("NFC", text)
     text = _CONTROL.sub(" ", text)
     text = " ".join(text.split())
@@ -149,7 +154,7 @@ class Chatbot:
         else:
             quoted = passages[:1]
         return Answer(
-            question=question, abstained=abstained, passages=passages, quoted=quoted,
+            question=encodable(question), abstained=abstained, passages=passages, quoted=quoted,
             confidence=confidence, notes=notes,
             covered_topics=self.covered_topics if abstained else [],
             urgent=red_flag_notice(text),

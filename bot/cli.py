@@ -63,13 +63,15 @@ def _ask(args: argparse.Namespace) -> int:
 
 
 def _reply(bot, question: str, as_json: bool) -> str:
+    from .chatbot import encodable
     from .errors import EmptyQuestionError
 
     try:
         answer = bot.ask(question)
     except EmptyQuestionError as err:
         if as_json:
-            return json.dumps({"question": question, "abstained": True, "answer": str(err), "passages": []})
+            return json.dumps({"question": encodable(question), "abstained": True, "answer": str(err), "passages": []},
+                              ensure_ascii=False)
         return str(err)
     if as_json:
         return answer.to_json_line()
