@@ -123,17 +123,8 @@ def _edit_document(settings: Settings, embedder: Embedder | None = None) -> Sett
     return settings
 
 
-def _remove_document(settings: Settings, embedder: Embedder) -> Settings:
-    # Built from two documents; one of them is then deleted.
-    shutil.copy(SEED_DOC, settings.corpus_dir / "extra.txt")
-    build_index(settings, embedder)
-    (settings.corpus_dir / "extra.txt").unlink()
-    return settings
-
-
 STALE: dict[str, Callable[[Settings, Embedder], Settings]] = {
     "corpus-edited": _edit_document,
-    "corpus-document-removed": _remove_document,
     "chunk-settings-changed": lambda s, _: replace(s, max_chunk_chars=200),
 }
 
