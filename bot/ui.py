@@ -106,7 +106,7 @@ def not_covered_markdown(answer: Answer) -> str:
     parts = [_band(answer.confidence)] + _notes(answer) + [f"**{NOT_COVERED}**"]
     # The question as the bot read it: no control or bidi-override characters, no lone surrogates.
     asked, _ = clean_question(answer.question, max_chars=len(answer.question))
-    parts.append(f'<span class="asked">You asked: “{escape_text(_shorten(asked, ECHO_CHARS))}”</span>')
+    parts.append(f'<div class="asked">You asked: “{inert(_shorten(asked, ECHO_CHARS))}”</div>')
     if answer.covered_topics:
         parts.append("It covers: " + "; ".join(html.escape(t) for t in answer.covered_topics) + ".")
     if answer.suggestions:
@@ -142,9 +142,36 @@ def blockquote(text: str) -> str:
     return "\n".join(f"> {html.escape(line)}" if line.strip() else ">" for line in text.splitlines())
 
 
-def escape_text(text: str) -> str:
-    """Text typed by a person, shown literally: HTML-escaped, and Markdown punctuation backslashed."""
-    return re.sub(r"([\\`*_\[\]~|])", r"\\\1", html.escape(text))
+# Text typed by a person is shown inside an HTML block (a <div> alone in its paragraph): Markdown
+# is not applied there, so links, images and autolinks in it stay text, and html.escape does the rest.
+_TYPED_OPEN, _TYPED_CLOSE = '<div class="typed">', "</div>"
+
+
+def inert(text: str) -> str:
+    """Text typed by a person, made inert for HTML and Markdown alike.
+
+    HTML-escaped, and square brackets as character references, so neither the page nor an API
+    client that renders the raw string as Markdown can turn it into a link or a remote image.
+    """
+    return html.escape(text).replace("[", "&#91;").replace("]", "&#93;")
+
+
+def as_typed(text: str) -> str:
+    """A person's message shown exactly as typed; reversible with `from_typed`, and idempotent."""
+    if is_typed(text):
+        return text
+    return _TYPED_OPEN + inert(text).replace("\n", "<br>\n") + _TYPED_CLOSE
+
+
+def from_typed(text: str) -> str:
+    """The message as typed, from its `as_typed` form (other text is returned unchanged)."""
+    if not is_typed(text):
+        return text
+    return html.unescape(text[len(_TYPED_OPEN) : -len(_TYPED_CLOSE)].replace("<br>\n", "\n"))
+
+
+def is_typed(text: Any) -> bool:
+    return isinstance(text, str) and text.startswith(_TYPED_OPEN) and text.endswith(_TYPED_CLOSE)
 
 
 def _band(confidence: str) -> str:
@@ -183,7 +210,7 @@ def history_for_bot(history: list[dict], max_turns: int, max_chars: int) -> list
         if role not in ("user", "assistant"):
             continue
         text = _plain_text(message.get("content"))
-        text = text[:max_chars] if role == "user" else html.unescape(re.sub(r"<[^>]+>", "", text))
+        text = from_typed(text)[:max_chars] if role == "user" else html.unescape(re.sub(r"<[^>]+>", "", text))
         if not text.strip():
             continue
         if turns and turns[-1]["role"] == role:
@@ -217,10 +244,12 @@ def _plain_text(content: Any) -> str:
 
 
 class BoundedChatInterface(gr.ChatInterface):
-    """A ChatInterface whose session history keeps only the last `max_turns` questions and answers.
+    """A ChatInterface that shows a person's messages as typed and keeps a bounded history.
 
-    ChatInterface appends every exchange to a per-session `gr.State` and offers no limit, so its
-    one submit step is wrapped (a private method: re-check on a Gradio upgrade; a test covers it).
+    ChatInterface renders the visitor's own message as Markdown with HTML (so a pasted image link
+    would load), and appends every exchange to a per-session `gr.State` with no limit. Three of its
+    private steps are wrapped for that (re-check on a Gradio upgrade; tests cover each): adding a
+    message to the history, the submit step, and taking the last message back (undo, retry).
     """
 
     def __init__(self, *args: Any, max_turns: int, max_stored_chars: int, **kwargs: Any) -> None:
@@ -234,8 +263,17 @@ class BoundedChatInterface(gr.ChatInterface):
         # Still over the limit after the cut, so the answer says it was cut; and no lone
         # surrogates (from broken clients), which could not be sent back as JSON.
         message = message[: self.max_stored_chars].encode("utf-8", "replace").decode("utf-8")
-        response, history = await super()._submit_fn(message, history, *args)
+        response, history = await super()._submit_fn(from_typed(message), history, *args)
         return response, keep_last_turns(history, self.max_turns)
+
+    def _append_message_to_history(self, message: Any, history: list, role: Any = "user") -> list:
+        if role == "user" and isinstance(message, str):
+            message = as_typed(message)
+        return super()._append_message_to_history(message, history, role)
+
+    def _pop_last_user_message(self, history: list) -> tuple:
+        history, message = super()._pop_last_user_message(history)
+        return history, from_typed(message) if isinstance(message, str) else message
 
 
 # --- Feedback ------------------------------------------------------------------------------------
@@ -291,7 +329,7 @@ def _question_before(history: list[dict], index: Any) -> str:
         return ""
     for message in reversed(history[: position + 1]):
         if _role(message) == "user":
-            return _plain_text(message.get("content"))
+            return from_typed(_plain_text(message.get("content")))
     return ""
 
 

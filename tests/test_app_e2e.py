@@ -31,7 +31,7 @@ from bot.chatbot import Chatbot
 from bot.config import REPO_ROOT, Settings
 from bot.embedding import Embedder
 from bot.errors import BotError
-from bot.ui import MAX_SEARCH_K, launch_options
+from bot.ui import MAX_SEARCH_K, from_typed, launch_options
 from conftest import SEED_DOC, make_repo
 
 PASSAGE_KEYS = {"text", "quote", "source", "section", "score", "doc", "start", "end",
@@ -79,10 +79,11 @@ def chat(client: Client, message: str) -> list[dict]:
     return client.predict(message, api_name="/chat")
 
 
-def session_history(server: tuple, client: Client) -> list[dict]:
-    """What the server keeps for this client's session (read from Gradio's state store)."""
+def session_questions(server: tuple, client: Client) -> list[str]:
+    """The questions the server keeps for this client's session (read from Gradio's state store)."""
     demo, app, _ = server
-    return app.state_holder[client.session_hash][demo.chatbot_state._id]
+    history = app.state_holder[client.session_hash][demo.chatbot_state._id]
+    return [from_typed(m["content"]) for m in history if m["role"] == "user"]
 
 
 def _free_port() -> int:
@@ -167,19 +168,17 @@ def test_a_follow_up_in_the_same_session_sees_the_conversation(server: tuple, cl
     chat(client, "Does ice help with back spasms?")
     follow_up = chat(client, "And what about heat?")
     assert follow_up[0]["content"]
-    questions = [m["content"] for m in session_history(server, client) if m["role"] == "user"]
-    assert questions == ["Does ice help with back spasms?", "And what about heat?"]
+    assert session_questions(server, client) == ["Does ice help with back spasms?", "And what about heat?"]
     with closing(new_client(url)) as stranger:
         chat(stranger, "What can trigger a back spasm?")
-        assert [m["content"] for m in session_history(server, stranger) if m["role"] == "user"] == [
-            "What can trigger a back spasm?"]
+        assert session_questions(server, stranger) == ["What can trigger a back spasm?"]
 
 
 def test_a_session_keeps_only_the_last_turns(server: tuple, client: Client, settings: Settings) -> None:
     turns = settings.max_history_turns
     for number in range(turns + 2):
         chat(client, f"Question {number}: does ice help?")
-    questions = [m["content"] for m in session_history(server, client) if m["role"] == "user"]
+    questions = session_questions(server, client)
     assert len(questions) == turns
     assert questions[-1] == f"Question {turns + 1}: does ice help?"
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from bot.app import BotLoader, create_demo, launch
+from bot.chatbot import Chatbot
 from bot.config import REPO_ROOT, Settings
 from bot.embedding import Embedder
 from conftest import TESTS
@@ -117,17 +118,28 @@ def test_asking_shows_a_quote_its_source_and_a_closed_source_block_that_opens(pa
     screenshot(page, "desktop.png")
 
 
-def test_the_quote_is_highlighted_inside_its_longer_passage(page) -> None:
-    answer = ask(page, "Does massage help?")
+# Questions whose quote is usually one sentence of a longer passage (the first such one is asked).
+HIGHLIGHT_CANDIDATES = ["Are spasms hard to diagnose?", "Can a spasm tear the muscle?", "Does massage help?",
+                        "Can pregnancy cause back spasms?", "Can a lack of vitamin D cause spasms?"]
+
+
+def test_the_quote_is_highlighted_inside_its_longer_passage(page, repo_bot: Chatbot) -> None:
+    question, passage = next((q, a.quoted[0]) for q in HIGHLIGHT_CANDIDATES
+                             if (a := repo_bot.ask(q)).quoted and len(a.quoted[0].quote) < len(a.quoted[0].text))
+    answer = ask(page, question)
     source = answer.locator(".thought-group").first
     source.locator(".title").click()
-    mark = source.locator("mark").first
-    expect(mark).to_be_visible()
-    highlighted, passage = mark.inner_text(), source.locator(".message-content, .content").first.inner_text()
-    assert highlighted.strip() and len(highlighted) < len(passage), "the whole passage is shown, the quote marked"
-    expect(answer.locator("blockquote").first).to_contain_text(highlighted.split("\n")[0].strip())
+    expect(source.locator("mark").first).to_be_visible()
+    marked = " ".join(source.locator("mark").all_inner_texts())
+    body = source.inner_text()
+    assert _words(marked) == _words(passage.quote), "exactly the quoted sentences are marked"
+    assert _words(passage.text) in _words(body), "inside the whole passage"
     page.wait_for_timeout(500)  # the block's opening animation
     screenshot(page, "desktop-highlight.png")
+
+
+def _words(text: str) -> str:
+    return " ".join(text.split())
 
 
 def test_copy_buttons_are_there_and_no_share_button(page) -> None:
@@ -161,8 +173,20 @@ def test_html_in_a_question_is_shown_as_text_and_never_runs(page) -> None:
     page.evaluate("window.__ran = false")
     ask(page, '<img src=x onerror="window.__ran = true"> <script>window.__ran = true</script> capital of France?')
     expect(page.locator(".bot-row").last.locator(".asked")).to_contain_text('<img src=x onerror="window.__ran = true">')
+    expect(page.locator(".user-row").last).to_contain_text('<script>window.__ran = true</script>')  # as typed
     assert page.evaluate("window.__ran") is False
-    assert page.locator(".bot-row img[src=x]").count() == 0
+    assert page.locator("#chat img[src=x]").count() == 0
+
+
+def test_a_pasted_image_or_link_stays_text_and_is_never_fetched(page) -> None:
+    fetched: list[str] = []
+    page.on("request", lambda request: fetched.append(request.url) if "example.invalid" in request.url else None)
+    ask(page, "![pixel](https://example.invalid/p.png) <https://example.invalid/x> lottery numbers")
+    expect(page.locator(".user-row").last).to_contain_text("![pixel](https://example.invalid/p.png)")
+    expect(page.locator(".bot-row").last.locator(".asked")).to_contain_text("![pixel](https://example.invalid/p.png)")
+    page.wait_for_timeout(300)
+    assert page.locator("#chat img[src*='example.invalid'], #chat a[href*='example.invalid']").count() == 0
+    assert fetched == []
 
 
 def test_a_like_is_appended_to_the_feedback_log(page, settings: Settings) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from bot.answer import Answer, Passage
 from bot.chatbot import Chatbot
-from bot.ui import FeedbackLog, highlight, history_for_bot, keep_last_turns, render_answer
+from bot.ui import FeedbackLog, as_typed, from_typed, highlight, history_for_bot, keep_last_turns, render_answer
 
 TEXT = "First sentence. The <b>quoted</b> & bold part.\nSecond line of it. Last bit."
 
@@ -53,9 +53,17 @@ def test_a_silent_article_says_so_echoes_the_question_and_offers_suggestions() -
                     suggestions=["What can trigger a back spasm?", "Is ice or heat better?", "Why?"])
     (message,) = render_answer(answer)
     assert "**The article does not cover this.**" in message.content
-    assert "“&lt;i&gt;capital&lt;/i&gt; of \\[France\\](http://x)?”" in message.content
+    assert '<div class="asked">You asked: “&lt;i&gt;capital&lt;/i&gt; of &#91;France&#93;(http://x)?”</div>' in message.content
     assert "It covers: Causes; Symptoms &amp; signs." in message.content
     assert [o["value"] for o in message.options] == answer.suggestions
+
+
+def test_a_persons_message_is_shown_as_typed_and_read_back_unchanged() -> None:
+    typed = "![x](https://evil.example/t.png) <b>hi</b> & <https://evil.example>\n\n    indented"
+    shown = as_typed(typed)
+    assert shown.startswith('<div class="typed">') and "\n\n" not in shown  # one HTML block: no Markdown inside
+    assert "<b>" not in shown and "&lt;b&gt;" in shown
+    assert from_typed(shown) == typed and as_typed(shown) == shown and from_typed("plain") == "plain"
 
 
 def test_the_bot_sees_the_conversation_as_plain_turns_without_source_blocks() -> None:
@@ -64,7 +72,7 @@ def test_the_bot_sees_the_conversation_as_plain_turns_without_source_blocks() ->
         {"role": "assistant", "content": '<div class="urgent">Get help &amp; now.</div>'},
         {"role": "assistant", "content": "The article says:\n\n> Ice therapy"},
         {"role": "assistant", "content": "<mark>Ice</mark>", "metadata": {"title": "Source [1]: x"}},
-        {"role": "user", "content": "x" * 50},
+        {"role": "user", "content": as_typed("x" * 50)},
     ]
     assert history_for_bot(history, max_turns=20, max_chars=20) == [
         {"role": "user", "content": "Does ice help?"},
