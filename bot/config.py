@@ -29,8 +29,9 @@ class Settings:
     model: str = DEFAULT_MODEL
     # Chunking: blocks longer than this are split at sentence boundaries.
     max_chunk_chars: int = 420
-    # Index type: exact (flat) below this many chunks, approximate (HNSW) from it on.
-    ann_min_chunks: int = 50_000
+    # Index type: exact (flat) below this many chunks, approximate (HNSW) from it on. At 20k a flat
+    # scan costs ~3 ms, a quarter of the question's forward pass; HNSW stays ~1 ms (docs/benchmarks.md).
+    ann_min_chunks: int = 20_000
     hnsw_m: int = 32
     hnsw_ef_construction: int = 80
     # Retrieval.
