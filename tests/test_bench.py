@@ -46,6 +46,7 @@ def test_every_answer_in_process_was_timed_against_a_bare_encode(quick_run) -> N
     _, results, _ = quick_run
     overhead = results["answer_overhead"]
     n = overhead["questions"] * overhead["rounds"]
+    assert overhead["measured"] == n and not overhead["stopped_early"]
     for key in ("answer_ms", "st_encode_default_threads_ms", "st_encode_one_thread_ms", "our_encode_ms",
                 "model_time_in_answer_ms"):
         assert overhead[key]["n"] == n, key

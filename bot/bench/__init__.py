@@ -31,13 +31,14 @@ class Plan:
     """How much of everything to measure."""
 
     questions: int = 300
-    rounds: int = 2
+    rounds: int = 1
+    overhead_seconds: float = 150.0
     cold_starts: int = 3
     single_requests: int = 200
     clients: int = 8
     per_client: int = 40
     profile_seconds: float = 8.0
-    sample_chunks: int = 400
+    sample_chunks: int = 300
     sizes: tuple[int, ...] = (10_000, 100_000)
     ann_sizes: tuple[int, ...] = (10_000, 100_000)
     curve_sizes: tuple[int, ...] = (25_000, 50_000)
@@ -127,7 +128,8 @@ def run(out_dir: Path, quick: bool = False, settings: Settings | None = None, se
         questions = bench_questions(plan.questions, served.corpus_dir)
         if "overhead" in sections:
             _say("1. answer overhead in process")
-            results["answer_overhead"] = measure_answer_overhead(served, questions, plan.rounds)
+            results["answer_overhead"] = measure_answer_overhead(served, questions, plan.rounds,
+                                                                 max_seconds=plan.overhead_seconds)
         if "served" in sections:
             _say("2–4. HTTP, cold start, memory")
 

@@ -60,8 +60,13 @@ class TimedEmbedder:
         return seconds
 
 
-def measure_answer_overhead(settings: Settings, questions: list[str], rounds: int, warmup: int = 10) -> dict:
-    """p50/p95 of an answer and of a bare encode over the same questions, and their ratios."""
+def measure_answer_overhead(settings: Settings, questions: list[str], rounds: int, warmup: int = 10,
+                            max_seconds: float | None = None, min_questions: int = 50) -> dict:
+    """p50/p95 of an answer and of a bare encode over the same questions, and their ratios.
+
+    With `max_seconds`, the loop stops early (after at least `min_questions`) once that much time
+    has gone: on a busy machine torch's encode can take a second, and the whole run has a budget.
+    """
     from ..chatbot import Chatbot
 
     started = time.perf_counter()
@@ -87,10 +92,13 @@ def measure_answer_overhead(settings: Settings, questions: list[str], rounds: in
 
     answer_ms, st_ms, st1_ms, ours_ms, model_in_answer_ms, abstained = [], [], [], [], [], 0
     rng = random.Random(11)
+    deadline = time.perf_counter() + max_seconds if max_seconds else float("inf")
     for _ in range(rounds):
         order = list(questions)
         rng.shuffle(order)
         for i, question in enumerate(order):
+            if len(answer_ms) >= min_questions and time.perf_counter() > deadline:
+                break
             for step in _rotated(("answer", "st", "st1", "ours"), i):  # no step always runs first
                 if step == "answer":
                     embedder.take()
@@ -112,6 +120,8 @@ def measure_answer_overhead(settings: Settings, questions: list[str], rounds: in
     return {
         "questions": len(questions),
         "rounds": rounds,
+        "measured": len(answer_ms),
+        "stopped_early": len(answer_ms) < len(questions) * rounds,
         "abstained_share": round(abstained / max(len(answer_ms), 1), 3),
         "bot_load_seconds": round(load_seconds, 2),
         "torch_threads": torch_threads,

@@ -14,8 +14,9 @@ from collections import Counter
 from pathlib import Path
 
 _FRAME = re.compile(r"^(?P<function>.*?) \((?P<file>[^():]+)(?::\d+)?\)$")
-_PLUMBING = {"<module>", "run", "_bootstrap", "_bootstrap_inner", "worker", "_run_once", "run_forever",
-             "run_until_complete", "_run", "serve", "main", "_run_module_as_main", "_run_code"}
+#: Frames that are on every stack of their thread and say nothing about where the time goes.
+_PLUMBING_FILES = ("threading.py", "asyncio/base_events.py", "asyncio/runners.py", "asyncio/events.py",
+                   "uvicorn/server.py", "uvicorn/_compat.py", "_backends/_asyncio.py", "futures/thread.py")
 
 
 def py_spy() -> str | None:
@@ -58,7 +59,7 @@ def summarise(raw: Path, seconds: float, top: int = 18) -> dict | None:
             inclusive[frame] += n
     if not total:
         return None
-    ranked = [f for f, _ in inclusive.most_common() if f.split(" ")[0] not in _PLUMBING][:top]
+    ranked = [f for f, _ in inclusive.most_common() if not f.endswith(tuple(p + ")" for p in _PLUMBING_FILES))][:top]
     return {
         "samples": total, "seconds": seconds,
         "top": [{"frame": f, "inclusive": round(inclusive[f] / total, 3), "self": round(own[f] / total, 3)}

@@ -128,8 +128,9 @@ def _overhead_section(data: dict | None) -> list[str]:
             ("model time inside an answer", data["model_time_in_answer_ms"]),
             ("answer minus model time (search, BM25, scoring, quotes)", data["answer_minus_model_ms"])]
     lines = ["## 1. Answer overhead (in process)", "",
-             f"{data['questions']} questions × {data['rounds']} rounds, interleaved (answer, bare encode with "
-             f"torch's default and with one thread, bot encoder; rotating which goes first); "
+             f"{data['measured']} answers ({data['questions']} questions × {data['rounds']} round(s)"
+             f"{', stopped at the time budget' if data['stopped_early'] else ''}), interleaved (answer, bare "
+             f"encode with torch's default and with one thread, bot encoder; rotating which goes first); "
              f"{data['abstained_share']:.0%} of answers abstain.", "",
              "| | p50 ms | p95 ms | IQR ms |", "|---|---|---|---|"]
     lines += [f"| {label} | {s['p50']:.2f} | {s['p95']:.2f} | {s['iqr']:.2f} |" for label, s in rows]
