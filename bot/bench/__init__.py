@@ -40,7 +40,7 @@ class Plan:
     profile_seconds: float = 8.0
     sample_chunks: int = 300
     sizes: tuple[int, ...] = (10_000, 100_000)
-    ann_sizes: tuple[int, ...] = (10_000, 100_000)
+    ann_sizes: tuple[int, ...] = (10_000, 25_000, 100_000)
     curve_sizes: tuple[int, ...] = (25_000, 50_000)
     scale_queries: int = 200
 
