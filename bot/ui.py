@@ -156,11 +156,18 @@ def inert(text: str) -> str:
     return html.escape(text).replace("[", "&#91;").replace("]", "&#93;")
 
 
-def as_typed(text: str) -> str:
-    """A person's message shown exactly as typed; reversible with `from_typed`, and idempotent."""
+def as_typed(text: str, limit: int | None = None) -> str:
+    """A person's message shown exactly as typed; reversible with `from_typed`, and idempotent.
+
+    With `limit`, the text is cut until its shown form (escaped and wrapped) fits in `limit` characters.
+    """
     if is_typed(text):
         return text
-    return _TYPED_OPEN + inert(text).replace("\n", "<br>\n") + _TYPED_CLOSE
+    shown = _TYPED_OPEN + inert(text).replace("\n", "<br>\n") + _TYPED_CLOSE
+    while limit is not None and len(shown) > limit and text:
+        text = text[: min(len(text) - 1, len(text) * limit // len(shown))]
+        shown = _TYPED_OPEN + inert(text).replace("\n", "<br>\n") + _TYPED_CLOSE
+    return shown
 
 
 def from_typed(text: str) -> str:
@@ -268,7 +275,7 @@ class BoundedChatInterface(gr.ChatInterface):
 
     def _append_message_to_history(self, message: Any, history: list, role: Any = "user") -> list:
         if role == "user" and isinstance(message, str):
-            message = as_typed(message)
+            message = as_typed(message, self.max_stored_chars)
         return super()._append_message_to_history(message, history, role)
 
     def _pop_last_user_message(self, history: list) -> tuple:

@@ -64,6 +64,7 @@ def test_a_persons_message_is_shown_as_typed_and_read_back_unchanged() -> None:
     assert shown.startswith('<div class="typed">') and "\n\n" not in shown  # one HTML block: no Markdown inside
     assert "<b>" not in shown and "&lt;b&gt;" in shown
     assert from_typed(shown) == typed and as_typed(shown) == shown and from_typed("plain") == "plain"
+    assert len(as_typed("<&>" * 1000, limit=400)) <= 400 and from_typed(as_typed("<&>" * 1000, 400)).startswith("<&>")
 
 
 def test_the_bot_sees_the_conversation_as_plain_turns_without_source_blocks() -> None:
