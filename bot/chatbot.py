@@ -158,7 +158,7 @@ class Chatbot:
             confidence=confidence, notes=notes,
             covered_topics=self.covered_topics if abstained else [],
             urgent=red_flag_notice(text),
-            suggestions=self.suggestions(text) if abstained else [],
+            suggestions=self.suggestions(text, vector=search.vector) if abstained else [],
         )
 
     @property
@@ -175,16 +175,15 @@ class Chatbot:
             self._examples = examples
         return self._examples
 
-    def suggestions(self, question: str, n: int = 3) -> list[str]:
+    def suggestions(self, question: str, n: int = 3, vector: np.ndarray | None = None) -> list[str]:
         """`n` example questions the corpus answers, the closest to what was asked first."""
         examples = self.example_questions
         if len(examples) <= n:
             return list(examples)
-        import numpy as np
-
         if not hasattr(self, "_example_vectors"):
             self._example_vectors = self.embedder.embed(examples)
-        order = np.argsort(-(self._example_vectors @ self.embedder.embed_one(question)))
+        vector = self.embedder.embed_one(question) if vector is None else vector
+        order = np.argsort(-(self._example_vectors @ vector))
         return [examples[i] for i in order[:n]]
 
 

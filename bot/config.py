@@ -40,7 +40,7 @@ class Settings:
     max_question_chars: int = 1000
     # Chat history kept per browser session (turns = user + assistant pairs).
     max_history_turns: int = 20
-    # Where like/dislike feedback is appended (JSON lines). Empty string disables the log.
+    # Where like/dislike feedback is appended (JSON lines); None (env BOT_FEEDBACK_LOG="") disables it.
     feedback_log: Path | None = None
     # Rebuild a missing or stale index at start-up when the index folder is writable.
     rebuild_stale: bool = True
@@ -61,8 +61,9 @@ class Settings:
             overrides["corpus_dir"] = Path(value)
         if value := os.environ.get("BOT_INDEX_DIR"):
             overrides["index_dir"] = Path(value)
-        if value := os.environ.get("BOT_FEEDBACK_LOG"):
-            overrides["feedback_log"] = Path(value)
+        if "BOT_FEEDBACK_LOG" in os.environ:  # set but empty: no feedback log at all
+            value = os.environ["BOT_FEEDBACK_LOG"].strip()
+            overrides["feedback_log"] = Path(value) if value else None
         return cls.for_repo(root, **overrides)
 
     def index_settings(self) -> dict:

@@ -96,6 +96,7 @@ class Search:
     hits: list[Hit]
     list_section: tuple[str, str] | None  # (doc, heading) when the question asks for a whole section
     lexical_top: float  # raw BM25 score of the best chunk
+    vector: np.ndarray | None = None  # the question's embedding, for reuse (suggestions)
 
 
 class Retriever:
@@ -223,7 +224,7 @@ class Retriever:
         if list_section:
             hits = self._section_first(list_section, hits, vector, lexical_all, lexical_top, section_scores, query, k)
         return Search(query, hits[: max(k, len(hits) if list_section else 0)] if list_section else hits[:k],
-                      list_section, lexical_top)
+                      list_section, lexical_top, vector)
 
     def _hit(self, position: int, dense: float, vector: np.ndarray, lexical_all: np.ndarray, lexical_top: float,
              section_scores: np.ndarray, query: Query) -> Hit:
