@@ -62,7 +62,9 @@ def test_the_served_app_answered_every_request_and_its_memory_was_read(quick_run
     served = results["served"]
     load = served["load"]["concurrent"]
     assert load["errors"] == 0, load["error_examples"]
-    assert load["answers"] == load["requests"] == load["clients"] * results["plan"]["per_client"]
+    plan = results["plan"]
+    assert load["answers"] == load["requests"] == plan["bursts"] * load["clients"] * plan["per_client"]
+    assert len(load["answers_per_s_each_burst"]) == plan["bursts"]
     assert served["load"]["single_client_ms"]["n"] == results["plan"]["single_requests"]
     for run in served["ours"]:
         assert 0 < run["page_up_s"] <= run["first_answer_s"]

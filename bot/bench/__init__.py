@@ -36,7 +36,8 @@ class Plan:
     cold_starts: int = 3
     single_requests: int = 200
     clients: int = 8
-    per_client: int = 40
+    per_client: int = 15
+    bursts: int = 3
     profile_seconds: float = 8.0
     sample_chunks: int = 300
     sizes: tuple[int, ...] = (10_000, 100_000)
@@ -46,7 +47,7 @@ class Plan:
 
     @classmethod
     def quick(cls) -> Plan:
-        return cls(questions=8, rounds=1, cold_starts=1, single_requests=3, clients=2, per_client=2,
+        return cls(questions=8, rounds=1, cold_starts=1, single_requests=3, clients=2, per_client=2, bursts=2,
                    profile_seconds=0.0, sample_chunks=6, sizes=(500, 1_500), ann_sizes=(1_500,),
                    curve_sizes=(), scale_queries=8)
 
@@ -135,7 +136,7 @@ def run(out_dir: Path, quick: bool = False, settings: Settings | None = None, se
 
             def load_test(server) -> dict:
                 load = measure_http(server.url, questions, plan.single_requests, plan.clients, plan.per_client,
-                                    server_pid=server.process.pid)
+                                    server_pid=server.process.pid, bursts=plan.bursts)
                 if plan.profile_seconds:
                     results["profile"] = _profile_under_load(server, questions, plan, workdir)
                 return load

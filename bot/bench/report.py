@@ -155,8 +155,11 @@ def _served_section(data: dict | None, cores: int | None = None) -> list[str]:
             f"p95 {single['p95']:.1f} ms.",
             "",
             f"{concurrent['clients']} concurrent clients (threads of the benchmark process, each with its own "
-            f"`Client`), {concurrent['requests']} requests: **{concurrent['answers_per_s']} answers/s**, latency p50 "
-            f"{concurrent['latency_ms']['p50']:.1f} ms, p95 {concurrent['latency_ms']['p95']:.1f} ms, "
+            f"`Client`), {concurrent['bursts']} bursts, {concurrent['requests']} requests: **"
+            f"{concurrent['answers_per_s']} answers/s** (median of the bursts: "
+            f"{', '.join(str(r) for r in concurrent['answers_per_s_each_burst'])}), latency p50 "
+            f"{concurrent['latency_ms']['p50']:.1f} ms, p95 {concurrent['latency_ms']['p95']:.1f} ms (each burst: "
+            f"{', '.join(str(p) for p in concurrent['p95_ms_each_burst'])}), "
             f"{concurrent['errors']} errors. CPU time per answer during the burst: server "
             f"{concurrent['server_cpu_ms_per_answer']} ms, clients {concurrent['client_cpu_ms_per_answer']} ms; so "
             f"{_capacity(cores, concurrent)}.",

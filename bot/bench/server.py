@@ -25,6 +25,8 @@ from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from ..config import REPO_ROOT
 from .stats import Summary, ratio
 
@@ -154,11 +156,12 @@ class ServerProcess:
 
 
 def measure_http(url: str, questions: list[str], single_requests: int, clients: int, per_client: int,
-                 server_pid: int | None = None) -> dict:
-    """One client's latency, then `clients` concurrent clients' throughput, latency and errors.
+                 server_pid: int | None = None, bursts: int = 1) -> dict:
+    """One client's latency, then `bursts` bursts of `clients` concurrent clients: answers/s, latency, errors.
 
-    With `server_pid`, also the CPU time the server and the clients spent per answer during the
-    concurrent burst: what the answers cost, whatever else the shared machine was doing.
+    Answers/s is reported per burst and as their median, so one unlucky moment on a shared machine
+    shows as spread rather than as the result. With `server_pid`, also the CPU time the server and
+    the clients spent per answer: what the answers cost, whatever else the machine was doing.
     """
     import psutil
     from gradio_client import Client
@@ -176,6 +179,35 @@ def measure_http(url: str, questions: list[str], single_requests: int, clients: 
         single.append((time.perf_counter() - started) * 1000)
 
     pool = [Client(url, verbose=False, ssl_verify=False) for _ in range(clients)]
+    server = psutil.Process(server_pid) if server_pid else None
+    runs = [_burst(pool, questions[b * clients:] + questions[: b * clients], per_client, server)
+            for b in range(bursts)]
+    latencies = [v for run in runs for v in run["latencies"]]
+    errors = [e for run in runs for e in run["errors"]]
+    answers, wall = len(latencies), sum(run["wall"] for run in runs)
+    rates = [len(run["latencies"]) / run["wall"] for run in runs if run["wall"]]
+    server_cpu, client_cpu = sum(run["server_cpu"] for run in runs), sum(run["client_cpu"] for run in runs)
+    return {
+        "single_client_ms": Summary.of(single).to_dict(),
+        "concurrent": {
+            "clients": clients, "bursts": bursts, "requests": bursts * clients * per_client, "answers": answers,
+            "errors": len(errors), "error_examples": errors[:5], "wall_s": round(wall, 3),
+            "answers_per_s": round(float(np.median(rates)), 2) if rates else float("nan"),
+            "answers_per_s_each_burst": [round(r, 2) for r in rates],
+            "latency_ms": Summary.of(latencies).to_dict(),
+            "p95_ms_each_burst": [round(Summary.of(run["latencies"]).p95, 1) for run in runs],
+            "server_cpu_ms_per_answer": round(server_cpu * 1000 / max(answers, 1), 2) if server else None,
+            "client_cpu_ms_per_answer": round(client_cpu * 1000 / max(answers, 1), 2),
+        },
+        "samples_ms": {"single": [round(v, 2) for v in single], "concurrent": [round(v, 2) for v in latencies]},
+    }
+
+
+def _burst(pool: list, questions: list[str], per_client: int, server) -> dict:
+    """Every client asks `per_client` questions in a row, all clients at once; timed from a barrier."""
+    import psutil
+
+    clients = len(pool)
     latencies: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
@@ -197,7 +229,6 @@ def measure_http(url: str, questions: list[str], single_requests: int, clients: 
     threads = [threading.Thread(target=work, args=(w,), daemon=True) for w in range(clients)]
     for thread in threads:
         thread.start()
-    server = psutil.Process(server_pid) if server_pid else None
     me = psutil.Process()
     barrier.wait()
     started = time.perf_counter()
@@ -206,20 +237,8 @@ def measure_http(url: str, questions: list[str], single_requests: int, clients: 
         thread.join()
     wall = time.perf_counter() - started
     cpu_after = (_cpu_seconds(server) if server else 0.0, _cpu_seconds(me))
-    concurrent = Summary.of(latencies)
-    return {
-        "single_client_ms": Summary.of(single).to_dict(),
-        "concurrent": {
-            "clients": clients, "requests": clients * per_client, "answers": len(latencies),
-            "errors": len(errors), "error_examples": errors[:5], "wall_s": round(wall, 3),
-            "answers_per_s": round(len(latencies) / wall, 2) if wall else float("nan"),
-            "latency_ms": concurrent.to_dict(),
-            "server_cpu_ms_per_answer": round((cpu_after[0] - cpu_before[0]) * 1000 / max(len(latencies), 1), 2)
-            if server else None,
-            "client_cpu_ms_per_answer": round((cpu_after[1] - cpu_before[1]) * 1000 / max(len(latencies), 1), 2),
-        },
-        "samples_ms": {"single": [round(v, 2) for v in single], "concurrent": [round(v, 2) for v in latencies]},
-    }
+    return {"latencies": latencies, "errors": errors, "wall": wall,
+            "server_cpu": cpu_after[0] - cpu_before[0], "client_cpu": cpu_after[1] - cpu_before[1]}
 
 
 def measure_cold_starts(site_dir: Path, model_path: Path, workdir: Path, repeats: int,
