@@ -247,7 +247,7 @@ def plot(results: dict, path: Path) -> None:
         labels = ["naive script", "app: page up", "app: first answer"]
         values = [served["naive_s"]["p50"], served["page_up_s"]["p50"], served["first_answer_s"]["p50"]]
         bars = ax.bar(labels, values, color=["tab:gray", "tab:blue", "tab:green"])
-        ax.bar_label(bars, fmt="%.1f s")
+        ax.bar_label(bars, fmt="%.1f s", label_type="center", color="white", fontweight="bold")
         ax.set_ylabel("seconds from spawn (p50)")
         twin = ax.twinx()
         twin.plot([0, 2], [served["naive_peak_rss_mb"], served["server_peak_rss_mb"]], "o", color="tab:red")
@@ -262,7 +262,7 @@ def plot(results: dict, path: Path) -> None:
         ax.plot([r["chunks"] for r in rows], [r["flat"]["query_ms"]["p50"] for r in rows], "o-", label="flat (exact)")
         ann = [r for r in rows if r.get("approximate")]
         ax.plot([r["chunks"] for r in ann], [r["approximate"]["query_ms"]["p50"] for r in ann], "s-",
-                label="HNSW (" + ", ".join(f"recall@10 {r['approximate']['recall_at_10']:.3f}" for r in ann) + ")")
+                label="HNSW (recall@10 " + " / ".join(f"{r['approximate']['recall_at_10']:.3f}" for r in ann) + ")")
         ax.axvline(scale["ann_min_chunks"], color="gray", linestyle=":", label=f"switch at {scale['ann_min_chunks']:,}")
         ax.set_xscale("log")
         ax.set_yscale("log")
