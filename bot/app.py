@@ -1,6 +1,6 @@
 """Create and serve the chat page: `create_demo()` for the Space, `serve()` for `python -m bot serve`.
 
-Start-up is the slow part (importing torch and sentence-transformers, loading the model and the
+Start-up is the slow part (importing faiss and the numpy model encoder, loading the model and the
 index), so it runs in a background thread while Gradio imports, builds the page and starts
 listening; the first request waits for it. An index that is missing or stale is rebuilt then,
 when its folder is writable; otherwise every request shows why the bot cannot answer.
@@ -60,7 +60,7 @@ class BotLoader:
     def _load(self) -> None:
         started = time.perf_counter()
         try:
-            # Imported here, in this thread: chatbot pulls in faiss, and the model torch.
+            # Imported here, in this thread: chatbot pulls in faiss and the model weights.
             from .chatbot import Chatbot
 
             bot = Chatbot.load(self.settings, embedder=self._embedder, rebuild=self._rebuild)

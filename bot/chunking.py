@@ -53,7 +53,7 @@ class Chunk:
         """The citation line a person reads: article › section."""
         return f"{self.title} › {self.section_label}"
 
-    def sentence_texts(self, file_text: str | None = None) -> list[str]:
+    def sentence_texts(self) -> list[str]:
         return [self.text[s - self.start : e - self.start] for s, e in self.sentences]
 
     def to_record(self) -> dict:
