@@ -8,6 +8,7 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
+from functools import cached_property
 
 import json
 from importlib import resources
@@ -18,12 +19,14 @@ from . import abstention
 from .abstention import AbstentionModel
 from .answer import Answer, Passage
 from .config import Settings
-from .corpus import calibration_files
 from .embedding import Embedder
 from .errors import DamagedIndexError, EmptyQuestionError, IndexNotBuiltError, StaleIndexError
 from .index import StoredIndex, build_index, load_index
+from .fitting import fit_query_model, prepare, untrained
+from .followup import Resolved
+from .questions import load_bank
+from .querymodel import QueryModel
 from .retrieval import Retriever, Search
-from .followup import Resolved, resolve
 from .safety import red_flag_notice
 
 log = logging.getLogger(__name__)
@@ -32,36 +35,25 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u
 
 
 def build(settings: Settings, embedder: Embedder, progress: bool = False) -> dict:
-    """Build the index and calibrate when to abstain on the corpus's labelled questions."""
-    return build_index(settings, embedder, progress, finalize=lambda index: _calibrate(settings, index, embedder))
+    """Build the index and fit the query model on the corpus's labelled questions (corpus/questions/)."""
+    return build_index(settings, embedder, progress, finalize=lambda index: _fit(settings, index, embedder))
 
 
-def _calibrate(settings: Settings, index: StoredIndex, embedder: Embedder) -> dict:
-    files = calibration_files(settings.corpus_dir)
-    rows = [json.loads(line) for f in files for line in f.read_text(encoding="utf-8").splitlines() if line.strip()]
-    labels = {bool(r["abstain"]) for r in rows}
-    if len(labels) < 2:
-        log.warning("No labelled answerable and unanswerable questions in %s/calibration: abstention uses the "
-                    "shipped default calibration (bot/data/abstention_default.json).", settings.corpus_dir)
-        return {"abstention": {"model": _default_abstention().to_dict(), "source": "default"}}
-    retriever = Retriever(index, embedder)
-    x = np.stack([abstention.features(search_in_conversation(retriever, r["question"], None, settings.top_k)[0],
-                                      retriever) for r in rows])
-    y = np.array([0 if r["abstain"] else 1 for r in rows])
-    model, report = abstention.calibrate(x, y)
-    log.info("Calibrated abstention on %d questions: %s", len(rows), report)
-    return {"abstention": {"model": model.to_dict(), "report": report, "source": [f.name for f in files]}}
+def _fit(settings: Settings, index: StoredIndex, embedder: Embedder) -> QueryModel:
+    bank = load_bank(settings.corpus_dir, index.chunks)
+    model = fit_query_model(index, embedder, prepare(index, embedder, bank), k=settings.top_k)
+    log.info("Fitted the query model on %d labelled questions: %s", len(bank), model.report)
+    return model
 
 
 def search_in_conversation(retriever: Retriever, text: str, history: list[dict] | None, k: int) -> tuple[Search, Resolved]:
     """Search for a question as asked in a conversation (follow-ups read with what came before)."""
-    titles = {c.title for c in retriever.index.chunks}
-    subject = next(iter(titles)) if len(titles) == 1 else None
-    resolved = resolve(text, history, retriever.subject_words, subject)
+    resolved = retriever.resolve(text, history)
     return retriever.run(resolved.text, k), resolved
 
 
-def _default_abstention() -> AbstentionModel:
+def default_abstention() -> AbstentionModel:
+    """The abstention model for a corpus without labelled questions (bot/data/abstention_default.json)."""
     data = resources.files("bot").joinpath("data/abstention_default.json").read_text(encoding="utf-8")
     return AbstentionModel.from_dict(json.loads(data))
 
@@ -109,19 +101,21 @@ class Chatbot:
             index = load_index(settings)
         return cls(settings, embedder or Embedder(settings.model), index)
 
-    @property
-    def abstention(self) -> AbstentionModel:
-        """The calibrated abstention model stored with the index."""
-        if not hasattr(self, "_abstention"):
-            stored = self.index.manifest.get("abstention")
-            self._abstention = AbstentionModel.from_dict(stored["model"]) if stored else _default_abstention()
-        return self._abstention
+    @cached_property
+    def query_model(self) -> QueryModel:
+        """What the index's build learned from the labelled questions."""
+        return self.index.query_model or untrained(self.index)
 
-    @property
+    @cached_property
     def retriever(self) -> Retriever:
-        if not hasattr(self, "_retriever"):
-            self._retriever = Retriever(self.index, self.embedder)
-        return self._retriever
+        return Retriever(self.index, self.embedder, self.query_model,
+                         list_neighbour_cosine=self.settings.list_neighbour_cosine)
+
+    def with_query_model(self, model: QueryModel) -> Chatbot:
+        """The same bot answering with another query model (cross-validation folds)."""
+        bot = Chatbot(self.settings, self.embedder, self.index)
+        bot.__dict__["query_model"] = model
+        return bot
 
     @property
     def covered_topics(self) -> list[str]:
@@ -141,8 +135,8 @@ class Chatbot:
             notes.append(f"Read as a follow-up to “{resolved.follow_up_to[:200]}”.")
         hits = search.hits
         passages = [Passage.from_hit(h) for h in hits]
-        abstained, confidence, _ = self.abstention.decide(abstention.features(search, self.retriever))
-        if search.list_section and abstained:
+        abstained, confidence, _ = self.query_model.abstention.decide(abstention.features(search))
+        if search.section_certain and abstained:
             # Every word of the question is a heading's ("what are the symptoms?"): the corpus has
             # a section for exactly this, however low the similarity of a subject-less question.
             abstained, confidence = False, "medium"

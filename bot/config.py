@@ -36,6 +36,9 @@ class Settings:
     hnsw_ef_construction: int = 80
     # Retrieval.
     top_k: int = 5
+    # A question whose closest labelled question (adapted cosine at least this) asked for a whole
+    # section is answered with that section, in article order (docs/quality.md: chosen by CV).
+    list_neighbour_cosine: float = 0.8
     # Longest question we read; longer input is cut, and the answer says so.
     max_question_chars: int = 1000
     # Chat history kept per browser session (turns = user + assistant pairs).

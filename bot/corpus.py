@@ -104,12 +104,3 @@ def corpus_digest(corpus_dir: Path) -> dict[str, str]:
         p.relative_to(corpus_dir).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
         for p in corpus_files(corpus_dir)
     }
-
-
-CALIBRATION_FOLDER = "calibration"
-
-
-def calibration_files(corpus_dir: Path) -> list[Path]:
-    """Labelled question files (`corpus/calibration/*.jsonl`) that calibrate when to abstain."""
-    folder = corpus_dir / CALIBRATION_FOLDER
-    return sorted(folder.glob("*.jsonl")) if folder.is_dir() else []

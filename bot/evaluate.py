@@ -15,9 +15,10 @@ from pathlib import Path
 
 from .answer import Answer
 
+#: The answer-quality issue's targets (lay questions out-of-fold, and the dev set).
 TARGETS = {
-    "hit_at_1": 0.90, "hit_at_3": 0.97, "mrr": 0.93, "quote_hit_at_1": 0.85, "quote_chars_mean_max": 250,
-    "passage_chars_mean_max": 450, "refused_out_of_scope": 0.90, "refused_in_scope_max": 0.05,
+    "hit_at_1": 0.80, "hit_at_3": 0.92, "quote_hit_at_1": 0.75, "quote_chars_mean_max": 250,
+    "passage_chars_mean_max": 450, "refused_out_of_scope": 0.85, "refused_in_scope_max": 0.08,
     "quotes_not_verbatim_max": 0,
 }
 
@@ -124,3 +125,25 @@ def evaluate(chatbot, rows: list[dict]) -> Report:
     started = time.perf_counter()
     answers = [chatbot.ask(row["question"]) for row in rows]
     return score(rows, answers, time.perf_counter() - started)
+
+
+def cross_validated_answers(chatbot, rows: list[dict], folds: int) -> list[Answer]:
+    """Each question answered by a query model fitted without it, nor any rewording of it in the bank.
+
+    The bank (corpus/questions/) and the questions are split into `folds` paraphrase-grouped folds
+    together; each fold's model is fitted on the other folds' bank questions (bot/fitting.py).
+    """
+    from .fitting import cross_validate
+    from .questions import load_bank
+
+    bank = load_bank(chatbot.settings.corpus_dir, chatbot.index.chunks)
+    answers: list[Answer | None] = [None] * len(rows)
+
+    def answer(model, positions: list[int]) -> None:
+        fold_bot = chatbot.with_query_model(model)
+        for i in positions:
+            answers[i] = fold_bot.ask(rows[i]["question"])
+
+    cross_validate(chatbot.index, chatbot.embedder, bank, [r["question"] for r in rows], answer, folds=folds,
+                   k=chatbot.settings.top_k)
+    return answers

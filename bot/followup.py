@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .retrieval import content_words, words
+from .text import content_words, words
 
 _CONTINUATION = re.compile(
     r"^\s*(and|but|also|so|then|ok(ay)?|what about|how about|what if|and if|same for|what else|anything else)\b",

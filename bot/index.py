@@ -35,9 +35,11 @@ import numpy as np
 
 from .chunking import Chunk, split_into_chunks
 from .config import Settings
-from .corpus import calibration_files, corpus_digest, load_corpus
+from .corpus import corpus_digest, load_corpus
 from .embedding import Embedder
 from .errors import REBUILD_HINT, BotError, DamagedIndexError, IndexNotBuiltError, StaleIndexError
+from .questions import question_files
+from .querymodel import QueryModel
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +47,8 @@ FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 #: Bump when what is embedded for a chunk changes: it is part of the fingerprint.
 EMBEDDING_TEXT_VERSION = 5
-_DATA_PREFIXES = ("vectors-", "chunks-", "sentences-", "sections-")
-_DATA_FILES = {"vectors", "chunks", "sentences", "sections"}
+_DATA_PREFIXES = ("vectors-", "chunks-", "sentences-", "sections-", "model-")
+_DATA_FILES = {"vectors", "chunks", "sentences", "sections", "model"}
 
 
 def context_label(chunk: Chunk) -> str:
@@ -94,6 +96,7 @@ class StoredIndex:
     section_vectors: np.ndarray  # (n_sections, dim): each distinct heading, embedded alone
     section_of_chunk: np.ndarray  # row of section_vectors for each chunk
     manifest: dict
+    query_model: QueryModel | None = None  # what was learned from the labelled questions (bot/fitting.py)
 
     @property
     def dim(self) -> int:
@@ -121,7 +124,7 @@ def fingerprint(settings: Settings, digest: dict[str, str] | None = None) -> str
         "format": FORMAT_VERSION,
         "embedding_text": EMBEDDING_TEXT_VERSION,
         "corpus": digest if digest is not None else corpus_digest(settings.corpus_dir),
-        "calibration": {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in calibration_files(settings.corpus_dir)},
+        "questions": {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in question_files(settings.corpus_dir)},
         "settings": settings.index_settings(),
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
@@ -136,11 +139,11 @@ def chunk_corpus(settings: Settings) -> list[Chunk]:
 
 
 def build_index(settings: Settings, embedder: Embedder, progress: bool = False,
-                finalize: Callable[[StoredIndex], dict] | None = None) -> dict:
+                finalize: Callable[[StoredIndex], QueryModel] | None = None) -> dict:
     """Chunk and embed the corpus, write the index folder atomically; return the manifest.
 
-    `finalize` sees the new index before the manifest is written and returns extra manifest
-    entries (the abstention calibration), so they switch atomically with the index they describe.
+    `finalize` sees the new index before the manifest is written and returns the query model fitted
+    to it (bot/fitting.py), so the two switch atomically together.
     """
     started = time.perf_counter()
     digest = corpus_digest(settings.corpus_dir)
@@ -155,14 +158,16 @@ def build_index(settings: Settings, embedder: Embedder, progress: bool = False,
     titles = {c.doc: c.title for c in chunks}
     section_vectors = embedder.embed([section_text(titles[doc], label) for doc, label in sections])
     faiss_index = _new_faiss_index(vectors, settings)
-    extra: dict = {}
+    owner = np.array([pos for pos, c in enumerate(chunks) for _ in c.sentences], dtype=np.int64)
+    _, section_of_chunk = section_keys(chunks)
+    fresh = StoredIndex(chunks, faiss_index, sentence_vectors, owner, section_vectors, section_of_chunk,
+                        {"dim": int(vectors.shape[1])})
     if finalize is not None:
-        owner = np.array([pos for pos, c in enumerate(chunks) for _ in c.sentences], dtype=np.int64)
-        _, section_of_chunk = section_keys(chunks)
-        fresh = StoredIndex(chunks, faiss_index, sentence_vectors, owner, section_vectors, section_of_chunk,
-                            {"dim": int(vectors.shape[1])})
-        extra = finalize(fresh)
+        query_model = finalize(fresh)
+    else:
+        from .fitting import untrained
 
+        query_model = untrained(fresh)
     index_dir = settings.index_dir
     try:
         index_dir.mkdir(parents=True, exist_ok=True)
@@ -175,6 +180,7 @@ def build_index(settings: Settings, embedder: Embedder, progress: bool = False,
             ),
             "sentences": _write_atomic(index_dir / f"sentences-{build}.npy", _npy_bytes(sentence_vectors)),
             "sections": _write_atomic(index_dir / f"sections-{build}.npy", _npy_bytes(section_vectors)),
+            "model": _write_atomic(index_dir / f"model-{build}.npz", query_model.to_bytes()),
         }
         manifest = {
             "format": FORMAT_VERSION,
@@ -191,7 +197,7 @@ def build_index(settings: Settings, embedder: Embedder, progress: bool = False,
             "files": files,
             "versions": _versions(),
             "build_seconds": round(time.perf_counter() - started, 2),
-            **extra,
+            "query_model": query_model.manifest_entry(),
         }
         _write_atomic(index_dir / MANIFEST, (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode())
     except OSError as err:
@@ -259,6 +265,7 @@ def load_index(settings: Settings) -> StoredIndex:
         chunks = [Chunk.from_record(json.loads(line)) for line in blobs["chunks"].decode("utf-8").splitlines()]
         sentence_vectors = np.load(io.BytesIO(blobs["sentences"]), allow_pickle=False)
         section_vectors = np.load(io.BytesIO(blobs["sections"]), allow_pickle=False)
+        query_model = QueryModel.from_parts(blobs["model"], manifest["query_model"])
     except (RuntimeError, ValueError, KeyError, TypeError, UnicodeDecodeError, OSError) as err:
         raise DamagedIndexError(f"The index in {index_dir} cannot be read ({err}). {REBUILD_HINT}") from err
     owner = np.array([pos for pos, c in enumerate(chunks) for _ in c.sentences], dtype=np.int64)
@@ -272,12 +279,16 @@ def load_index(settings: Settings) -> StoredIndex:
     sections, section_of_chunk = section_keys(chunks)
     if section_vectors.ndim != 2 or section_vectors.shape != (len(sections), manifest["dim"]):
         problems.append(f"section vectors {section_vectors.shape} for {len(sections)} sections")
+    if query_model.adapter.shape != (manifest["dim"], manifest["dim"]) or (
+            query_model.bank_vectors.shape[1:] != (manifest["dim"],)
+            or len(query_model.bank_positives) != len(query_model.bank_vectors)):
+        problems.append("the query model does not fit the vectors")
     if problems:
         raise DamagedIndexError(f"The index in {index_dir} is inconsistent ({'; '.join(problems)}). {REBUILD_HINT}")
     _tune_search(faiss_index)
     return StoredIndex(
         chunks, faiss_index, sentence_vectors.astype(np.float32, copy=False), owner,
-        section_vectors.astype(np.float32, copy=False), section_of_chunk, manifest,
+        section_vectors.astype(np.float32, copy=False), section_of_chunk, manifest, query_model,
     )
 
 

@@ -1,12 +1,16 @@
 """Question → ranked passages, each with the sentences that best answer it.
 
-Every chunk is scored from four signals measured in one pass (weights in `Weights`, chosen on the
-labelled question sets with `python -m bot eval`; docs/quality.md has the figures):
-- dense: the question's cosine with the chunk, embedded with its heading,
-- sentence: the best cosine of the question with one of the chunk's sentences,
-- lexical: BM25 over the chunk text and heading (stemmed), relative to the best chunk,
-- section: the question's cosine with the chunk's section heading alone, so "what are the
-  symptoms?" lands in the Symptoms section rather than on a lead sentence that names symptoms.
+The question's vector goes through the query adapter learned from the labelled question bank
+(bot/adapter.py), then every candidate passage is described by a few signals (CHUNK_FEATURES):
+- dense: the adapted question's cosine with the passage, embedded with its heading;
+- sentence: its best cosine with one of the passage's sentences;
+- raw_dense: the model's own cosine, before the adapter (questions unlike any in the bank);
+- neighbours: the cosine of the closest bank question that this passage answers;
+- lexical: BM25 over the passage and its heading (stemmed), relative to the best passage;
+- section: the adapted cosine with the passage's section heading.
+Their weights (`QueryModel.ranker`) are fitted at build time on the bank, out-of-fold
+(bot/fitting.py). A question made of a heading's words ("what are the symptoms?"), or whose closest
+bank question asks for a whole section, gets that section in article order.
 
 Before scoring, misspelt words are corrected against the corpus's own vocabulary
 ("sympotms" → "symptoms"), so both the model and BM25 see a word the article uses.
@@ -16,47 +20,23 @@ from __future__ import annotations
 
 import difflib
 import logging
-import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 import numpy as np
 
 from .chunking import LEAD_SECTION, Chunk
 from .embedding import Embedder
+from .followup import Resolved, resolve
 from .index import StoredIndex, context_label, section_keys
+from .querymodel import QueryModel
+from .text import _WORD, _stemmer, content_words, words
+from .text import covered as _covered
+from .text import stem as _stem
 
-_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
-STOPWORDS = frozenset(
-    """a about above after again against all am an and any are aren't as at be because been before being
-    below between both but by can can't cannot could couldn't did didn't do does doesn't doing don't down
-    during each few for from further had hadn't has hasn't have haven't having he her here hers herself him
-    himself his how i if in into is isn't it it's its itself just let's me more most my myself no nor not
-    of off on once only or other ought our ours ourselves out over own same she should shouldn't so some
-    such than that that's the their theirs them themselves then there there's these they this those through
-    to too under until up very was wasn't we were weren't what what's when where which while who whom why
-    will with won't would wouldn't you your yours yourself yourselves also get got tell know please really
-    thing things anything something way ways much many lot lots kind sort one ones may might must shall
-    article say says said""".split()
-)
-
-
-def words(text: str) -> list[str]:
-    """Lower-case word tokens."""
-    return [w.lower().replace("’", "'") for w in _WORD.findall(text)]
-
-
-def content_words(text: str) -> list[str]:
-    return [w for w in words(text) if w not in STOPWORDS and not w.isdigit()]
-
-
-@dataclass(frozen=True)
-class Weights:
-    dense: float = 0.6
-    sentence: float = 0.2
-    lexical: float = 0.1
-    section: float = 0.2
-    title: float = 0.4
+#: How many of the closest bank questions vote on whether a question is off-topic.
+NEIGHBOURS = 5
+CHUNK_FEATURES = ("dense", "sentence", "raw_dense", "neighbours", "lexical", "section")
 
 
 @dataclass(frozen=True)
@@ -66,17 +46,16 @@ class Hit:
     chunk: Chunk
     position: int  # the chunk's row in the index
     score: float
-    dense: float
-    sentence: float
-    lexical: float
-    section: float
-    title: float
+    features: tuple[float, ...]  # in CHUNK_FEATURES order
     quote_spans: tuple[tuple[int, int], ...]  # absolute offsets of the quoted sentences
 
     @property
     def quote(self) -> str:
         first, last = self.quote_spans[0][0], self.quote_spans[-1][1]
         return self.chunk.text[first - self.chunk.start : last - self.chunk.start]
+
+    def feature(self, name: str) -> float:
+        return self.features[CHUNK_FEATURES.index(name)]
 
 
 @dataclass(frozen=True)
@@ -96,19 +75,26 @@ class Search:
     hits: list[Hit]
     list_section: tuple[str, str] | None  # (doc, heading) when the question asks for a whole section
     lexical_top: float  # raw BM25 score of the best chunk
-    vector: np.ndarray | None = None  # the question's embedding, for reuse (suggestions)
+    vector: np.ndarray | None = None  # the question's embedding (before the adapter), for reuse
+    topic: float = 0.0  # adapted cosine with the closest document title
+    neighbour_answerable: float = 0.0  # cosine of the closest answerable bank question
+    neighbour_off_topic: float = 0.0  # cosine of the closest off-topic bank question
+    off_topic_share: float = 0.0  # share of off-topic questions among the closest bank questions
+    scored: tuple[Hit, ...] = ()  # every candidate scored, best first (what the ranker is fitted on)
+    section_certain: bool = False  # every word of the question is its section heading's or the title's
 
 
 class Retriever:
-    """Searches one loaded index with one embedder."""
+    """Searches one loaded index with one embedder and the query model fitted to it."""
 
-    def __init__(self, index: StoredIndex, embedder: Embedder, weights: Weights = Weights(),
-                 candidates: int = 40, max_quote_chars: int = 250) -> None:
+    def __init__(self, index: StoredIndex, embedder: Embedder, model: QueryModel, candidates: int = 40,
+                 max_quote_chars: int = 250, list_neighbour_cosine: float = 0.8) -> None:
         self.index = index
         self.embedder = embedder
-        self.weights = weights
+        self.model = model
         self.candidates = candidates
         self.max_quote_chars = max_quote_chars
+        self.list_neighbour_cosine = list_neighbour_cosine
 
     @cached_property
     def _bm25(self):
@@ -155,38 +141,15 @@ class Retriever:
         stems = {_stem(w) for w in title_words}
         return frozenset(title_words | {w for w in self.vocabulary if _stem(w) in stems})
 
-    @property
-    def corpus_stems(self) -> frozenset[str]:
-        """Stems of every word the corpus uses."""
-        return self._stems
+    def resolve(self, question: str, history: list[dict] | None = None) -> Resolved:
+        """The text to search for a question asked in a conversation (bot/followup.py)."""
+        titles = self._titles.values()
+        subject = next(iter(titles)) if len(set(titles)) == 1 else None
+        return resolve(question, history, self.subject_words, subject)
 
     @cached_property
     def _stems(self) -> frozenset[str]:
         return frozenset(_stem(w) for w in self.vocabulary)
-
-    @cached_property
-    def _chunk_stems(self) -> list[frozenset[str]]:
-        return [frozenset(_stem(w) for w in content_words(" ".join([*c.section, c.text]))) for c in self.index.chunks]
-
-    @cached_property
-    def _idf(self) -> dict[str, float]:
-        n = len(self._chunk_stems)
-        df: dict[str, int] = {}
-        for stems in self._chunk_stems:
-            for stem in stems:
-                df[stem] = df.get(stem, 0) + 1
-        return {stem: float(np.log(1 + (n - d + 0.5) / (d + 0.5))) for stem, d in df.items()}
-
-    def idf_coverage(self, text: str) -> np.ndarray:
-        """Per chunk: the share of the question's IDF mass whose words the chunk contains."""
-        asked = {_stem(w) for w in content_words(text)}
-        rare = max(self._idf.values(), default=1.0)
-        weights = {w: self._idf.get(w, rare) for w in asked}  # unknown words weigh like the rarest
-        total = sum(weights.values())
-        if not total:
-            return np.zeros(len(self._chunk_stems), dtype=np.float32)
-        return np.array([sum(v for w, v in weights.items() if w in stems) / total for stems in self._chunk_stems],
-                        dtype=np.float32)
 
     def lexical_scores(self, text: str) -> np.ndarray:
         import bm25s
@@ -197,9 +160,18 @@ class Retriever:
         inverse = {v: k for k, v in tokens.vocab.items()}
         return np.asarray(self._bm25.get_scores([inverse[i] for i in tokens.ids[0]]), dtype=np.float32)
 
-    def search(self, question: str, k: int = 5) -> list[Hit]:
-        """The k best passages for the question, best first."""
-        return self.run(question, k).hits
+    def adapt(self, vector: np.ndarray) -> np.ndarray:
+        """The question's vector moved by the learned adapter, unit length."""
+        adapted = self.model.adapter @ vector
+        return (adapted / max(float(np.linalg.norm(adapted)), 1e-12)).astype(np.float32)
+
+    @cached_property
+    def _bank_links(self) -> tuple[np.ndarray, np.ndarray]:
+        """(bank row, chunk position) for every labelled answer: neighbour votes in one numpy call."""
+        rows = [(b, c) for b, positives in enumerate(self.model.bank_positives) for c in positives
+                if c < len(self.index.chunks)]
+        array = np.array(rows, dtype=np.int64).reshape(-1, 2)
+        return array[:, 0], array[:, 1]
 
     def run(self, question: str, k: int = 5, query_vector: np.ndarray | None = None) -> Search:
         """Score the corpus for a question; keep the k best hits and the signals behind them."""
@@ -207,64 +179,130 @@ class Retriever:
         query = self.prepare(question)
         if not index.chunks:
             return Search(query, [], None, 0.0)
-        vector = self.embedder.embed_one(query.search_text) if query_vector is None else query_vector
+        raw = self.embedder.embed_one(query.search_text) if query_vector is None else query_vector
+        vector = self.adapt(raw)
         n = min(len(index.chunks), max(self.candidates, k))
         dense_scores, ids = index.search(vector[None, :], n)
-        dense = {int(i): float(s) for i, s in zip(ids[0], dense_scores[0]) if i != -1}
+        candidates = {int(i) for i in ids[0] if i != -1}
+        if self._unlabelled_docs:  # their passages are scored with the model's own vector: search with it too
+            candidates |= {int(i) for i in index.search(raw[None, :], n)[1][0] if i != -1}
         lexical_all = self.lexical_scores(query.search_text)
         lexical_top = float(lexical_all.max()) if lexical_all.size else 0.0
         if lexical_top > 0:  # strong lexical matches the dense pass missed are candidates too
-            for p in np.argsort(-lexical_all)[:k]:
-                if lexical_all[p] > 0 and int(p) not in dense:
-                    dense[int(p)] = float(index.chunk_vector(int(p)) @ vector)
+            candidates |= {int(p) for p in np.argsort(-lexical_all)[:k] if lexical_all[p] > 0}
+        neighbours = np.zeros(len(index.chunks), dtype=np.float32)
+        answerable = off_topic = off_topic_share = 0.0
+        if len(self.model.bank_vectors):
+            similarity = self.model.bank_vectors @ vector
+            rows, chunk_ids = self._bank_links
+            np.maximum.at(neighbours, chunk_ids, similarity[rows])
+            is_answerable = self.model.answerable_rows
+            answerable = float(similarity[is_answerable].max(initial=0.0))
+            off_topic = float(similarity[~is_answerable].max(initial=0.0))
+            closest = np.argsort(-similarity)[:NEIGHBOURS]
+            off_topic_share = float(np.mean(~is_answerable[closest]))
+            candidates |= {int(c) for c in np.argsort(-neighbours)[:k] if neighbours[c] > 0}
         section_scores = index.section_vectors @ vector
-        hits = [self._hit(p, d, vector, lexical_all, lexical_top, section_scores, query) for p, d in dense.items()]
+        hits = [self._hit(p, vector, raw, lexical_all, lexical_top, neighbours, section_scores, query)
+                for p in sorted(candidates)]
         hits.sort(key=lambda h: -h.score)
-        list_section = self._list_section(query, section_scores)
+        list_section, certain = self._list_section(query, section_scores)
+        if list_section is None:
+            list_section = self._neighbour_section(vector)
+        topic = float(max((section_scores[row] for row in self._title_row.values()), default=0.0))
+        search = Search(query, hits[:k], list_section, lexical_top, raw, topic, answerable, off_topic, off_topic_share,
+                        tuple(hits), certain)
         if list_section:
-            hits = self._section_first(list_section, hits, vector, lexical_all, lexical_top, section_scores, query, k)
-        return Search(query, hits[: max(k, len(hits) if list_section else 0)] if list_section else hits[:k],
-                      list_section, lexical_top, vector)
+            ordered = self._section_first(list_section, hits, vector, raw, lexical_all, lexical_top, neighbours,
+                                          section_scores, query, k)
+            search = replace(search, hits=ordered)
+        return search
 
-    def _hit(self, position: int, dense: float, vector: np.ndarray, lexical_all: np.ndarray, lexical_top: float,
-             section_scores: np.ndarray, query: Query) -> Hit:
+    @cached_property
+    def _unlabelled_docs(self) -> frozenset[str]:
+        """Documents none of whose passages answers a bank question (when the bank has any)."""
+        if not self.model.bank_positives:
+            return frozenset()
+        labelled = {self.index.chunks[c].doc for p in self.model.bank_positives for c in p if c < len(self.index.chunks)}
+        return frozenset(c.doc for c in self.index.chunks) - labelled
+
+    def _hit(self, position: int, vector: np.ndarray, raw: np.ndarray, lexical_all: np.ndarray, lexical_top: float,
+             neighbours: np.ndarray, section_scores: np.ndarray, query: Query) -> Hit:
         chunk = self.index.chunks[position]
+        chunk_vector = self.index.chunk_vector(position)
         rows = self.index.sentence_rows(position)
-        sentence_scores = self.index.sentence_vectors[rows.start : rows.stop] @ vector
-        best_sentence = float(sentence_scores.max()) if len(sentence_scores) else dense
-        lexical = float(lexical_all[position]) / lexical_top if lexical_top > 0 else 0.0
-        section = float(section_scores[self.index.section_of_chunk[position]])
-        title = float(section_scores[self._title_row[chunk.doc]])
-        w = self.weights
-        score = (w.dense * dense + w.sentence * best_sentence + w.lexical * lexical + w.section * section
-                 + w.title * title)
-        spans = self._quote(chunk, sentence_scores, query.search_text)
-        return Hit(chunk, position, score, dense, best_sentence, lexical, section, title, spans)
+        unlabelled = chunk.doc in self._unlabelled_docs
+        # A document dropped in without labelled questions: the adapter never learned its wording,
+        # so its passages are scored with the model's own vector, and their neighbour signal (no
+        # bank question can name them) is estimated by their own cosine.
+        own = raw if unlabelled else vector
+        sentence_scores = self.index.sentence_vectors[rows.start : rows.stop] @ own
+        dense = float(chunk_vector @ own)
+        section_vector = self.index.section_vectors[self.index.section_of_chunk[position]]
+        features = (
+            dense,
+            float(sentence_scores.max()) if len(sentence_scores) else dense,
+            float(chunk_vector @ raw),
+            dense if unlabelled else float(neighbours[position]),
+            float(lexical_all[position]) / lexical_top if lexical_top > 0 else 0.0,
+            float(section_vector @ own),
+        )
+        score = float(np.dot(self.model.ranker, features))
+        return Hit(chunk, position, score, features, self._quote(chunk, sentence_scores, query.search_text))
 
     @cached_property
     def _title_row(self) -> dict[str, int]:
         keys, _ = self._sections
         return {doc: row for row, (doc, label) in enumerate(keys) if label == ""}
 
-    def _list_section(self, query: Query, section_scores: np.ndarray) -> tuple[str, str] | None:
-        """The section a question asks for as a whole ("what are the symptoms?"), if it does.
+    def _list_section(self, query: Query, section_scores: np.ndarray) -> tuple[tuple[str, str] | None, bool]:
+        """The section a question asks for as a whole ("what are the symptoms?"), if it does, and
+        whether that is certain.
 
-        It does when every content word of the question is a word of the closest heading or of its
-        document's title, and at least one is a heading word (not merely the article's subject).
+        It does when the question names the closest heading (a heading word that is not merely the
+        article's subject) and nothing else the corpus talks about: its other words are the title's
+        or words the corpus never uses ("which symptoms does the article list?"), so they cannot
+        point at one passage. It is certain when every word is the heading's or the title's.
         """
         keys, _ = self._sections
         ranked = [int(i) for i in np.argsort(-section_scores) if keys[int(i)][1] not in ("", LEAD_SECTION)]
         if not ranked:
-            return None
+            return None, False
         doc, heading = keys[ranked[0]]
         heading_stems = {_stem(w) for w in words(heading)}
         title_stems = {_stem(w) for w in words(self._titles[doc])}
         asked = {_stem(w) for w in content_words(query.search_text)}
-        if not asked or not all(_covered(w, heading_stems | title_stems) for w in asked):
-            return None
         if not any(_covered(w, heading_stems - title_stems) for w in asked):
+            return None, False
+        named = heading_stems | title_stems
+        others = {w for w in asked if not _covered(w, named)}
+        if any(w in self._stems for w in others):
+            return None, False
+        return (doc, heading), not others
+
+    def _neighbour_section(self, vector: np.ndarray) -> tuple[str, str] | None:
+        """The section the closest bank question asked for as a whole, when it is close enough.
+
+        A bank question asks for a section when its labelled answers are three or more passages of
+        one section ("what can I do about it at home?" → the treatment bullets).
+        """
+        if not len(self.model.bank_vectors):
             return None
-        return doc, heading
+        similarity = self.model.bank_vectors @ vector
+        best = int(np.argmax(similarity))
+        if similarity[best] < self.list_neighbour_cosine:
+            return None
+        return self._bank_sections[best]
+
+    @cached_property
+    def _bank_sections(self) -> list[tuple[str, str] | None]:
+        chunks = self.index.chunks
+        sections = []
+        for positives in self.model.bank_positives:
+            keys = {(chunks[c].doc, chunks[c].section_label) for c in positives if c < len(chunks)}
+            whole = len(keys) == 1 and len(positives) >= 3 and next(iter(keys))[1] != LEAD_SECTION
+            sections.append(next(iter(keys)) if whole else None)
+        return sections
 
     @cached_property
     def _sections(self):
@@ -274,13 +312,13 @@ class Retriever:
     def _titles(self) -> dict[str, str]:
         return {c.doc: c.title for c in self.index.chunks}
 
-    def _section_first(self, section: tuple[str, str], hits: list[Hit], vector, lexical_all, lexical_top,
-                       section_scores, query: Query, k: int) -> list[Hit]:
+    def _section_first(self, section: tuple[str, str], hits: list[Hit], vector, raw, lexical_all, lexical_top,
+                       neighbours, section_scores, query: Query, k: int) -> list[Hit]:
         """The whole section in article order, then the other hits."""
         members = [p for p, c in enumerate(self.index.chunks) if (c.doc, c.section_label) == section]
         by_position = {h.position: h for h in hits}
-        ordered = [by_position.get(p) or self._hit(p, float(self.index.chunk_vector(p) @ vector), vector,
-                                                   lexical_all, lexical_top, section_scores, query)
+        ordered = [by_position.get(p) or self._hit(p, vector, raw, lexical_all, lexical_top, neighbours,
+                                                   section_scores, query)
                    for p in members]
         rest = [h for h in hits if h.position not in set(members)]
         return ordered + rest[: max(0, k - len(ordered))]
@@ -310,24 +348,3 @@ class Retriever:
             pick = max(options, key=lambda i: combined[i])
             first, last = min(first, pick), max(last, pick)
         return tuple(sentences[first : last + 1])
-
-
-_STEMMER = None
-
-
-def _stemmer():
-    global _STEMMER
-    if _STEMMER is None:
-        import Stemmer  # PyStemmer: Snowball stemmers in C, no data download
-
-        _STEMMER = Stemmer.Stemmer("english")
-    return _STEMMER
-
-
-def _stem(word: str) -> str:
-    return _stemmer().stemWord(word)
-
-
-def _covered(stem: str, stems: set[str]) -> bool:
-    """Whether a stemmed word is among `stems`, counting "treat" as covered by "treatment"."""
-    return stem in stems or (len(stem) >= 4 and any(s.startswith(stem) or stem.startswith(s) for s in stems if len(s) >= 4))

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.chatbot import Chatbot
+from bot.chatbot import Chatbot, build
 from bot.config import DEFAULT_MODEL, REPO_ROOT, Settings
 from bot.embedding import Embedder
 from bot.index import build_index
@@ -61,7 +61,9 @@ def built_repo(tmp_path: Path, embedder: Embedder) -> Settings:
 
 @pytest.fixture(scope="session")
 def two_doc_bot(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Chatbot:
-    """The shipped article plus a Markdown explainer dropped into corpus/, with no code change."""
+    """The shipped article and its labelled questions, plus a Markdown explainer (with no labelled
+    questions) dropped into corpus/, built as `python -m bot build` builds: no code change."""
     settings = make_repo(tmp_path_factory.mktemp("two-docs"), SEED_DOC, SECOND_DOC)
-    build_index(settings, embedder)
+    shutil.copytree(REPO_ROOT / "corpus" / "questions", settings.corpus_dir / "questions")
+    build(settings, embedder)
     return Chatbot.load(settings, embedder=embedder, rebuild=False)

@@ -1,0 +1,198 @@
+"""Fit the query model (adapter, bank, ranker weights, abstention) on the labelled question bank.
+
+Everything that is fitted is measured out-of-fold first. The bank is split into folds that keep
+near-paraphrases together (bot/questions.py); for each fold an adapter and a neighbour bank are
+fitted on the other folds, and the fold's questions are searched with them, exactly as the chat
+searches. The ranker weights and the abstention model are then fitted on those out-of-fold
+signals (stacking), so they learn how the signals behave on questions the adapter has never
+seen, which is what a visitor's question is. Finally the adapter and the bank are refitted on
+every question.
+
+`cross_validate` wraps the whole procedure in an outer split, for `python -m bot eval --cv K`.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import abstention
+from .adapter import AdapterSettings, fit_linear_ranker, train_adapter, unit
+from .embedding import Embedder
+from .index import StoredIndex
+from .questions import Labelled, paraphrase_folds
+from .querymodel import QueryModel
+from .retrieval import CHUNK_FEATURES, Retriever, Search
+
+log = logging.getLogger(__name__)
+
+FOLDS = 5
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Bank questions as the chat would search them: resolved, spell-corrected and embedded once."""
+
+    questions: list[Labelled]
+    texts: list[str]
+    vectors: np.ndarray  # raw model vectors of `texts`
+
+
+def prepare(index: StoredIndex, embedder: Embedder, questions: Sequence[Labelled]) -> Prepared:
+    plain = Retriever(index, embedder, untrained(index))
+    texts = [plain.prepare(plain.resolve(q.question).text).search_text for q in questions]
+    return Prepared(list(questions), texts, embedder.embed(texts) if texts else np.zeros((0, index.dim), np.float32))
+
+
+def untrained(index: StoredIndex) -> QueryModel:
+    from .chatbot import default_abstention
+
+    return QueryModel.untrained(index.dim, default_abstention(), len(CHUNK_FEATURES))
+
+
+def _passages(index: StoredIndex) -> np.ndarray:
+    return np.stack([index.chunk_vector(i) for i in range(len(index.chunks))]).astype(np.float32)
+
+
+def _positive_mask(questions: Sequence[Labelled], n_chunks: int) -> np.ndarray:
+    mask = np.zeros((len(questions), n_chunks), dtype=np.float32)
+    for row, q in enumerate(questions):
+        mask[row, list(q.positives)] = 1
+    return mask
+
+
+def _partial_model(index: StoredIndex, prepared: Prepared, rows: np.ndarray, ranker: tuple[float, ...],
+                   passages: np.ndarray, settings: AdapterSettings) -> QueryModel:
+    """Adapter and bank from the given rows only (ranker and abstention supplied or default).
+
+    The adapter contrasts passages of the documents the questions are about, only: a document with
+    no labelled questions must not be learned as "never the answer".
+    """
+    questions = [prepared.questions[i] for i in rows]
+    answerable = np.array([q.answerable for q in questions], dtype=bool)
+    vectors = prepared.vectors[rows]
+    labelled_docs = {index.chunks[c].doc for q in questions for c in q.positives}
+    columns = [i for i, c in enumerate(index.chunks) if c.doc in labelled_docs]
+    mask = _positive_mask(questions, len(passages))[:, columns]
+    adapter = train_adapter(vectors[answerable], mask[answerable], passages[columns], settings)
+    base = untrained(index)
+    return QueryModel(adapter, unit(vectors @ adapter.T).astype(np.float32), tuple(q.positives for q in questions),
+                      ranker, base.abstention)
+
+
+def _search_all(index: StoredIndex, embedder: Embedder, model: QueryModel, prepared: Prepared, rows: np.ndarray,
+                k: int) -> list[Search]:
+    retriever = Retriever(index, embedder, model)
+    return [retriever.run(prepared.texts[i], k, query_vector=prepared.vectors[i]) for i in rows]
+
+
+def fit_query_model(index: StoredIndex, embedder: Embedder, prepared: Prepared, k: int = 5, folds: int = FOLDS,
+                    settings: AdapterSettings = AdapterSettings(), seed: int = 0) -> QueryModel:
+    """The query model for this index, fitted on `prepared` (stacked out-of-fold, then refitted on all)."""
+    questions = prepared.questions
+    labels = np.array([q.answerable for q in questions], dtype=int)
+    if len(questions) < folds or len(set(labels.tolist())) < 2:
+        log.warning("Too few labelled questions (%d; both answerable and off-topic are needed): the bot "
+                    "uses the untrained query model and the shipped default abstention.", len(questions))
+        return untrained(index)
+    passages = _passages(index)
+    fold_of = paraphrase_folds(prepared.vectors, folds, seed)
+    default_ranker = untrained(index).ranker
+    fold_models = {}
+    searches: list[Search | None] = [None] * len(questions)
+    for fold in range(folds):
+        train, held = np.flatnonzero(fold_of != fold), np.flatnonzero(fold_of == fold)
+        fold_models[fold] = _partial_model(index, prepared, train, default_ranker, passages, settings)
+        for i, search in zip(held, _search_all(index, embedder, fold_models[fold], prepared, held, k)):
+            searches[i] = search
+    features, targets = [], []
+    for q, search in zip(questions, searches):
+        if q.answerable:
+            features.append(np.array([h.features for h in search.scored]))
+            targets.append(np.array([h.position in q.positives for h in search.scored], dtype=float))
+    ranker = tuple(float(w) for w in fit_linear_ranker(features, targets))
+    # Second pass with the fitted ranker: the abstention signals as the chat will measure them.
+    x = np.zeros((len(questions), len(abstention.FEATURES)))
+    top_hits = np.zeros(len(questions), dtype=bool)
+    for fold in range(folds):
+        held = np.flatnonzero(fold_of == fold)
+        model = QueryModel(fold_models[fold].adapter, fold_models[fold].bank_vectors,
+                           fold_models[fold].bank_positives, ranker, fold_models[fold].abstention)
+        for i, search in zip(held, _search_all(index, embedder, model, prepared, held, k)):
+            x[i] = abstention.features(search)
+            top_hits[i] = bool(search.hits) and search.hits[0].position in questions[i].positives
+    abstain_model, abstain_report = abstention.calibrate(x, labels, fold_of)
+    final = _partial_model(index, prepared, np.arange(len(questions)), ranker, passages, settings)
+    report = {
+        "questions": len(questions), "answerable": int(labels.sum()), "folds": folds,
+        "sources": sorted({q.source for q in questions}),
+        "cv_hit_at_1": round(float(top_hits[labels == 1].mean()), 4),
+        "ranker": dict(zip(CHUNK_FEATURES, (round(w, 3) for w in ranker))),
+        "adapter": {"temperature": settings.temperature, "l2": settings.l2, "steps": settings.steps,
+                    "learning_rate": settings.learning_rate,
+                    "distance_from_identity": round(float(np.linalg.norm(final.adapter - np.eye(index.dim))), 3)},
+        "abstention": abstain_report,
+    }
+    return QueryModel(final.adapter, final.bank_vectors, final.bank_positives, ranker, abstain_model, report)
+
+
+def cross_validate(index: StoredIndex, embedder: Embedder, bank: Sequence[Labelled], asked: Sequence[str],
+                   answer: Callable[[QueryModel, list[int]], None], folds: int = FOLDS, k: int = 5,
+                   seed: int = 1) -> np.ndarray:
+    """Outer K-fold over the bank plus the `asked` questions: each fold's model is fitted without the
+    fold's bank questions, and `answer(model, positions)` answers the `asked` questions of that fold.
+
+    `asked` questions that reword a bank question (cosine ≥ 0.8) fall in its fold, so none is answered
+    by a model fitted on itself or its paraphrase. Returns the fold of each asked question.
+    """
+    plain = Retriever(index, embedder, untrained(index))
+    asked_texts = [plain.prepare(plain.resolve(q).text).search_text for q in asked]
+    prepared = prepare(index, embedder, bank)
+    asked_vectors = embedder.embed(asked_texts) if asked_texts else np.zeros((0, index.dim), np.float32)
+    everything = np.concatenate([prepared.vectors, asked_vectors]) if len(asked_vectors) else prepared.vectors
+    fold_of = paraphrase_folds(everything, folds, seed)
+    bank_fold, asked_fold = fold_of[: len(bank)], fold_of[len(bank) :]
+    for fold in range(folds):
+        keep = np.flatnonzero(bank_fold != fold)
+        sub = Prepared([prepared.questions[i] for i in keep], [prepared.texts[i] for i in keep],
+                       prepared.vectors[keep])
+        model = fit_query_model(index, embedder, sub, k=k)
+        answer(model, [int(i) for i in np.flatnonzero(asked_fold == fold)])
+    return asked_fold
+
+
+def fit_untrained_abstention(index: StoredIndex, embedder: Embedder, prepared: Prepared,
+                             seed: int = 0) -> tuple[abstention.AbstentionModel, dict]:
+    """The abstention model for corpora without labelled questions (bot/data/abstention_default.json).
+
+    Fitted on this bank's questions searched with the untrained query model (identity adapter, no
+    neighbours), so its signals are those such a corpus will measure. Regenerate with:
+    `python -c "from bot.fitting import write_default_abstention; write_default_abstention()"`.
+    """
+    model = untrained(index)
+    rows = np.arange(len(prepared.questions))
+    x = np.stack([abstention.features(s) for s in _search_all(index, embedder, model, prepared, rows, 5)])
+    y = np.array([q.answerable for q in prepared.questions], dtype=int)
+    return abstention.calibrate(x, y, paraphrase_folds(prepared.vectors, FOLDS, seed))
+
+
+def write_default_abstention() -> None:
+    import json
+    from importlib import resources
+
+    from .config import Settings
+    from .index import load_index
+    from .questions import load_bank
+
+    settings = Settings.for_repo()
+    index = load_index(settings)
+    embedder = Embedder(settings.model)
+    model, report = fit_untrained_abstention(index, embedder, prepare(index, embedder, load_bank(
+        settings.corpus_dir, index.chunks)))
+    path = resources.files("bot").joinpath("data/abstention_default.json")
+    Path(str(path)).write_text(json.dumps(model.to_dict(), indent=1) + "\n", encoding="utf-8")
+    log.warning("Wrote %s: %s", path, report)

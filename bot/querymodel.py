@@ -1,0 +1,63 @@
+"""What the bot learned from its labelled question bank, stored with the index it was fitted to.
+
+- `adapter`: d×d matrix applied to a question's vector (bot/adapter.py);
+- `bank_vectors` / `bank_positives`: the bank's questions (adapted, unit length) and the chunk
+  positions that answer each (none for an off-topic one): nearest-neighbour evidence at serving time;
+- `ranker`: weights of the per-passage signals (retrieval.CHUNK_FEATURES);
+- `abstention`: when to say "the article does not cover this" (bot/abstention.py).
+
+A corpus with no labelled questions gets `QueryModel.untrained`: the identity adapter, no bank,
+ranking by the adapted cosine alone, and the shipped default abstention model; the build logs it.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .abstention import AbstentionModel
+
+
+@dataclass(frozen=True, eq=False)
+class QueryModel:
+    adapter: np.ndarray  # (d, d) float32
+    bank_vectors: np.ndarray  # (B, d) float32, adapted unit vectors of the bank's questions
+    bank_positives: tuple[tuple[int, ...], ...]  # chunk positions answering each; () when off-topic
+    ranker: tuple[float, ...]
+    abstention: AbstentionModel
+    report: dict = field(default_factory=dict)
+
+    @classmethod
+    def untrained(cls, dim: int, abstention: AbstentionModel, n_features: int) -> QueryModel:
+        ranker = (20.0,) + (0.0,) * (n_features - 1)
+        return cls(np.eye(dim, dtype=np.float32), np.zeros((0, dim), np.float32), (), ranker, abstention,
+                   {"source": "untrained: no labelled questions in corpus/questions/"})
+
+    @property
+    def answerable_rows(self) -> np.ndarray:
+        return np.array([bool(p) for p in self.bank_positives], dtype=bool)
+
+    def to_bytes(self) -> bytes:
+        """The arrays, as an .npz (no pickle); the small parts go in the manifest (`manifest_entry`)."""
+        lengths = np.array([len(p) for p in self.bank_positives], dtype=np.int64)
+        flat = np.array([i for p in self.bank_positives for i in p], dtype=np.int64)
+        buffer = io.BytesIO()
+        np.savez(buffer, adapter=self.adapter.astype(np.float32), bank_vectors=self.bank_vectors.astype(np.float32),
+                 positive_lengths=lengths, positives=flat)
+        return buffer.getvalue()
+
+    def manifest_entry(self) -> dict:
+        return {"ranker": list(self.ranker), "abstention": self.abstention.to_dict(), "report": self.report}
+
+    @classmethod
+    def from_parts(cls, data: bytes, entry: dict) -> QueryModel:
+        with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
+            lengths = arrays["positive_lengths"]
+            flat = arrays["positives"].tolist()
+            starts = np.concatenate([[0], np.cumsum(lengths)]).tolist()
+            positives = tuple(tuple(flat[starts[i] : starts[i + 1]]) for i in range(len(lengths)))
+            return cls(arrays["adapter"].astype(np.float32), arrays["bank_vectors"].astype(np.float32), positives,
+                       tuple(float(w) for w in entry["ranker"]), AbstentionModel.from_dict(entry["abstention"]),
+                       entry.get("report", {}))
