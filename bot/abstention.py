@@ -8,8 +8,8 @@ question's words the article happens to use, so a person's own vocabulary is nev
 - score, dense, sentence, raw_dense: the best passage's fused score, adapted cosine, best sentence's
   adapted cosine, and the model's own cosine before the adapter;
 - neighbour_answerable / neighbour_off_topic: the cosine of the closest answerable and the closest
-  off-topic question of the labelled bank (corpus/questions/); off_topic_share: the share of
-  off-topic questions among the closest few;
+  off-topic question of the labelled bank (corpus/questions/);
+- in_scope: a logistic regression on the question's own vector, fitted on the same bank;
 - topic: the adapted question's cosine with the closest document title.
 
 A logistic regression over these gives P(answerable). It is fitted at build time on the bank's
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from .retrieval import Search
 
 FEATURES = ("score", "dense", "sentence", "raw_dense", "neighbour_answerable", "neighbour_off_topic",
-            "off_topic_share", "topic")
+            "in_scope", "topic")
 #: Refusing an answerable question costs this many wrongly answered off-topic ones when the
 #: threshold is chosen: a health bot should rather say "not covered" than quote the wrong thing,
 #: but must not stonewall the questions it can answer.
@@ -47,7 +47,7 @@ def features(search: Search) -> np.ndarray:
 
     return np.array([
         max((h.score for h in hits), default=0.0), best("dense"), best("sentence"), best("raw_dense"),
-        search.neighbour_answerable, search.neighbour_off_topic, search.off_topic_share, search.topic,
+        search.neighbour_answerable, search.neighbour_off_topic, search.in_scope, search.topic,
     ], dtype=np.float64)
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -79,9 +79,25 @@ def _partial_model(index: StoredIndex, prepared: Prepared, rows: np.ndarray, ran
     columns = [i for i, c in enumerate(index.chunks) if c.doc in labelled_docs]
     mask = _positive_mask(questions, len(passages))[:, columns]
     adapter = train_adapter(vectors[answerable], mask[answerable], passages[columns], settings)
+    coef, bias = fit_scope(vectors, answerable)
     base = untrained(index)
     return QueryModel(adapter, unit(vectors @ adapter.T).astype(np.float32), tuple(q.positives for q in questions),
-                      ranker, base.abstention)
+                      coef, bias, ranker, base.abstention)
+
+
+#: Inverse L2 strength of the scope classifier: 10 of (0.3, 1, 3, 10), by 5-fold CV of the stacked
+#: abstention on the bank (docs/quality.md).
+SCOPE_C = 10.0
+
+
+def fit_scope(vectors: np.ndarray, answerable: np.ndarray) -> tuple[np.ndarray, float]:
+    """Logistic regression on raw question vectors: answerable (1) or off-topic (0)."""
+    from sklearn.linear_model import LogisticRegression
+
+    if len(set(answerable.tolist())) < 2:
+        return np.zeros(vectors.shape[1], np.float32), 0.0
+    model = LogisticRegression(C=SCOPE_C, max_iter=2000).fit(vectors, answerable.astype(int))
+    return model.coef_[0].astype(np.float32), float(model.intercept_[0])
 
 
 def _search_all(index: StoredIndex, embedder: Embedder, model: QueryModel, prepared: Prepared, rows: np.ndarray,
@@ -120,8 +136,7 @@ def fit_query_model(index: StoredIndex, embedder: Embedder, prepared: Prepared, 
     top_hits = np.zeros(len(questions), dtype=bool)
     for fold in range(folds):
         held = np.flatnonzero(fold_of == fold)
-        model = QueryModel(fold_models[fold].adapter, fold_models[fold].bank_vectors,
-                           fold_models[fold].bank_positives, ranker, fold_models[fold].abstention)
+        model = replace(fold_models[fold], ranker=ranker)
         for i, search in zip(held, _search_all(index, embedder, model, prepared, held, k)):
             x[i] = abstention.features(search)
             top_hits[i] = bool(search.hits) and search.hits[0].position in questions[i].positives
@@ -137,7 +152,7 @@ def fit_query_model(index: StoredIndex, embedder: Embedder, prepared: Prepared, 
                     "distance_from_identity": round(float(np.linalg.norm(final.adapter - np.eye(index.dim))), 3)},
         "abstention": abstain_report,
     }
-    return QueryModel(final.adapter, final.bank_vectors, final.bank_positives, ranker, abstain_model, report)
+    return replace(final, abstention=abstain_model, report=report)
 
 
 def cross_validate(index: StoredIndex, embedder: Embedder, bank: Sequence[Labelled], asked: Sequence[str],

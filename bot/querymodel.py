@@ -3,6 +3,8 @@
 - `adapter`: d×d matrix applied to a question's vector (bot/adapter.py);
 - `bank_vectors` / `bank_positives`: the bank's questions (adapted, unit length) and the chunk
   positions that answer each (none for an off-topic one): nearest-neighbour evidence at serving time;
+- `scope_coef` / `scope_bias`: a logistic regression on the question's own vector, fitted on the
+  bank's answerable and off-topic questions: how much a question looks like those the corpus answers;
 - `ranker`: weights of the per-passage signals (retrieval.CHUNK_FEATURES);
 - `abstention`: when to say "the article does not cover this" (bot/abstention.py).
 
@@ -25,6 +27,8 @@ class QueryModel:
     adapter: np.ndarray  # (d, d) float32
     bank_vectors: np.ndarray  # (B, d) float32, adapted unit vectors of the bank's questions
     bank_positives: tuple[tuple[int, ...], ...]  # chunk positions answering each; () when off-topic
+    scope_coef: np.ndarray  # (d,) float32
+    scope_bias: float
     ranker: tuple[float, ...]
     abstention: AbstentionModel
     report: dict = field(default_factory=dict)
@@ -32,8 +36,13 @@ class QueryModel:
     @classmethod
     def untrained(cls, dim: int, abstention: AbstentionModel, n_features: int) -> QueryModel:
         ranker = (20.0,) + (0.0,) * (n_features - 1)
-        return cls(np.eye(dim, dtype=np.float32), np.zeros((0, dim), np.float32), (), ranker, abstention,
+        return cls(np.eye(dim, dtype=np.float32), np.zeros((0, dim), np.float32), (), np.zeros(dim, np.float32), 0.0,
+                   ranker, abstention,
                    {"source": "untrained: no labelled questions in corpus/questions/"})
+
+    def in_scope(self, raw: np.ndarray) -> float:
+        """P(answerable) from the question's own vector alone (0.5 when untrained)."""
+        return float(1 / (1 + np.exp(-(float(self.scope_coef @ raw) + self.scope_bias))))
 
     @property
     def answerable_rows(self) -> np.ndarray:
@@ -45,11 +54,11 @@ class QueryModel:
         flat = np.array([i for p in self.bank_positives for i in p], dtype=np.int64)
         buffer = io.BytesIO()
         np.savez(buffer, adapter=self.adapter.astype(np.float32), bank_vectors=self.bank_vectors.astype(np.float32),
-                 positive_lengths=lengths, positives=flat)
+                 positive_lengths=lengths, positives=flat, scope_coef=self.scope_coef.astype(np.float32))
         return buffer.getvalue()
 
     def manifest_entry(self) -> dict:
-        return {"ranker": list(self.ranker), "abstention": self.abstention.to_dict(), "report": self.report}
+        return {"ranker": list(self.ranker), "scope_bias": self.scope_bias, "abstention": self.abstention.to_dict(), "report": self.report}
 
     @classmethod
     def from_parts(cls, data: bytes, entry: dict) -> QueryModel:
@@ -59,5 +68,6 @@ class QueryModel:
             starts = np.concatenate([[0], np.cumsum(lengths)]).tolist()
             positives = tuple(tuple(flat[starts[i] : starts[i + 1]]) for i in range(len(lengths)))
             return cls(arrays["adapter"].astype(np.float32), arrays["bank_vectors"].astype(np.float32), positives,
+                       arrays["scope_coef"].astype(np.float32), float(entry["scope_bias"]),
                        tuple(float(w) for w in entry["ranker"]), AbstentionModel.from_dict(entry["abstention"]),
                        entry.get("report", {}))

@@ -34,8 +34,6 @@ from .text import _WORD, _stemmer, content_words, words
 from .text import covered as _covered
 from .text import stem as _stem
 
-#: How many of the closest bank questions vote on whether a question is off-topic.
-NEIGHBOURS = 5
 CHUNK_FEATURES = ("dense", "sentence", "raw_dense", "neighbours", "lexical", "section")
 
 
@@ -79,7 +77,7 @@ class Search:
     topic: float = 0.0  # adapted cosine with the closest document title
     neighbour_answerable: float = 0.0  # cosine of the closest answerable bank question
     neighbour_off_topic: float = 0.0  # cosine of the closest off-topic bank question
-    off_topic_share: float = 0.0  # share of off-topic questions among the closest bank questions
+    in_scope: float = 0.5  # P(answerable) from the question's own vector (QueryModel.in_scope)
     scored: tuple[Hit, ...] = ()  # every candidate scored, best first (what the ranker is fitted on)
     section_certain: bool = False  # every word of the question is its section heading's or the title's
 
@@ -191,7 +189,7 @@ class Retriever:
         if lexical_top > 0:  # strong lexical matches the dense pass missed are candidates too
             candidates |= {int(p) for p in np.argsort(-lexical_all)[:k] if lexical_all[p] > 0}
         neighbours = np.zeros(len(index.chunks), dtype=np.float32)
-        answerable = off_topic = off_topic_share = 0.0
+        answerable = off_topic = 0.0
         if len(self.model.bank_vectors):
             similarity = self.model.bank_vectors @ vector
             rows, chunk_ids = self._bank_links
@@ -199,8 +197,6 @@ class Retriever:
             is_answerable = self.model.answerable_rows
             answerable = float(similarity[is_answerable].max(initial=0.0))
             off_topic = float(similarity[~is_answerable].max(initial=0.0))
-            closest = np.argsort(-similarity)[:NEIGHBOURS]
-            off_topic_share = float(np.mean(~is_answerable[closest]))
             candidates |= {int(c) for c in np.argsort(-neighbours)[:k] if neighbours[c] > 0}
         section_scores = index.section_vectors @ vector
         hits = [self._hit(p, vector, raw, lexical_all, lexical_top, neighbours, section_scores, query)
@@ -210,8 +206,8 @@ class Retriever:
         if list_section is None:
             list_section = self._neighbour_section(vector)
         topic = float(max((section_scores[row] for row in self._title_row.values()), default=0.0))
-        search = Search(query, hits[:k], list_section, lexical_top, raw, topic, answerable, off_topic, off_topic_share,
-                        tuple(hits), certain)
+        search = Search(query, hits[:k], list_section, lexical_top, raw, topic, answerable, off_topic,
+                        self.model.in_scope(raw), tuple(hits), certain)
         if list_section:
             ordered = self._section_first(list_section, hits, vector, raw, lexical_all, lexical_top, neighbours,
                                           section_scores, query, k)

@@ -201,7 +201,7 @@ def test_second_document_questions_are_answered_from_it(two_doc_bot: Chatbot) ->
     # questions, and the bank's off-topic questions include headaches (docs/quality.md, "Left open").
     assert report.metrics["hit_at_1"] >= 0.65
     assert report.metrics["hit_at_3"] >= 0.90
-    assert report.metrics["refused_in_scope_max"] <= 0.30
+    assert report.metrics["refused_in_scope_max"] <= 0.40
     answered = [r for r in report.rows if not r["abstain"]]
     named = Counter(r["retrieved"][0]["doc"] for r in answered)
     assert named[SECOND] >= 0.7 * len(answered)
