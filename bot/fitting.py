@@ -100,6 +100,28 @@ def fit_scope(vectors: np.ndarray, answerable: np.ndarray) -> tuple[np.ndarray, 
     return model.coef_[0].astype(np.float32), float(model.intercept_[0])
 
 
+def _without_unknown_off_topic(index: StoredIndex, prepared: Prepared) -> Prepared:
+    """Drop off-topic questions that a document without labelled questions may answer.
+
+    "Off-topic" was said of the documents there were when the question was labelled: a question
+    closer to a passage of a document that has no labelled questions than to any labelled document's
+    passage ("can stress give me a headache?" once a headache explainer is dropped in) is unknown,
+    not off-topic. With every document labelled, nothing is dropped.
+    """
+    labelled_docs = {index.chunks[c].doc for q in prepared.questions for c in q.positives}
+    if not labelled_docs or labelled_docs == {c.doc for c in index.chunks}:
+        return prepared
+    passages = _passages(index)
+    in_labelled = np.array([c.doc in labelled_docs for c in index.chunks])
+    similarity = prepared.vectors @ passages.T
+    closer_elsewhere = similarity[:, ~in_labelled].max(axis=1) > similarity[:, in_labelled].max(axis=1)
+    keep = [i for i, q in enumerate(prepared.questions) if q.answerable or not closer_elsewhere[i]]
+    if len(keep) < len(prepared.questions):
+        log.info("%d off-topic questions are closer to documents without labelled questions; not used.",
+                 len(prepared.questions) - len(keep))
+    return Prepared([prepared.questions[i] for i in keep], [prepared.texts[i] for i in keep], prepared.vectors[keep])
+
+
 def _search_all(index: StoredIndex, embedder: Embedder, model: QueryModel, prepared: Prepared, rows: np.ndarray,
                 k: int) -> list[Search]:
     retriever = Retriever(index, embedder, model)
@@ -109,6 +131,7 @@ def _search_all(index: StoredIndex, embedder: Embedder, model: QueryModel, prepa
 def fit_query_model(index: StoredIndex, embedder: Embedder, prepared: Prepared, k: int = 5, folds: int = FOLDS,
                     settings: AdapterSettings = AdapterSettings(), seed: int = 0) -> QueryModel:
     """The query model for this index, fitted on `prepared` (stacked out-of-fold, then refitted on all)."""
+    prepared = _without_unknown_off_topic(index, prepared)
     questions = prepared.questions
     labels = np.array([q.answerable for q in questions], dtype=int)
     if len(questions) < folds or len(set(labels.tolist())) < 2:

@@ -197,11 +197,11 @@ def test_near_topic_questions_the_article_does_not_answer_are_refused(repo_bot: 
 def test_second_document_questions_are_answered_from_it(two_doc_bot: Chatbot) -> None:
     rows = read_jsonl(FIXTURES / "second_corpus_questions.jsonl")
     report = evaluate(two_doc_bot, rows)
-    # Measured floors, below the answer-quality issue's 0.85: the second document has no labelled
-    # questions, and the bank's off-topic questions include headaches (docs/quality.md, "Left open").
+    # Measured floors; hit@1 is below the answer-quality issue's 0.85: the second document has no
+    # labelled questions, and the bank reads subject-less questions as the article's (docs/quality.md).
     assert report.metrics["hit_at_1"] >= 0.65
     assert report.metrics["hit_at_3"] >= 0.90
-    assert report.metrics["refused_in_scope_max"] <= 0.40
+    assert report.metrics["refused_in_scope_max"] <= 0.10
     answered = [r for r in report.rows if not r["abstain"]]
     named = Counter(r["retrieved"][0]["doc"] for r in answered)
     assert named[SECOND] >= 0.7 * len(answered)
