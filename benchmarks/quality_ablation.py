@@ -58,7 +58,8 @@ ROWS = [
     ("+ bank neighbours and fitted ranker", ["scope"]),
     ("+ scope classifier (shipped)", []),
 ]
-PATCHES = {"adapter": ("bot.fitting.train_adapter", _identity), "ranker": ("bot.fitting.fit_linear_ranker", _dense_only),
+PATCHES = {"adapter": ("bot.fitting.train_adapter", _identity),
+           "ranker": ("bot.fitting.fit_linear_ranker", _dense_only),
            "scope": ("bot.fitting.fit_scope", _no_scope), "neighbours": ("bot.fitting._partial_model", _no_neighbours)}
 
 

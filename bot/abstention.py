@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
-
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -99,7 +98,7 @@ def choose_threshold(p: np.ndarray, y: np.ndarray) -> float:
     """The threshold with the lowest cost on out-of-fold probabilities (mid-point between cases)."""
     candidates = np.unique(np.concatenate([[0.0, 1.0], p]))
     best, best_cost = 0.5, math.inf
-    for low, high in zip(candidates[:-1], candidates[1:]):
+    for low, high in zip(candidates[:-1], candidates[1:], strict=True):
         t = (low + high) / 2
         refused_in = np.mean(p[y == 1] < t) if (y == 1).any() else 0.0
         answered_out = np.mean(p[y == 0] >= t) if (y == 0).any() else 0.0
@@ -127,6 +126,6 @@ def calibrate(x: np.ndarray, y: np.ndarray, fold_of: np.ndarray) -> tuple[Absten
         "threshold": round(threshold, 4),
         "cv_refused_in_scope": round(float(np.mean(out_of_fold[y == 1] < threshold)), 4),
         "cv_refused_out_of_scope": round(float(np.mean(out_of_fold[y == 0] < threshold)), 4),
-        "weights": dict(zip(FEATURES, (round(w, 3) for w in model.weights))),
+        "weights": dict(zip(FEATURES, (round(w, 3) for w in model.weights), strict=True)),
     }
     return model, report

@@ -77,7 +77,7 @@ def fit_linear_ranker(features: list[np.ndarray], positives: list[np.ndarray], l
     features: per question a (candidates × k) matrix; positives: per question a 0/1 vector.
     Questions none of whose positives are among their candidates teach nothing and are skipped.
     """
-    rows = [(f, p) for f, p in zip(features, positives) if len(f) and p.any()]
+    rows = [(f, p) for f, p in zip(features, positives, strict=True) if len(f) and p.any()]
     k = features[0].shape[1] if features else 0
     w = np.zeros(k)
     if not rows:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
@@ -9,8 +10,6 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
-
-import json
 from importlib import resources
 
 import numpy as np
@@ -21,11 +20,11 @@ from .answer import Answer, Passage
 from .config import Settings
 from .embedding import Embedder
 from .errors import DamagedIndexError, EmptyQuestionError, IndexNotBuiltError, StaleIndexError
-from .index import StoredIndex, build_index, load_index
 from .fitting import fit_query_model, prepare, untrained
 from .followup import Resolved
-from .questions import load_bank
+from .index import StoredIndex, build_index, load_index
 from .querymodel import QueryModel
+from .questions import load_bank
 from .retrieval import Retriever, Search
 from .safety import red_flag_notice
 
@@ -46,7 +45,8 @@ def _fit(settings: Settings, index: StoredIndex, embedder: Embedder) -> QueryMod
     return model
 
 
-def search_in_conversation(retriever: Retriever, text: str, history: list[dict] | None, k: int) -> tuple[Search, Resolved]:
+def search_in_conversation(retriever: Retriever, text: str, history: list[dict] | None,
+                           k: int) -> tuple[Search, Resolved]:
     """Search for a question as asked in a conversation (follow-ups read with what came before)."""
     resolved = retriever.resolve(text, history)
     return retriever.run(resolved.text, k), resolved
@@ -144,7 +144,8 @@ class Chatbot:
         if abstained:
             quoted = []
         elif search.list_section:
-            quoted = [p for p, h in zip(passages, hits) if (h.chunk.doc, h.chunk.section_label) == search.list_section]
+            quoted = [p for p, h in zip(passages, hits, strict=True)
+                      if (h.chunk.doc, h.chunk.section_label) == search.list_section]
         else:
             quoted = passages[:1]
         return Answer(

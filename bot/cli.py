@@ -106,7 +106,7 @@ def _eval(args: argparse.Namespace) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     suffix = f"-cv{args.cv}" if args.cv else ""
-    for path, report in zip(paths, reports):
+    for path, report in zip(paths, reports, strict=True):
         kind = f"out-of-fold, {args.cv}-fold CV over corpus/questions/" if args.cv else "the shipped model"
         print(f"== {path.name} ({kind})")
         for key, value in report.metrics.items():
@@ -149,7 +149,7 @@ def _parser() -> argparse.ArgumentParser:
     ask.set_defaults(run=_ask)
 
     evaluate = commands.add_parser("eval", help="score the bot on a labelled question file (JSON lines)",
-                                   epilog="example: python -m bot eval --cv 5 corpus/questions/lay.jsonl --out docs/eval")
+                                   epilog="example: python -m bot eval --cv 5 corpus/questions/lay.jsonl")
     common(evaluate)
     evaluate.add_argument("files", nargs="+", metavar="FILE",
                           help='questions: {"id", "question", "abstain", "evidence": [...]} per line')

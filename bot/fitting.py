@@ -14,9 +14,9 @@ every question.
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import numpy as np
 
@@ -24,8 +24,8 @@ from . import abstention
 from .adapter import AdapterSettings, fit_linear_ranker, train_adapter, unit
 from .embedding import Embedder
 from .index import StoredIndex
-from .questions import Labelled, paraphrase_folds
 from .querymodel import QueryModel
+from .questions import Labelled, paraphrase_folds
 from .retrieval import CHUNK_FEATURES, Retriever, Search
 
 log = logging.getLogger(__name__)
@@ -129,8 +129,9 @@ def _search_all(index: StoredIndex, embedder: Embedder, model: QueryModel, prepa
 
 
 def fit_query_model(index: StoredIndex, embedder: Embedder, prepared: Prepared, k: int = 5, folds: int = FOLDS,
-                    settings: AdapterSettings = AdapterSettings(), seed: int = 0) -> QueryModel:
+                    settings: AdapterSettings | None = None, seed: int = 0) -> QueryModel:
     """The query model for this index, fitted on `prepared` (stacked out-of-fold, then refitted on all)."""
+    settings = settings or AdapterSettings()
     prepared = _without_unknown_off_topic(index, prepared)
     questions = prepared.questions
     labels = np.array([q.answerable for q in questions], dtype=int)
@@ -146,10 +147,11 @@ def fit_query_model(index: StoredIndex, embedder: Embedder, prepared: Prepared, 
     for fold in range(folds):
         train, held = np.flatnonzero(fold_of != fold), np.flatnonzero(fold_of == fold)
         fold_models[fold] = _partial_model(index, prepared, train, default_ranker, passages, settings)
-        for i, search in zip(held, _search_all(index, embedder, fold_models[fold], prepared, held, k)):
+        searched = _search_all(index, embedder, fold_models[fold], prepared, held, k)
+        for i, search in zip(held, searched, strict=True):
             searches[i] = search
     features, targets = [], []
-    for q, search in zip(questions, searches):
+    for q, search in zip(questions, searches, strict=True):
         if q.answerable:
             features.append(np.array([h.features for h in search.scored]))
             targets.append(np.array([h.position in q.positives for h in search.scored], dtype=float))
@@ -160,7 +162,8 @@ def fit_query_model(index: StoredIndex, embedder: Embedder, prepared: Prepared, 
     for fold in range(folds):
         held = np.flatnonzero(fold_of == fold)
         model = replace(fold_models[fold], ranker=ranker)
-        for i, search in zip(held, _search_all(index, embedder, model, prepared, held, k)):
+        searched = _search_all(index, embedder, model, prepared, held, k)
+        for i, search in zip(held, searched, strict=True):
             x[i] = abstention.features(search)
             top_hits[i] = bool(search.hits) and search.hits[0].position in questions[i].positives
     abstain_model, abstain_report = abstention.calibrate(x, labels, fold_of)
@@ -169,7 +172,7 @@ def fit_query_model(index: StoredIndex, embedder: Embedder, prepared: Prepared, 
         "questions": len(questions), "answerable": int(labels.sum()), "folds": folds,
         "sources": sorted({q.source for q in questions}),
         "cv_hit_at_1": round(float(top_hits[labels == 1].mean()), 4),
-        "ranker": dict(zip(CHUNK_FEATURES, (round(w, 3) for w in ranker))),
+        "ranker": dict(zip(CHUNK_FEATURES, (round(w, 3) for w in ranker), strict=True)),
         "adapter": {"temperature": settings.temperature, "l2": settings.l2, "steps": settings.steps,
                     "learning_rate": settings.learning_rate,
                     "distance_from_identity": round(float(np.linalg.norm(final.adapter - np.eye(index.dim))), 3)},

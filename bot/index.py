@@ -38,8 +38,8 @@ from .config import Settings
 from .corpus import corpus_digest, load_corpus
 from .embedding import Embedder
 from .errors import REBUILD_HINT, BotError, DamagedIndexError, IndexNotBuiltError, StaleIndexError
-from .questions import question_files
 from .querymodel import QueryModel
+from .questions import question_files
 
 log = logging.getLogger(__name__)
 

@@ -58,7 +58,8 @@ class QueryModel:
         return buffer.getvalue()
 
     def manifest_entry(self) -> dict:
-        return {"ranker": list(self.ranker), "scope_bias": self.scope_bias, "abstention": self.abstention.to_dict(), "report": self.report}
+        return {"ranker": list(self.ranker), "scope_bias": self.scope_bias, "abstention": self.abstention.to_dict(),
+                "report": self.report}
 
     @classmethod
     def from_parts(cls, data: bytes, entry: dict) -> QueryModel:

@@ -219,7 +219,8 @@ class Retriever:
         """Documents none of whose passages answers a bank question (when the bank has any)."""
         if not self.model.bank_positives:
             return frozenset()
-        labelled = {self.index.chunks[c].doc for p in self.model.bank_positives for c in p if c < len(self.index.chunks)}
+        chunks = self.index.chunks
+        labelled = {chunks[c].doc for p in self.model.bank_positives for c in p if c < len(chunks)}
         return frozenset(c.doc for c in self.index.chunks) - labelled
 
     def _hit(self, position: int, vector: np.ndarray, raw: np.ndarray, lexical_all: np.ndarray, lexical_top: float,

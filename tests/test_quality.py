@@ -4,12 +4,12 @@ from collections import Counter
 
 import numpy as np
 import pytest
+from conftest import FIXTURES, TESTS, read_jsonl
 
 from bot.abstention import calibrate, choose_threshold, fit
 from bot.chatbot import Chatbot
 from bot.evaluate import evaluate
 from bot.followup import is_follow_up, resolve
-from conftest import FIXTURES, TESTS, read_jsonl
 
 SECOND = "tension-headaches.md"
 
