@@ -126,6 +126,6 @@ def calibrate(x: np.ndarray, y: np.ndarray, fold_of: np.ndarray) -> tuple[Absten
         "threshold": round(threshold, 4),
         "cv_refused_in_scope": round(float(np.mean(out_of_fold[y == 1] < threshold)), 4),
         "cv_refused_out_of_scope": round(float(np.mean(out_of_fold[y == 0] < threshold)), 4),
-        "weights": dict(zip(FEATURES, (round(w, 3) for w in model.weights), strict=True)),
+        "weights": dict(zip(FEATURES, (round(w, 3) for w in model.weights), strict=False)),
     }
     return model, report
