@@ -72,7 +72,6 @@ class Search:
     query: Query
     hits: list[Hit]
     list_section: tuple[str, str] | None  # (doc, heading) when the question asks for a whole section
-    lexical_top: float  # raw BM25 score of the best chunk
     vector: np.ndarray | None = None  # the question's embedding (before the adapter), for reuse
     topic: float = 0.0  # adapted cosine with the closest document title
     neighbour_answerable: float = 0.0  # cosine of the closest answerable bank question
@@ -176,7 +175,7 @@ class Retriever:
         index = self.index
         query = self.prepare(question)
         if not index.chunks:
-            return Search(query, [], None, 0.0)
+            return Search(query, [], None)
         raw = self.embedder.embed_one(query.search_text) if query_vector is None else query_vector
         vector = self.adapt(raw)
         n = min(len(index.chunks), max(self.candidates, k))
@@ -206,7 +205,7 @@ class Retriever:
         if list_section is None:
             list_section = self._neighbour_section(vector)
         topic = float(max((section_scores[row] for row in self._title_row.values()), default=0.0))
-        search = Search(query, hits[:k], list_section, lexical_top, raw, topic, answerable, off_topic,
+        search = Search(query, hits[:k], list_section, raw, topic, answerable, off_topic,
                         self.model.in_scope(raw), tuple(hits), certain)
         if list_section:
             ordered = self._section_first(list_section, hits, vector, raw, lexical_all, lexical_top, neighbours,
