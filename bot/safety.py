@@ -2,13 +2,24 @@
 
 The article is about ordinary back spasms. A few symptoms that can come with back pain point to
 something it does not cover and that cannot wait (nerve compression, infection, fracture, cancer,
-heart problems). When a question mentions one of them, the answer starts with a short notice to get
-urgent medical help; the quotes still follow, since they may be what the person asked for.
+heart problems): the NHS's list of reasons to get urgent help with back pain. When a question
+mentions one of them, the answer starts with a short notice to get urgent medical help.
 
-The rules are data: each red flag is a name for the notice and a few patterns, matched on the
-lower-cased question. A sign that is denied just before it ("I have no fever") does not count.
-A miss costs more than a false alarm, so the patterns lean towards flagging; but a question about
-ordinary causes ("Can a sports injury cause back spasms?") never gets the notice.
+Each red flag is a name for the notice and the phrasings that mention it, matched on the
+lower-cased question. A match then has to survive three readings of the clause it sits in:
+
+* denial: "I have no fever", "I don't have chest pain or a fever" do not count (but "not sure if
+  I have a fever" does);
+* time: a sign placed in the distant past ("a car crash years ago", "an old injury", "as a child",
+  "used to") does not count, unless the clause also places it recently ("yesterday", "last week");
+* for signs the article itself lists as ordinary causes (accidents, falls), a general question
+  ("Can a car accident cause back spasms?") is not a report of one: it counts only when it is about
+  someone ("I", "my mum", "he"), or is anchored in time ("after a fall", "yesterday").
+
+It is about anyone the person asks for: "my mum has lost control of her bladder" gets the notice.
+A miss costs more than a false alarm, so the phrasings lean towards flagging. tests/test_safety.py
+measures both ways on ~300 labelled phrasings and on the 152 ordinary questions of the corpus's
+calibration and dev sets.
 """
 
 from __future__ import annotations
@@ -24,74 +35,117 @@ class RedFlag:
 
     name: str
     patterns: tuple[str, ...]
+    #: False for signs the article lists as ordinary causes: a general "can X cause…?" does not count.
+    general_counts: bool = True
 
     def matches(self, text: str) -> bool:
-        return any(not _denied(text, m.start()) for p in self._compiled for m in p.finditer(text))
+        return any(_counts(text, m.start(), m.end(), self.general_counts) for p in self._compiled
+                   for m in p.finditer(text))
 
     @cached_property
     def _compiled(self) -> tuple[re.Pattern[str], ...]:
         return tuple(re.compile(p) for p in self.patterns)
 
 
-_ANY = r"(?:\w+[\s,']+){0,4}?"  # up to four words in between, lazily
-_MY = r"(?:my |the |your |a |an |his |her |their |our )?"
+_ANY = r"(?:[\w']+[\s,]+){0,4}?"  # up to four words in between, lazily
+_FEW = r"(?:[\w']+[\s,]+){0,6}?"  # up to six
+_MY = r"(?:(?:my|the|your|a|an|his|her|their|our|both|one|left|right|lower|upper)\s+){0,2}"
+_CANT = r"(?:can'?t|cannot|can not|unable to|not able to|couldn'?t|could not|struggl\w* to|hard to|trouble|difficulty)"
+_LEGS = r"(?:legs?|feet|foot|ankles?|knees?|thighs?|toes)"
+_GROIN = (r"(?:between\s+(?:my |his |her |their |the )?legs|groin|genitals?|genital area|private (?:parts|area)|crotch|"
+          r"inner thighs?|buttocks?|bum|bottom|backside|anus|back passage|perineum|saddle(?: area)?|vagina|penis|"
+          r"testicles|scrotum)")
 
 RED_FLAGS: tuple[RedFlag, ...] = (
     RedFlag("Loss of bladder or bowel control", (
-        rf"\b(?:loss|lose|losing|lost|no|poor|little)\s+(?:of\s+)?{_MY}(?:bladder|bowel)s?\b",
-        rf"\b(?:bladder|bowel)s?\s+(?:control|function)\b",
-        rf"\b(?:loss|lose|losing|lost|no|poor)\s+(?:of\s+)?control\s+(?:of|over)\s+{_MY}(?:bladder|bowel)s?\b",
-        rf"\b(?:can'?t|cannot|can not|unable to|not able to|couldn'?t|could not)\s+{_ANY}"
-        rf"(?:control|hold|empty|feel)\s+{_MY}(?:bladder|bowels?|pee|urine|poo|stool)",
-        r"\b(?:can'?t|cannot|can not|unable to|couldn'?t|could not)\s+(?:pee|urinate|wee)\b",
+        rf"\b(?:loss|lose|losing|lost|no|poor|little|losing)\s+(?:of\s+)?(?:control\s+(?:of|over)\s+)?{_MY}"
+        r"(?:bladder|bowels?)\b",
+        r"\b(?:bladder|bowels?)\s+(?:control|function|problems?|issues?|trouble|leak\w*|accidents?|"
+        r"(?:has |have |is |are )?(?:stopped|gone|failing|failed|weak))\b",
+        rf"\b{_CANT}\s+{_ANY}(?:control|hold|empty|feel|stop)\s+{_MY}(?:bladder|bowels?|pee|urine|wee|poo|stool|"
+        r"peeing|weeing|pooing)",
+        rf"\b{_CANT}\s+(?:\w+\s+){{0,2}}(?:(?:pee|wee|poo)(?:ing)?|urinat(?:e|ing)|pass(?:ing)? (?:urine|water|stools?)|"
+        r"go(?:ing)? to the toilet)\b",
+        r"\b(?:can'?t|cannot|don'?t|do not|didn'?t) (?:feel|tell) (?:when|if) (?:i|he|she|they) (?:need|have|want)"
+        r" to (?:pee|wee|urinate|go|poo)",
         r"\bincontinen(?:ce|t)\b",
-        r"\b(?:wet|soil(?:ed|ing)?|peed|pooed|pooped)\s+(?:my ?self|my pants|the bed)\b",
+        r"\b(?:wet|soil(?:ed|ing)?|peed|pooed|pooped|pee|poo|wee)(?:ing)?\s+(?:my ?self|him ?self|her ?self|"
+        r"them ?selves|my pants|the bed|(?:my|his|her) (?:pants|trousers|knickers))\b",
+        r"\b(?:leak\w*|dribbl\w*)\s+(?:urine|pee|wee|stool|poo)\b",
+        r"\burinary retention\b|\bretaining urine\b",
     )),
     RedFlag("Numbness between the legs or in the groin", (
-        rf"\b(?:numb|numbness|no feeling|loss of feeling|lost feeling|tingl\w*|pins and needles)\b\s*{_ANY}"
-        r"(?:between\s+(?:my |the )?legs|groin|genitals?|genital area|private parts|crotch|"
-        r"inner thighs?|buttocks|bum|perineum|saddle)",
-        r"\b(?:groin|genitals?|genital area|private parts|crotch|inner thighs?|buttocks|perineum|saddle area)"
-        r"\s+(?:is |are |feels? |went |goes |going |has gone |have gone |got )?(?:numb|tingl\w*)",
+        rf"\b(?:numb|numbness|no feeling|loss of feeling|lost (?:the )?feeling|lack of feeling|tingl\w*|"
+        rf"pins and needles|dead)\b\s*{_ANY}{_GROIN}",
+        rf"\b{_GROIN}\s+(?:area\s+)?(?:is |are |feels? |felt |went |goes |going |has gone |have gone |got |"
+        r"has |have |is going |keeps )?(?:(?:completely|totally|a bit|kind of|all)\s+)?(?:numb|tingl\w*|dead)",
         r"\bsaddle (?:an(?:a)?esthesia|numbness)\b",
         r"\bcauda equina\b",
+        r"\b(?:can'?t|cannot|don'?t|do not|didn'?t) feel (?:the )?(?:toilet (?:paper|tissue)|myself|it) when (?:i|he|she)"
+        r" wipes?\b",
     )),
-    RedFlag("New weakness in the legs", (
-        rf"\b(?:weak|weakness|weakened|paraly[sz]\w*|no strength|lost strength|loss of strength)\s*"
-        rf"(?:in|of)?\s*{_MY}(?:both |one |left |right )?(?:legs?|feet|foot|ankles?|knees?|thighs?)\b",
-        r"\b(?:legs?|feet|foot|knees?)\s+(?:are |is |feels? |felt |went |go |going |keeps? |kept |have |has )?"
-        r"(?:weak|giving (?:way|out)|give way|gave (?:way|out)|buckl\w*|collaps\w*|paraly[sz]\w*)",
-        r"\bfoot drop\b|\bdrop foot\b",
-        rf"\b(?:can'?t|cannot|can not|unable to|couldn'?t|could not)\s+{_ANY}(?:lift|move|feel)\s+{_MY}"
-        r"(?:legs?|feet|foot|toes)\b",
+    RedFlag("New weakness or numbness in the legs", (
+        rf"\b(?:weak|weakness|weakened|weakening|paraly[sz]\w*|no strength|lost strength|loss of strength|"
+        rf"no power|lost power)\s*(?:in|of|down)?\s*{_MY}{_LEGS}\b",
+        rf"\b{_LEGS}\s+(?:\w+\s+)?(?:are |is |feels? |felt |went |go |goes |going |keeps? |kept |have |has |"
+        r"just |suddenly |keep |started )*(?:weak|giving (?:way|out)|give (?:way|out)|gave (?:way|out)|buckl\w*|"
+        r"collaps\w*|paraly[sz]\w*|like jelly|dead|useless|floppy)",
+        r"\bfoot drop\b|\bdrop foot\b|\bdragging (?:my|his|her|one) (?:foot|leg)\b",
+        rf"\b{_CANT}\s+{_ANY}(?:lift|move|feel|raise|stand on|walk on|bear weight on|control)\s+{_MY}{_LEGS}\b",
+        rf"\b(?:numb\w*|no feeling|loss of feeling|lost (?:the )?feeling|tingl\w*|pins and needles)\s*{_ANY}"
+        r"(?:in |down |of )?(?:both|my two) (?:legs|feet)\b",
+        r"\bboth (?:legs|feet) (?:are |feel |went |have gone |going )?(?:numb|tingl\w*|weak|dead)",
     )),
     RedFlag("Back pain with fever", (
         r"\bfever(?:s|ish)?\b",
-        r"\bhigh temperature\b",
-        r"\btemperature of (?:3[89]|10[0-9])",
-        r"\b(?:shivering|chills|night sweats)\b",
+        r"\b(?:high|raised|very high) temp(?:erature)?\b",
+        r"\b(?:running|have|has|had|got|with|having|developed) an? (?:(?:high|raised|slight) )?temp(?:erature)?\b",
+        r"\btemp(?:erature)? (?:of|is|was|at) (?:3[89]|4[01]|10[0-9])",
+        r"\b(?:shivering|shivers|shaking chills|chills|rigou?rs|night sweats|sweating at night|hot and (?:cold|shivery))\b",
+        r"\b(?:spinal|spine|back|kidney|bone) infection\b",
     )),
     RedFlag("Back pain after a major fall or accident", (
         rf"\b(?:after|since|following|from|in|during|because of)\s+{_MY}"
         r"(?:(?:bad|big|major|serious|nasty|heavy|hard|recent|car|road|traffic|motorbike|motorcycle|bike|"
-        r"bicycle|skiing|riding|work|high)\s+){0,2}(?:fall|accident|crash|collision|car wreck)\b",
-        r"\b(?:i|he|she|we|they|my \w+)\s+(?:fell|fall|have fallen|had a fall|slipped and fell|crashed)\b",
-        r"\bfell (?:off|from|down|over|on)\b",
-        r"\b(?:car|road|traffic|motorbike|motorcycle|bike|bicycle|work|skiing)\s+(?:accident|crash|collision)\b",
-        r"\b(?:hit|knocked (?:down|over)) by (?:a |an )?(?:car|vehicle|truck|bus|bike)\b",
-        r"\bwhiplash\b",
-    )),
+        r"bicycle|skiing|riding|horse|work|high|terrible|awful)\s+){0,2}(?:fall|accident|crash|collision|car wreck|"
+        r"tumble|smash)\b",
+        r"\b(?:i|he|she|we|they|you|my \w+|i've|i have|he's|she's|i just|i was|i got|(?:was|got) (?:being )?)\s*"
+        r"(?:fell|fall|have fallen|has fallen|had a (?:bad |big |nasty |serious )?fall|slipped and fell|crashed|"
+        r"was in an? (?:car |road |traffic )?(?:accident|crash)|rear[- ]ended|knocked (?:off|down|over)|"
+        r"thrown (?:off|from))\b",
+        r"\bfell (?:off|from|down|over|on|onto|out of|backwards|hard|badly|heavily)\b",
+        r"\b(?:car|road|traffic|motorbike|motorcycle|bike|bicycle|work|skiing|riding|horse[- ]riding)\s+"
+        r"(?:accident|crash|collision|smash)\b",
+        r"\b(?:hit|knocked (?:down|over)|run over) by (?:a |an )?(?:car|vehicle|truck|lorry|van|bus|bike|cyclist)\b",
+        r"\bwhiplash\b|\brear[- ]ended\b",
+        r"\blanded (?:hard |badly |heavily |flat )?(?:on|onto) (?:my|his|her|their) (?:back|spine|tailbone|bottom)\b",
+        r"\b(?:broke|broken|fractured?|cracked) (?:a |my |his |her )?(?:vertebra\w*|spine|back|tailbone|coccyx)\b",
+    ), general_counts=False),
     RedFlag("Unexplained weight loss", (
-        r"\b(?:unexplained|unintentional|unintended|unexpected|sudden|rapid|unexplainable|inexplicable)\s+"
-        r"(?:weight loss|loss of weight|losing weight)\b",
-        r"\b(?:losing|lost|lose|dropping|dropped)\s+(?:a lot of |so much |lots of )?(?:weight|pounds|kilos|kg)\s+"
-        r"(?:without (?:trying|dieting|reason)|for no (?:apparent |obvious )?reason|unintentionally|suddenly|fast|quickly)",
-        r"\bweight loss\s+(?:without (?:trying|dieting|reason)|for no (?:apparent |obvious )?reason)",
+        r"\b(?:unexplained|unintentional|unintended|unexpected|sudden|rapid|unexplainable|inexplicable|"
+        r"mysterious|strange|weird|big|dramatic|significant)\s+(?:weight loss|loss of weight|losing weight|drop in weight)\b",
+        r"\b(?:losing|lost|lose|dropping|dropped|shed|shedding|shedding)\s+(?:a lot of |so much |lots of |loads of |"
+        r"a stone|\d+\s*(?:kg|kilos?|pounds|lbs?|stone)|some )?(?:weight|pounds|kilos|kg|stone)?\s*"
+        r"(?:of weight\s+)?(?:without (?:trying|dieting|reason|meaning to|any reason)|for no (?:apparent |obvious )?"
+        r"reason|unintentionally|suddenly|(?:really |very )?(?:fast|quickly)|and (?:i |he |she )?(?:don'?t|do not|"
+        r"doesn'?t|can'?t) (?:know|explain|understand) why|and not (?:dieting|trying))",
+        r"\bweight loss\s+(?:without (?:trying|dieting|reason)|for no (?:apparent |obvious )?reason|"
+        r"(?:that )?(?:i|he|she|we) (?:can'?t|cannot) explain)",
+        r"\b(?:weight|pounds|kilos) (?:is |are |has been |keeps |have been )?(?:falling|dropping|melting) off\b",
     )),
-    RedFlag("Chest pain", (
-        r"\bchest\s+(?:pain|pains|ache|aches|aching|tightness|pressure|hurts?|hurting|is tight|feels tight)\b",
-        rf"\b(?:pain|ache|tightness|pressure|hurts?|hurting)\s+(?:in|across|on)\s+{_MY}chest\b",
-        r"\bheart attack\b|\bangina\b",
+    RedFlag("Chest pain or trouble breathing", (
+        r"\bchest\s+(?:is\s+|feels?\s+|has\s+been\s+|gets\s+)?(?:(?:very|really|a bit|so|quite)\s+)?"
+        r"(?:pains?|aches?|aching|tight\w*|pressure|hurts?|hurting|sore|heavy|heaviness|crushing|burning|squeez\w*)\b",
+        rf"\b(?:pains?|ache|aching|tightness|pressure|hurts?|hurting|heaviness|squeezing|crushing|burning)\s+{_ANY}"
+        rf"(?:in|across|on|into|to|through|around|round|towards?|behind|under|of)\s+{_MY}"
+        r"(?:chest|breastbone|sternum|ribcage at the front)\b(?!\s+(?:day|press|exercises?|workouts?|fly|flies|"
+        r"stretch\w*|opener|muscles? (?:day|workout)))",
+        rf"\b(?:spread\w*|radiat\w*|shoot\w*|mov\w*|go\w*|travel\w*|wrap\w*|extend\w*)\s+{_ANY}(?:in|into|to|through|"
+        rf"around|round|towards?|across)\s+{_MY}(?:chest|breastbone|sternum|left arm|jaw)\b",
+        r"\b(?:having|had|have|be|is (?:it|this)|think i'?m having) an? (?:heart attack|cardiac arrest)\b|\bangina\b",
+        r"\b(?:short of breath|shortness of breath|breathless\w*|out of breath|"
+        r"(?:can'?t|cannot|couldn'?t|struggl\w* to|hard to|difficult to|trouble|difficulty) (?:breathe|breathing|"
+        r"catch (?:my|his|her) breath|get (?:my|his|her) breath))\b",
     )),
 )
 
@@ -100,17 +154,47 @@ NOTICE = (
     "contact a doctor or emergency services now rather than waiting."
 )
 
-# A denial right before the sign, in the same clause: "no fever", "I don't have a fever".
-_DENIAL = re.compile(r"\b(?:no|not|never|without|denies|deny|nor|n't|dont|doesnt|didnt|havent|hasnt|isnt)\b|n't\b")
-_CLAUSE_BREAK = re.compile(r"[.,;:!?]|\bbut\b|\band\b|\bthough\b|\bhowever\b")
+# A denial before the sign, in the same clause: "no fever", "I don't have a fever", "never had chest pain".
+_DENIAL = re.compile(
+    r"\b(?:no|not|never|without|denies|deny|denied|nor|dont|doesnt|didnt|havent|hasnt|isnt|arent|wasnt|"
+    r"free of|ruled out|rule out|absence of|zero|none)\b|n't\b"
+)
+# Doubt is not denial: "not sure if I have a fever", "I don't know whether my legs are weak".
+_DOUBT = re.compile(r"\b(?:not sure|unsure|n't (?:know|tell|think so)|not certain|no idea|wonder\w*)\b")
+# Where a clause ends: a denial or a time word does not reach past these.
+_CLAUSE_BREAK = re.compile(r"[.;:!?()]|\b(?:and|but|though|although|however|whereas|now|which|so|because)\b")
+# The sign placed in the distant past. "old" is an event's age ("an old injury"), not a person's ("80 years old").
+_DISTANT = re.compile(
+    r"\b(?:years?|decades?)\s+(?:ago|back|before)\b|\b(?:a )?long (?:time )?ago\b|\b(?:last|previous) year\b|"
+    r"(?<!years )(?<!year )(?<!how )\bold\b|\bas an? (?:child|kid|teen\w*|baby|boy|girl|student)\b|"
+    r"\bwhen (?:i|he|she|we|they) (?:was|were) (?:young|little|small|younger|an? (?:child|kid|teen\w*|boy|girl|student))\b|"
+    r"\bin (?:my|his|her|their) (?:childhood|youth|teens|twenties|thirties)\b|\bchildhood\b|\bin (?:19|20)\d\d\b|"
+    r"\bused to\b|\bhistory of\b|\bpast (?:injury|accident|fall)\b|\byears earlier\b"
+)
+# …unless the same clause also places it recently.
+_RECENT = re.compile(
+    r"\b(?:yesterday|last night|this (?:morning|afternoon|evening|week)|recent\w*|just now|earlier today|"
+    r"last (?:week|weekend|monday|tuesday|wednesday|thursday|friday|saturday|sunday)|"
+    r"(?:\d+|a|one|two|three|few|couple of) (?:hours?|days?|weeks?) ago)\b"
+)
+# Someone it happened to, or a moment it happened: what makes "a fall" a report rather than a general question.
+_PERSONAL = re.compile(
+    r"\b(?:i|i'm|i've|i'd|me|my|myself|he|she|him|his|her|hers|they|them|their|we|us|our|mum|mom|dad|wife|husband|"
+    r"son|daughter|friend|partner|grandma|grandad|grandpa|grandmother|grandfather|brother|sister|child|baby|"
+    r"patient|yesterday|today|tonight|last night|this morning|ago|after|since|following)\b"
+)
 
 
 def red_flag_notice(question: str) -> str | None:
     """A short "get urgent medical help" notice when the question mentions a warning sign, else None."""
-    flags = red_flags(question)
+    return notice_for(red_flags(question))
+
+
+def notice_for(flags: list[RedFlag]) -> str | None:
+    """The notice naming `flags` (in RED_FLAGS order), or None when there are none."""
     if not flags:
         return None
-    names = [flag.name for flag in flags]
+    names = [flag.name for flag in RED_FLAGS if flag in flags]
     signs = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1][0].lower() + names[-1][1:]
     return NOTICE.format(signs=signs)
 
@@ -121,16 +205,48 @@ def red_flags(question: str) -> list[RedFlag]:
     return [flag for flag in RED_FLAGS if flag.matches(text)]
 
 
+def conversation_notice(question: str, earlier_questions: list[str]) -> str | None:
+    """The notice for a question asked in a conversation: its own red flags and those raised earlier in it.
+
+    Once someone has said their back pain comes with a warning sign, every later answer in the
+    same conversation repeats the notice first ("and what about heat?" is still about that back).
+    """
+    flags = {flag for text in [*earlier_questions, question] for flag in red_flags(text)}
+    return notice_for(list(flags))
+
+
 def _normalise(question: str) -> str:
-    text = question.lower().replace("’", "'").replace("‘", "'")
+    text = str(question).lower().replace("’", "'").replace("‘", "'").replace("`", "'")
+    text = re.sub(r"\b(do|does|did|have|has|is|are|was|were|ca|could|would|should)n t\b", r"\1n't", text)
     return " ".join(text.split())
 
 
-def _denied(text: str, start: int) -> bool:
-    """Whether one of the three words before `start`, in the same clause, denies what follows."""
-    before = text[max(0, start - 60) : start]
+def _clause(text: str, start: int, end: int) -> tuple[str, str, str]:
+    """The clause around text[start:end], as (before the sign, the sign, after it)."""
+    before, after = text[:start], text[end:]
     breaks = list(_CLAUSE_BREAK.finditer(before))
     if breaks:
         before = before[breaks[-1].end() :]
-    window = " ".join(before.split()[-3:])
+    stop = _CLAUSE_BREAK.search(after)
+    if stop:
+        after = after[: stop.start()]
+    return before, text[start:end], after
+
+
+def _counts(text: str, start: int, end: int, general_counts: bool) -> bool:
+    """Whether a sign matched at text[start:end] is reported: not denied, not long past, about someone."""
+    before, sign, after = _clause(text, start, end)
+    if _denied(before):
+        return False
+    clause = f"{before}{sign}{after}"
+    if _DISTANT.search(clause) and not _RECENT.search(clause):
+        return False
+    return general_counts or bool(_PERSONAL.search(clause) or _RECENT.search(clause))
+
+
+def _denied(before: str) -> bool:
+    """Whether the words before a sign, in its clause, deny it (up to six words back)."""
+    window = " ".join(before.split()[-6:])
+    if _DOUBT.search(window):
+        return False
     return bool(_DENIAL.search(window))

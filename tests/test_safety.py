@@ -1,85 +1,29 @@
 """Red flags: warning signs get a "get urgent medical help" notice first; ordinary questions never do."""
 
+import json
+
 import pytest
 
 from bot.chatbot import Chatbot
-from bot.safety import RED_FLAGS, red_flag_notice, red_flags
+from bot.config import REPO_ROOT
+from bot.corpus import calibration_files
+from bot.safety import RED_FLAGS, conversation_notice, red_flag_notice, red_flags
+from conftest import TESTS, read_jsonl
 
-URGENT = {
-    "Loss of bladder or bowel control": [
-        "My back spasms and I have lost control of my bladder",
-        "back pain and loss of bowel control, what should I do?",
-        "I can't control my bladder since the spasm started",
-        "lower back pain with incontinence",
-        "I wet myself during a back spasm",
-    ],
-    "Numbness between the legs or in the groin": [
-        "numbness between my legs after back pain",
-        "My groin feels numb and my back hurts",
-        "tingling in the groin with a back spasm",
-        "is saddle numbness a symptom of back spasms?",
-    ],
-    "New weakness in the legs": [
-        "My back spasms and now my legs feel weak",
-        "sudden weakness in my left leg with back pain",
-        "back pain and my leg keeps giving way",
-        "I can't lift my foot since the back spasm",
-    ],
-    "Back pain with fever": [
-        "back spasms with a fever",
-        "I have a high temperature and lower back pain",
-        "Can back spasms cause a fever?",
-    ],
-    "Back pain after a major fall or accident": [
-        "back pain after a car accident",
-        "My back spasms after a fall on ice?",
-        "I fell off a ladder and my back is in spasm",
-        "spasms since the crash last week",
-        "back pain following a bad fall down the stairs",
-    ],
-    "Unexplained weight loss": [
-        "back pain and unexplained weight loss",
-        "I'm losing weight without trying and my back hurts",
-        "back spasms and sudden weight loss",
-    ],
-    "Chest pain": [
-        "back spasm with chest pain",
-        "pain in my chest and upper back",
-        "my chest feels tight when my back spasms",
-    ],
-}
-
-ORDINARY = [
-    "Can a sports injury cause back spasms?",
-    "What can trigger a back spasm?",
-    "What are the symptoms of back spasms?",
-    "Is ice or heat better for a spasm?",
-    "Should I stay in bed during a spasm?",
-    "Can accidents or an old injury cause repeated spasms?",
-    "Does losing weight help with back pain?",
-    "Is it normal to feel a pull in the muscle?",
-    "Can I exercise with back spasms?",
-    "Why does my lower back hurt when I bend down?",
-    "I can't stand up straight during a spasm",
-    "Can pregnancy cause back spasms?",
-    "Does calcium or vitamin D deficiency matter?",
-    "How do I stretch my back after a workout?",
-    "Does massage help?",
-    "What is lumbago?",
-    "Can a fall cause back spasms?",
-    "I have no fever, why do my spasms keep coming back?",
-    "I don't have chest pain but my upper back spasms",
-    "My legs are not weak, just my back hurts",
-    "",
-]
+LABELLED = json.loads((TESTS / "data" / "red_flags.json").read_text(encoding="utf-8"))
+URGENT: dict[str, list[str]] = LABELLED["urgent"]
+ORDINARY: list[str] = LABELLED["ordinary"]
+HELD_OUT = json.loads((TESTS / "data" / "red_flags_heldout.json").read_text(encoding="utf-8"))
+CORPUS_QUESTIONS = [row["question"] for path in [*calibration_files(REPO_ROOT / "corpus"), TESTS / "data" / "dev.jsonl"]
+                    for row in read_jsonl(path)]
 
 
 @pytest.mark.parametrize("sign, question", [(s, q) for s, qs in URGENT.items() for q in qs])
 def test_a_question_naming_a_warning_sign_gets_the_urgent_notice(sign: str, question: str) -> None:
-    assert [flag.name for flag in red_flags(question)] == [sign]
+    assert sign in [flag.name for flag in red_flags(question)]
     notice = red_flag_notice(question)
     assert notice is not None and notice.startswith("Get urgent medical help.")
-    assert sign in notice
+    assert sign.lower() in notice.lower()
 
 
 @pytest.mark.parametrize("question", ORDINARY)
@@ -94,7 +38,7 @@ def test_every_red_flag_in_the_issue_has_a_rule_and_an_example() -> None:
 def test_two_signs_are_named_together_in_one_short_notice() -> None:
     notice = red_flag_notice("back pain with a fever and chest pain")
     assert notice is not None
-    assert "Back pain with fever and chest pain can be a sign" in notice
+    assert "Back pain with fever and chest pain or trouble breathing can be a sign" in notice
     assert len(notice) < 250
 
 
@@ -107,3 +51,55 @@ def test_the_notice_reaches_the_answer_before_any_quote(repo_bot: Chatbot) -> No
     assert urgent.urgent and urgent.urgent.startswith("Get urgent medical help.")
     assert urgent.markdown.index("Get urgent medical help") < urgent.markdown.index(">", 1) + 50
     assert repo_bot.ask("Does ice help with back spasms?").urgent is None
+
+
+def test_the_ordinary_questions_of_the_corpus_never_get_it() -> None:
+    """The 152 questions of the calibration and dev sets: what people ask this article."""
+    assert len(CORPUS_QUESTIONS) >= 150
+    assert [q for q in CORPUS_QUESTIONS if red_flag_notice(q)] == []
+
+
+def test_phrasings_it_was_never_tuned_on_are_caught_at_the_measured_rate() -> None:
+    """Held-out phrasings (never used to tune the rules): at least the first run's 25 of 32, at most its 1 of 30."""
+    caught = [q for sign, q in HELD_OUT["urgent"] if sign in [flag.name for flag in red_flags(q)]]
+    false_alarms = [q for q in HELD_OUT["ordinary"] if red_flag_notice(q)]
+    assert len(HELD_OUT["urgent"]) == 32 and len(HELD_OUT["ordinary"]) == 30
+    assert len(caught) >= 25, f"caught {len(caught)} of 32"
+    assert len(false_alarms) <= 1, false_alarms
+
+
+@pytest.mark.parametrize("question", [
+    "can an old car crash still cause spasms today?",
+    "I had a car accident years ago, can that cause spasms now?",
+    "I had a fever last year, is that linked to my back spasms?",
+])
+def test_a_sign_long_in_the_past_is_not_a_red_flag(question: str) -> None:
+    assert red_flags(question) == []
+
+
+def test_a_sign_in_the_past_and_again_recently_is() -> None:
+    assert red_flag_notice("I had a bad fall years ago and fell off a ladder again yesterday")
+    assert red_flag_notice("my old injury flared up after I fell down the stairs last week")
+
+
+@pytest.mark.parametrize("question, flagged", [
+    ("I have no fever", False), ("I don't have chest pain or a fever", False), ("there is no weakness in my legs", False),
+    ("I'm not sure if I have a fever", True), ("no fever, but my legs feel weak", True),
+    ("I have no idea why I have a fever", True),
+])
+def test_denial_reaches_only_its_own_clause_and_doubt_is_not_denial(question: str, flagged: bool) -> None:
+    assert bool(red_flag_notice(question)) is flagged
+
+
+def test_a_general_question_about_a_cause_the_article_lists_is_not_a_report_of_one() -> None:
+    assert red_flag_notice("Could a car accident lead to back spasms?") is None
+    assert red_flag_notice("my sister was in a car accident and now her back spasms") is not None
+
+
+def test_a_warning_raised_earlier_in_a_conversation_is_repeated_on_later_questions() -> None:
+    earlier = ["Does ice help?", "I can't control my bladder since my back went into spasm"]
+    notice = conversation_notice("and what about heat?", earlier)
+    assert notice is not None and "Loss of bladder or bowel control" in notice
+    both = conversation_notice("I also have a fever", earlier)
+    assert both is not None and "Loss of bladder or bowel control and back pain with fever" in both
+    assert conversation_notice("and what about heat?", ["Does ice help?"]) is None
