@@ -20,18 +20,20 @@ import logging
 import re
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import gradio as gr
+from starlette.middleware import Middleware
 
 from .answer import LEAD, NOT_COVERED, Answer, Passage
 from .chatbot import clean_question
 from .config import Settings
-from .corpus import load_corpus
 from .errors import BotError, EmptyQuestionError
+from .page import CSS, MetaTagsMiddleware, head_tags, page_header, page_info, page_js
+from .safety import conversation_notice
 
 if TYPE_CHECKING:
     from .chatbot import Chatbot
@@ -56,10 +58,6 @@ ECHO_CHARS = 200
 FEEDBACK_CHARS = 4000
 
 EMPTY_PROMPT = "Please type a question about the article, in your own words. For example:"
-NOT_MEDICAL_ADVICE = (
-    "This bot quotes an article and is <strong>not medical advice</strong>. If you are worried about "
-    "your symptoms, talk to a doctor; in an emergency, call your local emergency number."
-)
 BAND_HINT = "How closely the article's wording matches your question"
 
 BotSource = Callable[[], "Chatbot"]
@@ -69,10 +67,18 @@ BotSource = Callable[[], "Chatbot"]
 
 
 def render_answer(answer: Answer) -> list[gr.ChatMessage]:
-    """The chat messages for one answer: urgent notice, quotes (or "not covered"), source blocks."""
+    """The chat messages for one answer: urgent notice, quotes (or "not covered"), source blocks.
+
+    When the article has nothing to quote for a question that raised the urgent notice, the notice
+    is the whole reply: "does not cover", what it covers and self-care suggestions would only bury it.
+    """
     messages: list[gr.ChatMessage] = []
     if answer.urgent:
         messages.append(gr.ChatMessage(content=urgent_markdown(answer.urgent)))
+        if answer.abstained:
+            if answer.notes:
+                messages.append(gr.ChatMessage(content="\n\n".join(_notes(answer))))
+            return messages
     if answer.abstained:
         options = [{"value": q, "label": q} for q in answer.suggestions]
         messages.append(gr.ChatMessage(content=not_covered_markdown(answer), options=options))
@@ -97,8 +103,13 @@ def quotes_markdown(answer: Answer) -> str:
     """The lead, then each quote as a block quote with its numbered citation and source line."""
     parts = [_band(answer.confidence)] + _notes(answer) + [LEAD]
     for number, passage in enumerate(answer.quoted, start=1):
-        parts.append(f"{blockquote(passage.quote)}\n>\n> — **[{number}]** {html.escape(passage.source)}")
+        parts.append(f"{blockquote(passage.quote)}\n>\n> — {citation(number)} {html.escape(passage.source)}")
     return "\n\n".join(parts)
+
+
+def citation(number: int) -> str:
+    """The [n] after a quote: a link that opens source block n (bot/data/page.js does the opening)."""
+    return f'<a class="cite" href="#source-{number}" title="Show source {number} in the article">[{number}]</a>'
 
 
 def not_covered_markdown(answer: Answer) -> str:
@@ -278,6 +289,11 @@ class BoundedChatInterface(gr.ChatInterface):
             message = as_typed(message, self.max_stored_chars)
         return super()._append_message_to_history(message, history, role)
 
+    def _clear_and_save_textbox(self, message: Any) -> tuple:
+        # Gradio blanks the placeholder while an answer is on its way and never puts it back.
+        textbox, saved = super()._clear_and_save_textbox(message)
+        return type(self.textbox)("", interactive=False, placeholder=self.textbox.placeholder), saved
+
     def _pop_last_user_message(self, history: list) -> tuple:
         history, message = super()._pop_last_user_message(history)
         return history, from_typed(message) if isinstance(message, str) else message
@@ -343,24 +359,10 @@ def _question_before(history: list[dict], index: Any) -> str:
 # --- The page ---------------------------------------------------------------------------------------
 
 
-def page_header(titles: list[str]) -> str:
-    """The article's title, what the bot does, and the not-medical-advice notice."""
-    title = " · ".join(html.escape(t) for t in titles) or "The article"
-    return (
-        f'<div class="page-header"><h1>{title}</h1>'
-        "<p>Ask a question in your own words. The answer is <strong>quoted word for word</strong> from "
-        "the article, with its source (article › section), or says plainly that the article does not "
-        "cover it.</p>"
-        f'<p class="disclaimer">ℹ️ {NOT_MEDICAL_ADVICE}</p>'
-        "</div>"
-    )
-
-
 def corpus_examples(settings: Settings) -> tuple[list[str], list[str]]:
     """Document titles and example questions from the corpus front matter (no model needed)."""
-    documents = load_corpus(settings.corpus_dir)
-    examples = [q.strip() for d in documents for q in d.metadata.get("examples", "").split("|") if q.strip()]
-    return [d.title for d in documents], examples
+    info = page_info(settings.corpus_dir)
+    return [a.title for a in info.articles], info.examples
 
 
 def build_demo(bot: Chatbot | BotSource, settings: Settings | None = None) -> gr.Blocks:
@@ -371,7 +373,8 @@ def build_demo(bot: Chatbot | BotSource, settings: Settings | None = None) -> gr
     """
     get_bot: BotSource = bot if callable(bot) else (lambda: bot)
     settings = settings or bot.settings  # type: ignore[union-attr]
-    titles, examples = corpus_examples(settings)
+    info = page_info(settings.corpus_dir)
+    titles, examples = [a.title for a in info.articles], info.examples
     if not examples:  # a corpus without examples still offers questions it can answer
         examples = _loaded(get_bot).example_questions
     examples = examples[:MAX_EXAMPLES]
@@ -389,6 +392,11 @@ def build_demo(bot: Chatbot | BotSource, settings: Settings | None = None) -> gr
             return [empty_prompt(examples)]
         except BotError as err:
             raise gr.Error(str(err), print_exception=False) from err
+        # A warning sign mentioned earlier in the conversation is repeated first on every later answer.
+        earlier = [turn["content"] for turn in recent if turn["role"] == "user"]
+        urgent = conversation_notice(answer.question, earlier)
+        if urgent != answer.urgent and urgent:
+            answer = replace(answer, urgent=urgent)
         return render_answer(answer)
 
     def search(question: str, k: int = 5) -> list[dict]:
@@ -417,13 +425,14 @@ def build_demo(bot: Chatbot | BotSource, settings: Settings | None = None) -> gr
 
     chatbot_view = gr.Chatbot(
         buttons=["copy", "copy_all"],  # no "share" button: questions about health stay private
-        watermark=f"Quoted from: {' · '.join(titles)}. Not medical advice.",
+        watermark=info.copy_note,  # bot/data/page.js copies plain text and adds it too
         sanitize_html=True,
         scale=1,  # with fill_height, the conversation takes the room the header leaves
         min_height=320,
         show_label=False,
         placeholder="Ask about the article below, or pick an example.",
         elem_id="chat",
+        autoscroll=False,  # bot/data/page.js scrolls each new answer to its top, not the chat to its bottom
     )
     demo = BoundedChatInterface(
         chat,
@@ -433,9 +442,10 @@ def build_demo(bot: Chatbot | BotSource, settings: Settings | None = None) -> gr
         textbox=gr.Textbox(
             placeholder="Ask about back spasms in your own words…" if not titles else "Ask about the article in your own words…",
             max_length=settings.max_question_chars,  # a hint to the browser; chat() cuts anything longer
-            show_label=False, lines=1, max_lines=6, submit_btn=True, autofocus=True,
+            label="Your question about the article", show_label=False, lines=1, max_lines=6, submit_btn=True,
+            autofocus=True,
         ),
-        description=page_header(titles),
+        description=page_header(info),
         examples=examples,
         cache_examples=False,
         concurrency_limit=CHAT_CONCURRENCY,
@@ -495,8 +505,43 @@ def launch_options(settings: Settings) -> dict:
         "blocked_paths": [str(Path(p).resolve()) for p in blocked],
         "state_session_capacity": SESSION_CAPACITY,
         "footer_links": ["api", "gradio"],
-        "mcp_server": mcp_available(),
+        "mcp_server": mcp_available() and _mcp_tools_fixed(),
+        **page_options(settings),
     }
+
+
+def page_options(settings: Settings) -> dict:
+    """`launch()` arguments for what the page says about the article: script, link-preview tags."""
+    info = page_info(settings.corpus_dir)
+    return {
+        "js": page_js(info, settings.max_question_chars),
+        "head": head_tags(info),
+        # The served HTML's own preview tags, for link previews that run no script.
+        "app_kwargs": {"middleware": [Middleware(MetaTagsMiddleware, info=info)]},
+    }
+
+
+def _mcp_tools_fixed() -> bool:
+    """Make Gradio's MCP server return the chat tool's answer (its /chat endpoint also outputs a State).
+
+    Gradio 6.31 calls a queued endpoint through gradio_client, whose result already leaves the
+    State output out, then removes it a second time: "pop index out of range". This removes it
+    only when it is still there. tests/test_app_e2e.py drives both tools with the `mcp` client.
+    """
+    from gradio.mcp import GradioMCPServer
+
+    original = GradioMCPServer.pop_returned_state
+    if getattr(original, "_checks_length", False):
+        return True
+
+    def pop_returned_state(components, data):  # noqa: ANN001, ANN202 - Gradio's signature
+        if isinstance(data, list) and len(data) < len(components):
+            return data
+        return original(components, data)
+
+    pop_returned_state._checks_length = True
+    GradioMCPServer.pop_returned_state = staticmethod(pop_returned_state)
+    return True
 
 
 def queue_options() -> dict:
@@ -510,25 +555,3 @@ THEME = gr.themes.Soft(
     font=["system-ui", "-apple-system", "Segoe UI", "Roboto", "Helvetica Neue", "Arial", "sans-serif"],
     font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"],
 )
-
-CSS = """
-.page-header { text-align: center; max-width: 46rem; margin: 0 auto 0.25rem; }
-.page-header h1 { font-size: 1.6rem; margin: 0.25rem 0 0.4rem; }
-.page-header p { margin: 0.2rem 0; color: var(--body-text-color-subdued); }
-.page-header .disclaimer { display: inline-block; margin-top: 0.4rem; padding: 0.3rem 0.7rem; border-radius: 0.5rem;
-  background: var(--color-accent-soft); color: var(--body-text-color); font-size: 0.9rem; }
-#chat blockquote { border-left: 4px solid var(--color-accent); margin: 0.5rem 0; padding: 0.2rem 0 0.2rem 0.8rem; }
-#chat mark { background: #fde68a; color: #1f2937; padding: 0 0.1rem; border-radius: 0.2rem; }
-#chat .band { display: inline-block; font-size: 0.75rem; font-weight: 600; padding: 0.05rem 0.5rem;
-  border-radius: 999px; letter-spacing: 0.02em; }
-#chat .band-high { background: #d1fae5; color: #065f46; }
-#chat .band-medium { background: #fef3c7; color: #92400e; }
-#chat .band-low { background: #e5e7eb; color: #374151; }
-#chat .note, #chat .asked, #chat .source-line { display: block; font-size: 0.85rem; color: var(--body-text-color-subdued); }
-#chat .urgent { border: 2px solid #dc2626; background: #fef2f2; color: #7f1d1d; border-radius: 0.5rem; padding: 0.6rem 0.8rem; }
-@media (max-width: 640px) {
-  .page-header h1 { font-size: 1.2rem; margin: 0 0 0.2rem; }
-  .page-header p { font-size: 0.82rem; line-height: 1.3; }
-  .page-header .disclaimer { font-size: 0.78rem; padding: 0.25rem 0.5rem; }
-}
-"""
