@@ -34,6 +34,7 @@ from bot.errors import BotError
 from bot.ui import MAX_SEARCH_K, from_typed, launch_options
 from conftest import SEED_DOC, make_repo
 
+CITE = '<a class="cite" href="#source-{n}" title="Show source {n} in the article">[{n}]</a>'
 PASSAGE_KEYS = {"text", "quote", "source", "section", "score", "doc", "start", "end",
                 "quote_start", "quote_end", "title", "kind"}
 
@@ -101,7 +102,7 @@ def test_an_answer_quotes_the_article_with_its_source(client: Client) -> None:
     assert answer["role"] == "assistant" and not answer["metadata"]
     assert "The article says:" in answer["content"]
     assert "> Ice therapy can also prove to be a good treatment." in answer["content"]
-    assert "— **[1]** Repeated Back Muscle Spasms › Treatment of Back Muscle Spasms" in answer["content"]
+    assert f"— {CITE.format(n=1)} Repeated Back Muscle Spasms › Treatment of Back Muscle Spasms" in answer["content"]
     assert "Match: high" in answer["content"] or "Match: medium" in answer["content"]
     assert sources, "each quoted passage gets a source block"
     first = sources[0]
@@ -112,11 +113,11 @@ def test_an_answer_quotes_the_article_with_its_source(client: Client) -> None:
 
 def test_every_quote_has_a_numbered_citation_and_a_source_block_in_the_same_order(client: Client) -> None:
     answer, *sources = chat(client, "What are the symptoms of back spasms?")
-    quotes = [line for line in answer["content"].splitlines() if line.startswith("> — **[")]
+    quotes = [line for line in answer["content"].splitlines() if line.startswith('> — <a class="cite"')]
     assert len(quotes) == len(sources) >= 1
     for number, (line, source) in enumerate(zip(quotes, sources), start=1):
-        assert line.startswith(f"> — **[{number}]** ")
-        assert source["metadata"]["title"] == f"Source [{number}]: {line.split('** ', 1)[1]}"
+        assert line.startswith(f"> — {CITE.format(n=number)} ")
+        assert source["metadata"]["title"] == f"Source [{number}]: {line.split('</a> ', 1)[1]}"
 
 
 def test_a_list_question_shows_several_quotes_in_article_order(client: Client, repo_bot: Chatbot) -> None:
@@ -146,10 +147,24 @@ def test_an_empty_question_gets_a_friendly_prompt_not_an_error(client: Client, b
 
 
 def test_a_warning_sign_gets_the_urgent_notice_before_any_quote(client: Client) -> None:
-    urgent, answer, *_ = chat(client, "My back spasms and I can't control my bladder")
+    urgent, answer, *_ = chat(client, "I fell off a ladder yesterday, should I stay in bed during the spasm?")
     assert 'class="urgent"' in urgent["content"] and "Get urgent medical help." in urgent["content"]
-    assert "Match:" not in urgent["content"] and "Match:" in answer["content"]  # the answer comes after it
-    assert all('class="urgent"' not in m["content"] for m in chat(client, "Should I stay in bed during a spasm?"))
+    assert "Match:" not in urgent["content"] and "The article says:" in answer["content"]  # quotes come after it
+    with closing(new_client(client.src)) as other:  # another visitor: nothing carries over between sessions
+        assert all('class="urgent"' not in m["content"] for m in chat(other, "Does ice help?"))
+
+
+def test_a_warning_with_nothing_to_quote_is_the_notice_alone(client: Client) -> None:
+    messages = chat(client, "My back spasms and I can't control my bladder, is that cauda equina?")
+    assert len(messages) == 1 and "Get urgent medical help." in messages[0]["content"]
+    assert "does not cover this." not in messages[0]["content"] and not messages[0]["options"]
+
+
+def test_a_warning_is_repeated_on_every_later_answer_of_the_conversation(client: Client) -> None:
+    chat(client, "I can't control my bladder since my back went into spasm")
+    for later in ("and what about heat?", "Does massage help?"):
+        first, *_ = chat(client, later)
+        assert 'class="urgent"' in first["content"] and "Loss of bladder or bowel control" in first["content"]
 
 
 def test_script_in_a_question_comes_back_escaped(client: Client) -> None:
@@ -304,3 +319,47 @@ def test_python_app_py_serves_the_page_and_answers(tmp_path: Path) -> None:
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+# --- What the page says about itself, and the MCP tools ------------------------------------------------
+
+
+def test_the_served_html_names_the_article_for_link_previews(url: str) -> None:
+    page = urllib.request.urlopen(url, timeout=30).read().decode("utf-8")
+    assert "<title>Repeated Back Muscle Spasms</title>" in page
+    assert '<meta property="og:title" content="Repeated Back Muscle Spasms" />' in page
+    assert '<meta name="twitter:title" content="Repeated Back Muscle Spasms" />' in page
+    assert 'content="Gradio"' not in page and "Click to try out the app!" not in page
+    assert "raw.githubusercontent.com" not in page.split("<script>window.gradio_config")[0]  # no third-party image
+
+
+def _mcp_call(url: str, calls: list[tuple[str, dict]]) -> tuple[list[str], list]:
+    """List the tools of the page's MCP server and call some, with the `mcp` SDK's own client."""
+    import asyncio
+
+    from mcp import ClientSession
+    from mcp.client.streamable_http import streamablehttp_client
+
+    async def run() -> tuple[list[str], list]:
+        async with streamablehttp_client(f"{url}gradio_api/mcp/") as (read, write, _):
+            async with ClientSession(read, write) as session:
+                await session.initialize()
+                tools = [tool.name for tool in (await session.list_tools()).tools]
+                return tools, [await session.call_tool(name, arguments) for name, arguments in calls]
+
+    return asyncio.run(run())
+
+
+@pytest.mark.skipif(importlib.util.find_spec("mcp") is None,
+                    reason="the `mcp` package is missing: pip install -e '.[test]' installs it (gradio[mcp])")
+def test_both_tools_answer_an_mcp_client(url: str) -> None:
+    tools, (chat_result, search_result) = _mcp_call(url, [
+        ("chat", {"message": "Does ice help with back spasms?"}),
+        ("search", {"question": "Does ice help with back spasms?", "k": 2}),
+    ])
+    assert sorted(tools) == ["chat", "search"]
+    assert not chat_result.isError, chat_result.content
+    chat_text = chat_result.content[0].text
+    assert "The article says:" in chat_text and "Ice therapy can also prove to be a good treatment." in chat_text
+    assert not search_result.isError, search_result.content
+    assert "Treatment of Back Muscle Spasms" in search_result.content[0].text
