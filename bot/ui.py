@@ -70,14 +70,13 @@ def render_answer(answer: Answer) -> list[gr.ChatMessage]:
     """The chat messages for one answer: urgent notice, quotes (or "not covered"), source blocks.
 
     When the article has nothing to quote for a question that raised the urgent notice, the notice
-    is the whole reply: "does not cover", what it covers and self-care suggestions would only bury it.
+    is the whole reply: "does not cover", what it covers, notes on how the question was read and
+    self-care suggestions would only bury it.
     """
     messages: list[gr.ChatMessage] = []
     if answer.urgent:
         messages.append(gr.ChatMessage(content=urgent_markdown(answer.urgent)))
         if answer.abstained:
-            if answer.notes:
-                messages.append(gr.ChatMessage(content="\n\n".join(_notes(answer))))
             return messages
     if answer.abstained:
         options = [{"value": q, "label": q} for q in answer.suggestions]

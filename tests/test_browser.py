@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import socket
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -161,10 +162,10 @@ def test_a_silent_article_offers_three_clickable_questions(page) -> None:
 
 
 def test_a_warning_sign_shows_the_urgent_notice_above_the_quotes(page) -> None:
-    answer = ask(page, "I fell off a ladder and now my back keeps spasming")
+    answer = ask(page, "I fell off a ladder yesterday, should I stay in bed during the spasm?")
     notice = answer.locator(".urgent")
     expect(notice).to_contain_text("Get urgent medical help.")
-    rest = answer.locator(".band").first  # every answer, quoting or not, carries its match label
+    rest = answer.locator("blockquote").first
     assert notice.bounding_box()["y"] < rest.bounding_box()["y"]
     screenshot(page, "desktop-urgent.png")
 
@@ -217,3 +218,173 @@ def test_the_page_works_on_a_phone(browser, url: str) -> None:
         screenshot(page, "mobile.png")
     finally:
         context.close()
+
+
+# --- The page as people use it: light and dark, desktop and phone --------------------------------------
+
+VIEWS = {
+    "desktop-light": {"viewport": {"width": 1366, "height": 900}, "color_scheme": "light"},
+    "desktop-dark": {"viewport": {"width": 1366, "height": 900}, "color_scheme": "dark"},
+    "phone-light": {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True,
+                    "has_touch": True, "color_scheme": "light"},
+    "phone-dark": {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True,
+                   "has_touch": True, "color_scheme": "dark"},
+}
+#: What axe-core checks: WCAG 2.0-2.2 A and AA (2.2 AA has the 24 px target size) and its best practices.
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+RED_FLAG = "I can't control my bladder since my back went into spasm, is that cauda equina?"
+ORDINARY = ["What are the symptoms of back spasms?", "What treatments does the article suggest?"]
+
+
+@pytest.fixture(params=list(VIEWS))
+def view(request, browser, url: str) -> Iterator[object]:
+    """The page in one of VIEWS, with the clipboard readable by the test."""
+    context = browser.new_context(**VIEWS[request.param])
+    context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page = context.new_page()
+    page.goto(url)
+    expect(page.locator(".page-header h1")).to_be_visible()
+    page.view_name = request.param
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+def serious_violations(page) -> list[str]:
+    """axe-core's serious and critical violations on the page as it is now, one line each."""
+    axe = pytest.importorskip("axe_playwright_python.sync_playwright", reason="pip install -e '.[test]'")
+    page.wait_for_timeout(400)  # Gradio's fade-in of a new message
+    result = axe.Axe().run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
+    return [f"{v['impact']} {v['id']}: {node['target']}" for v in result.response["violations"]
+            if v["impact"] in ("serious", "critical") for node in v["nodes"]]
+
+
+def test_no_serious_accessibility_violations_after_an_answer_or_a_red_flag_answer(view) -> None:
+    ask(view, ORDINARY[0])
+    assert serious_violations(view) == []
+    ask(view, RED_FLAG)
+    assert serious_violations(view) == []
+
+
+CONTRAST = """el => {
+  const rgb = c => c.match(/[\\d.]+/g).slice(0, 3).map(Number);
+  const lum = c => { const [r, g, b] = rgb(c).map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+                     return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+  let bg = el; while (bg && getComputedStyle(bg).backgroundColor.match(/rgba\\(.*, 0\\)|transparent/)) bg = bg.parentElement;
+  const [a, b] = [lum(getComputedStyle(el).color), lum(getComputedStyle(bg).backgroundColor)];
+  return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+}"""
+
+
+def assert_scrolled_to_its_top(row, timeout: float = 3.0) -> None:
+    """The answer's top is on screen: at the top of the conversation, or all of it is there at its bottom."""
+    deadline = time.monotonic() + timeout
+    while True:
+        offset, height, room, left_below = row.evaluate("""r => {
+            const log = r.closest('.bubble-wrap');
+            return [r.getBoundingClientRect().top - log.getBoundingClientRect().top, r.getBoundingClientRect().height,
+                    log.clientHeight, log.scrollHeight - log.scrollTop - log.clientHeight];
+        }""")
+        if 0 <= offset and (offset <= 24 or (left_below <= 2 and offset + height <= room + 2)):
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the answer starts {offset:.0f} px down the visible conversation, with "
+                                 f"{left_below:.0f} px of conversation below the visible part")
+        time.sleep(0.1)
+
+
+def test_the_urgent_notice_is_readable_first_on_screen_and_repeated_on_follow_ups(view) -> None:
+    for question in ORDINARY:
+        ask(view, question)
+    view.locator(".thought-group .title").last.click()  # an open source block makes the chat longer
+    answer = ask(view, RED_FLAG)
+    notice = answer.locator(".urgent")
+    expect(notice).to_contain_text("Get urgent medical help.")
+    expect(notice).to_be_in_viewport()
+    assert_scrolled_to_its_top(answer)
+    assert notice.locator("strong").evaluate(CONTRAST) >= 4.5 and notice.evaluate(CONTRAST) >= 4.5
+    expect(answer).not_to_contain_text("The article does not cover this.")
+    expect(answer).not_to_contain_text("It covers")
+    expect(answer).not_to_contain_text("Match:")
+    expect(answer.locator(".options button")).to_have_count(0)
+    screenshot(view, f"{view.view_name}-urgent.png")
+    follow_up = ask(view, "and what about heat?")
+    expect(follow_up.locator(".urgent")).to_contain_text("Loss of bladder or bowel control")
+    expect(follow_up.locator(".urgent")).to_be_in_viewport()
+    assert_scrolled_to_its_top(follow_up)
+    expect(follow_up.locator("blockquote").first).to_contain_text("Heat or hydrotherapy")
+
+
+def test_copy_gives_plain_text_for_one_answer_and_for_the_conversation(view) -> None:
+    ask(view, "Can't I just rest in bed?")
+    ask(view, "Does ice help with back spasms?")
+    view.locator('.message-buttons-left button[aria-label="Copy message"]').last.click()
+    copied = view.evaluate("navigator.clipboard.readText()")
+    assert copied.startswith("The article says:")
+    assert "“Ice therapy can also prove to be a good treatment." in copied
+    assert "— [1] Repeated Back Muscle Spasms › Treatment of Back Muscle Spasms" in copied
+    assert copied.rstrip().endswith("This is not medical advice: if you are worried about your symptoms, talk to a doctor.")
+    view.get_by_label("Copy conversation").click()
+    everything = view.evaluate("navigator.clipboard.readText()")
+    assert "You asked: Can't I just rest in bed?" in everything and "You asked: Does ice help with back spasms?" in everything
+    assert everything.count("The article says:") == 2 and everything.count("not medical advice") == 1
+    for text in (copied, everything):
+        for markup in ("<", ">", "**", "&#", "&amp;", "Match:", "class="):
+            assert markup not in text, f"{markup!r} in the copied text"
+
+
+def test_the_textbox_notes_the_limit_ignores_blank_input_keeps_its_placeholder_and_focus(view) -> None:
+    box = view.get_by_test_id("textbox")
+    placeholder = box.get_attribute("placeholder")
+    assert placeholder
+    users = view.get_by_test_id("user")
+    box.fill("   ")
+    view.keyboard.press("Enter")
+    view.get_by_test_id("submit-button").click()
+    view.wait_for_timeout(500)
+    expect(users).to_have_count(0)
+    expect(view.get_by_test_id("bot")).to_have_count(0)
+    expect(view.locator("#char-note")).to_have_text("Type a question first.")
+    ask(view, "Does massage help?")
+    expect(box).to_be_focused()
+    expect(box).to_have_attribute("placeholder", placeholder)
+    box.fill("")
+    box.focus()
+    view.evaluate("text => navigator.clipboard.writeText(text)", "spasm " * 500)
+    view.keyboard.press("ControlOrMeta+V")
+    expect(box).to_have_value(("spasm " * 500)[:1000])
+    note = view.locator("#char-note")
+    expect(note).to_be_visible()
+    expect(note).to_contain_text("cut to 1000 characters")
+    expect(note).to_contain_text("2000 characters were left out")
+    screenshot(view, f"{view.view_name}-limit.png")
+    box.fill("x" * 850)
+    expect(note).to_have_text("850 / 1000 characters")
+
+
+def test_a_citation_opens_and_shows_its_source_block(view) -> None:
+    for question in ORDINARY:
+        ask(view, question)
+    answer = view.locator(".bot-row").last
+    citations = answer.locator("a.cite")
+    assert citations.count() >= 2
+    citations.nth(1).click()
+    source = answer.locator(".thought-group").nth(1)
+    expect(source.locator("mark").first).to_be_visible()
+    expect(source.locator(".title")).to_have_attribute("aria-expanded", "true")
+    view.wait_for_timeout(600)  # the smooth scroll
+    expect(source.locator(".title")).to_be_in_viewport()
+
+
+def test_the_header_names_the_article_and_its_source_and_the_examples_look_clickable(view) -> None:
+    expect(view).to_have_title("Repeated Back Muscle Spasms")
+    expect(view.locator(".page-header .source")).to_contain_text("Source: Health article supplied to the project")
+    expect(view.locator(".page-header .disclaimer")).to_contain_text("not medical advice")
+    og = view.locator('meta[property="og:title"]')
+    assert {og.nth(i).get_attribute("content") for i in range(og.count())} == {"Repeated Back Muscle Spasms"}
+    chip = view.locator(".examples button").first
+    style = chip.evaluate("e => { const s = getComputedStyle(e); return [s.borderTopWidth, s.borderTopStyle, s.cursor]; }")
+    assert style[0] != "0px" and style[1] == "solid" and style[2] == "pointer"
+    box = chip.bounding_box()
+    assert box["width"] >= 24 and box["height"] >= 24

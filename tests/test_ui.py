@@ -122,11 +122,11 @@ def test_a_real_answer_renders_every_quoted_passage(repo_bot: Chatbot) -> None:
 
 def test_an_urgent_reply_with_nothing_to_quote_is_the_notice_alone() -> None:
     answer = Answer(question="q", abstained=True, passages=[passage()], quoted=[], confidence="low",
-                    covered_topics=["Causes"], urgent="Get urgent medical help. Call now.",
+                    covered_topics=["Causes"], urgent="Get urgent medical help. Call now.", notes=["Read as a follow-up"],
                     suggestions=["What can trigger a back spasm?"])
     (notice,) = render_answer(answer)
     assert notice.content.startswith('<div class="urgent">') and not notice.options
-    assert all(word not in notice.content for word in ("does not cover", "It covers", "Match:"))
+    assert all(word not in notice.content for word in ("The article does not cover", "It covers", "Match:", "follow-up"))
 
 
 def test_the_header_names_the_article_and_its_source_escaped(tmp_path: Path) -> None:
