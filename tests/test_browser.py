@@ -364,13 +364,13 @@ def test_the_textbox_notes_the_limit_ignores_blank_input_keeps_its_placeholder_a
 
 
 def test_a_citation_opens_and_shows_its_source_block(view) -> None:
-    for question in ORDINARY:
-        ask(view, question)
-    answer = view.locator(".bot-row").last
+    ask(view, ORDINARY[1])
+    answer = ask(view, ORDINARY[0])  # a list question: several quotes, each with its [n]
     citations = answer.locator("a.cite")
     assert citations.count() >= 2
-    citations.nth(1).click()
-    source = answer.locator(".thought-group").nth(1)
+    citations.last.click()
+    source = answer.locator(".thought-group").nth(citations.count() - 1)
+    expect(source.locator(".title")).to_contain_text(f"Source [{citations.count()}]")
     expect(source.locator("mark").first).to_be_visible()
     expect(source.locator(".title")).to_have_attribute("aria-expanded", "true")
     view.wait_for_timeout(600)  # the smooth scroll

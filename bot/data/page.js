@@ -111,11 +111,10 @@ function openSource(cite) {
   });
   if (!block) return;
   const title = $(".title", block);
-  if (title.getAttribute("aria-expanded") !== "true") title.click();
-  requestAnimationFrame(() => {
-    block.scrollIntoView({ block: "start", behavior: "smooth" });
-    title.focus({ preventScroll: true });
-  });
+  if (!title.classList.contains("expanded")) title.click();
+  title.focus({ preventScroll: true });
+  // Once the block has opened (and again when its opening animation has ended).
+  for (const wait of [100, 450]) setTimeout(() => block.scrollIntoView({ block: "start" }), wait);
 }
 
 // --- Input: a note at the limit, nothing sent when blank, placeholder kept, focus back -----------
@@ -221,8 +220,7 @@ function nameThings() {
         inner.setAttribute("aria-hidden", "true");
       }
     }
-    const open = Boolean($(".content, .message-content", title.parentElement)) ||
-      (title.querySelector(".arrow")?.style.transform || "").includes("180");
+    const open = title.classList.contains("expanded");
     if (title.getAttribute("aria-expanded") !== String(open)) title.setAttribute("aria-expanded", String(open));
   }
 }
@@ -280,7 +278,7 @@ function watch() {
     return;
   }
   observer.observe(document.querySelector(".gradio-container") || document.body,
-                   { childList: true, subtree: true, attributes: true, attributeFilter: ["aria-label", "placeholder", "disabled", "style"] });
+                   { childList: true, subtree: true, attributes: true, attributeFilter: ["aria-label", "placeholder", "disabled", "class"] });
   charNote();
   onChatChange();
 }
