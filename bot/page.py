@@ -197,7 +197,8 @@ CSS = """
 #chat .thought-group .title { min-height: 24px; }
 #chat .md.chatbot.prose { opacity: 1; }  /* Gradio fades message text to 0.8: too faint for AA contrast */
 footer .show-api, footer .built-with, footer a, footer button { color: var(--body-text-color) !important; }
-#char-note { font-size: 0.85rem; margin: 0.2rem 0.5rem 0; color: var(--body-text-color); min-height: 1.2em; }
+#char-note { font-size: 0.85rem; margin: 0.2rem 0.5rem 0; color: var(--body-text-color); }
+#char-note:empty { margin: 0; }
 #char-note.at-limit { color: #b91c1c; font-weight: 600; }
 .dark #char-note.at-limit { color: #fca5a5; }
 @media (max-width: 640px) {

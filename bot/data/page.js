@@ -127,8 +127,8 @@ function charNote() {
     note.id = "char-note";
     note.setAttribute("role", "status");
     note.setAttribute("aria-live", "polite");
-    const block = box.closest(".block") || box.parentElement;
-    block.insertAdjacentElement("afterend", note);
+    // Inside the textbox's own block, under the input: outside it, the note would share the row.
+    (box.closest(".block") || box.parentElement).appendChild(note);
   }
   return note;
 }
