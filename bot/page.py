@@ -22,7 +22,8 @@ NOT_MEDICAL_ADVICE = (
     "your symptoms, talk to a doctor; in an emergency, call your local emergency number."
 )
 #: The last line of anything copied from the page.
-COPY_NOTE = "Quoted from {titles}. This is not medical advice: if you are worried about your symptoms, talk to a doctor."
+COPY_NOTE = ("Quoted from {titles}. This is not medical advice: if you are worried about your symptoms, "
+             "talk to a doctor.")
 
 
 @dataclass(frozen=True)

@@ -64,7 +64,8 @@ RED_FLAGS: tuple[RedFlag, ...] = (
         r"(?:has |have |is |are )?(?:stopped|gone|failing|failed|weak))\b",
         rf"\b{_CANT}\s+{_ANY}(?:control|hold|empty|feel|stop)\s+{_MY}(?:bladder|bowels?|pee|urine|wee|poo|stool|"
         r"peeing|weeing|pooing)",
-        rf"\b{_CANT}\s+(?:\w+\s+){{0,2}}(?:(?:pee|wee|poo)(?:ing)?|urinat(?:e|ing)|pass(?:ing)? (?:urine|water|stools?)|"
+        rf"\b{_CANT}\s+(?:\w+\s+){{0,2}}(?:(?:pee|wee|poo)(?:ing)?|urinat(?:e|ing)|"
+        r"pass(?:ing)? (?:urine|water|stools?)|"
         r"go(?:ing)? to the toilet)\b",
         r"\b(?:can'?t|cannot|don'?t|do not|didn'?t) (?:feel|tell) (?:when|if) (?:i|he|she|they) (?:need|have|want)"
         r" to (?:pee|wee|urinate|go|poo)",
@@ -81,7 +82,8 @@ RED_FLAGS: tuple[RedFlag, ...] = (
         r"has |have |is going |keeps )?(?:(?:completely|totally|a bit|kind of|all)\s+)?(?:numb|tingl\w*|dead)",
         r"\bsaddle (?:an(?:a)?esthesia|numbness)\b",
         r"\bcauda equina\b",
-        r"\b(?:can'?t|cannot|don'?t|do not|didn'?t) feel (?:the )?(?:toilet (?:paper|tissue)|myself|it) when (?:i|he|she)"
+        r"\b(?:can'?t|cannot|don'?t|do not|didn'?t) feel (?:the )?(?:toilet (?:paper|tissue)|myself|it) "
+        r"when (?:i|he|she)"
         r" wipes?\b",
     )),
     RedFlag("New weakness or numbness in the legs", (
@@ -101,7 +103,8 @@ RED_FLAGS: tuple[RedFlag, ...] = (
         r"\b(?:high|raised|very high) temp(?:erature)?\b",
         r"\b(?:running|have|has|had|got|with|having|developed) an? (?:(?:high|raised|slight) )?temp(?:erature)?\b",
         r"\btemp(?:erature)? (?:of|is|was|at) (?:3[89]|4[01]|10[0-9])",
-        r"\b(?:shivering|shivers|shaking chills|chills|rigou?rs|night sweats|sweating at night|hot and (?:cold|shivery))\b",
+        r"\b(?:shivering|shivers|shaking chills|chills|rigou?rs|night sweats|sweating at night|"
+        r"hot and (?:cold|shivery))\b",
         r"\b(?:spinal|spine|back|kidney|bone) infection\b",
     )),
     RedFlag("Back pain after a major fall or accident", (
@@ -123,7 +126,8 @@ RED_FLAGS: tuple[RedFlag, ...] = (
     ), general_counts=False),
     RedFlag("Unexplained weight loss", (
         r"\b(?:unexplained|unintentional|unintended|unexpected|sudden|rapid|unexplainable|inexplicable|"
-        r"mysterious|strange|weird|big|dramatic|significant)\s+(?:weight loss|loss of weight|losing weight|drop in weight)\b",
+        r"mysterious|strange|weird|big|dramatic|significant)\s+"
+        r"(?:weight loss|loss of weight|losing weight|drop in weight)\b",
         r"\b(?:losing|lost|lose|dropping|dropped|shed|shedding|shedding)\s+(?:a lot of |so much |lots of |loads of |"
         r"a stone|\d+\s*(?:kg|kilos?|pounds|lbs?|stone)|some )?(?:weight|pounds|kilos|kg|stone)?\s*"
         r"(?:of weight\s+)?(?:without (?:trying|dieting|reason|meaning to|any reason)|for no (?:apparent |obvious )?"
@@ -167,7 +171,8 @@ _CLAUSE_BREAK = re.compile(r"[.;:!?()]|\b(?:and|but|though|although|however|wher
 _DISTANT = re.compile(
     r"\b(?:years?|decades?)\s+(?:ago|back|before)\b|\b(?:a )?long (?:time )?ago\b|\b(?:last|previous) year\b|"
     r"(?<!years )(?<!year )(?<!how )\bold\b|\bas an? (?:child|kid|teen\w*|baby|boy|girl|student)\b|"
-    r"\bwhen (?:i|he|she|we|they) (?:was|were) (?:young|little|small|younger|an? (?:child|kid|teen\w*|boy|girl|student))\b|"
+    r"\bwhen (?:i|he|she|we|they) (?:was|were) "
+    r"(?:young|little|small|younger|an? (?:child|kid|teen\w*|boy|girl|student))\b|"
     r"\bin (?:my|his|her|their) (?:childhood|youth|teens|twenties|thirties)\b|\bchildhood\b|\bin (?:19|20)\d\d\b|"
     r"\bused to\b|\bhistory of\b|\bpast (?:injury|accident|fall)\b|\byears earlier\b"
 )

@@ -269,9 +269,11 @@ def test_no_serious_accessibility_violations_after_an_answer_or_a_red_flag_answe
 
 CONTRAST = """el => {
   const rgb = c => c.match(/[\\d.]+/g).slice(0, 3).map(Number);
-  const lum = c => { const [r, g, b] = rgb(c).map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+  const lum = c => { const [r, g, b] = rgb(c).map(v => {
+                       v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
                      return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
-  let bg = el; while (bg && getComputedStyle(bg).backgroundColor.match(/rgba\\(.*, 0\\)|transparent/)) bg = bg.parentElement;
+  let bg = el;
+  while (bg && getComputedStyle(bg).backgroundColor.match(/rgba\\(.*, 0\\)|transparent/)) bg = bg.parentElement;
   const [a, b] = [lum(getComputedStyle(el).color), lum(getComputedStyle(bg).backgroundColor)];
   return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
 }"""
@@ -324,10 +326,12 @@ def test_copy_gives_plain_text_for_one_answer_and_for_the_conversation(view) -> 
     assert copied.startswith("The article says:")
     assert "“Ice therapy can also prove to be a good treatment." in copied
     assert "— [1] Repeated Back Muscle Spasms › Treatment of Back Muscle Spasms" in copied
-    assert copied.rstrip().endswith("This is not medical advice: if you are worried about your symptoms, talk to a doctor.")
+    assert copied.rstrip().endswith("This is not medical advice: if you are worried about your symptoms, "
+                                    "talk to a doctor.")
     view.get_by_label("Copy conversation").click()
     everything = view.evaluate("navigator.clipboard.readText()")
-    assert "You asked: Can't I just rest in bed?" in everything and "You asked: Does ice help with back spasms?" in everything
+    assert "You asked: Can't I just rest in bed?" in everything
+    assert "You asked: Does ice help with back spasms?" in everything
     assert everything.count("The article says:") == 2 and everything.count("not medical advice") == 1
     for text in (copied, everything):
         for markup in ("<", ">", "**", "&#", "&amp;", "Match:", "class="):
@@ -384,7 +388,8 @@ def test_the_header_names_the_article_and_its_source_and_the_examples_look_click
     og = view.locator('meta[property="og:title"]')
     assert {og.nth(i).get_attribute("content") for i in range(og.count())} == {"Repeated Back Muscle Spasms"}
     chip = view.locator(".examples button").first
-    style = chip.evaluate("e => { const s = getComputedStyle(e); return [s.borderTopWidth, s.borderTopStyle, s.cursor]; }")
+    style = chip.evaluate("e => { const s = getComputedStyle(e); "
+                          "return [s.borderTopWidth, s.borderTopStyle, s.cursor]; }")
     assert style[0] != "0px" and style[1] == "solid" and style[2] == "pointer"
     box = chip.bounding_box()
     assert box["width"] >= 24 and box["height"] >= 24

@@ -3,12 +3,12 @@
 import json
 
 import pytest
+from conftest import TESTS, read_jsonl
 
 from bot.chatbot import Chatbot
 from bot.config import REPO_ROOT
 from bot.corpus import calibration_files
 from bot.safety import RED_FLAGS, conversation_notice, red_flag_notice, red_flags
-from conftest import TESTS, read_jsonl
 
 LABELLED = json.loads((TESTS / "data" / "red_flags.json").read_text(encoding="utf-8"))
 URGENT: dict[str, list[str]] = LABELLED["urgent"]
@@ -83,7 +83,8 @@ def test_a_sign_in_the_past_and_again_recently_is() -> None:
 
 
 @pytest.mark.parametrize("question, flagged", [
-    ("I have no fever", False), ("I don't have chest pain or a fever", False), ("there is no weakness in my legs", False),
+    ("I have no fever", False), ("I don't have chest pain or a fever", False),
+    ("there is no weakness in my legs", False),
     ("I'm not sure if I have a fever", True), ("no fever, but my legs feel weak", True),
     ("I have no idea why I have a fever", True),
 ])

@@ -34,8 +34,9 @@ def test_an_answer_is_the_quotes_then_one_closed_source_block_per_quote() -> Non
     answer = Answer(question="q", abstained=False, passages=quoted, quoted=quoted, confidence="medium")
     main, first, second = render_answer(answer)
     assert main.content.index("The article says:") < main.content.index("> The &lt;b&gt;quoted")
-    assert '> — <a class="cite" href="#source-1" title="Show source 1 in the article">[1]</a> Art &amp; Craft › Section &lt;1&gt;' in main.content
-    assert '> — <a class="cite" href="#source-2" title="Show source 2 in the article">[2]</a> Art &amp; Craft' in main.content
+    cite = '<a class="cite" href="#source-{n}" title="Show source {n} in the article">[{n}]</a>'
+    assert f"> — {cite.format(n=1)} Art &amp; Craft › Section &lt;1&gt;" in main.content
+    assert f"> — {cite.format(n=2)} Art &amp; Craft › Section &lt;1&gt;" in main.content
     assert 'class="band band-medium"' in main.content
     assert first.metadata == {"title": "Source [1]: Art &amp; Craft › Section &lt;1&gt;", "status": "done"}
     assert "<mark>Last bit.</mark>" in second.content and second.metadata["title"].startswith("Source [2]")
@@ -122,11 +123,13 @@ def test_a_real_answer_renders_every_quoted_passage(repo_bot: Chatbot) -> None:
 
 def test_an_urgent_reply_with_nothing_to_quote_is_the_notice_alone() -> None:
     answer = Answer(question="q", abstained=True, passages=[passage()], quoted=[], confidence="low",
-                    covered_topics=["Causes"], urgent="Get urgent medical help. Call now.", notes=["Read as a follow-up"],
+                    covered_topics=["Causes"], urgent="Get urgent medical help. Call now.",
+                    notes=["Read as a follow-up"],
                     suggestions=["What can trigger a back spasm?"])
     (notice,) = render_answer(answer)
     assert notice.content.startswith('<div class="urgent">') and not notice.options
-    assert all(word not in notice.content for word in ("The article does not cover", "It covers", "Match:", "follow-up"))
+    hidden = ("The article does not cover", "It covers", "Match:", "follow-up")
+    assert all(word not in notice.content for word in hidden)
 
 
 def test_the_header_names_the_article_and_its_source_escaped(tmp_path: Path) -> None:
@@ -137,14 +140,15 @@ def test_the_header_names_the_article_and_its_source_escaped(tmp_path: Path) -> 
     assert "<h1>Bees &amp; &lt;Wasps&gt;</h1>" in header
     assert 'Source: <a href="https://example.org/bees?a=1&amp;b=2" rel="noopener noreferrer"' in header
     assert "not medical advice" in header
-    (tmp_path / "a.md").write_text("---\ntitle: T\nsource: a leaflet <b>from</b> a clinic\n---\nText.\n", encoding="utf-8")
+    (tmp_path / "a.md").write_text("---\ntitle: T\nsource: a leaflet <b>from</b> a clinic\n---\nText.\n",
+                                   encoding="utf-8")
     assert "Source: a leaflet &lt;b&gt;from&lt;/b&gt; a clinic" in page_header(page_info(tmp_path))
 
 
 def test_the_served_page_carries_the_articles_title_in_its_preview_tags() -> None:
     info = page_info(REPO_ROOT / "corpus")
     template = ('<html><head>\n<meta property="og:title" content="Gradio" />\n<meta property="og:url" content="{url}" />'
-                '<meta name="twitter:title" content="Gradio" /></head></html>')
+                '<meta name="twitter:title" content="Gradio" />\n</head></html>')
     page = rewrite_meta(template, info)
     assert 'content="Gradio"' not in page and "{url}" not in page
     assert '<meta property="og:title" content="Repeated Back Muscle Spasms" />' in page
