@@ -18,8 +18,9 @@ lower-cased question. A match then has to survive three readings of the clause i
 
 It is about anyone the person asks for: "my mum has lost control of her bladder" gets the notice.
 A miss costs more than a false alarm, so the phrasings lean towards flagging. tests/test_safety.py
-measures both ways on ~300 labelled phrasings and on the 152 ordinary questions of the corpus's
-calibration and dev sets.
+checks both ways: 86 phrasings that must get the notice and 96 that must not (tests/data/red_flags.json),
+the ~800 questions of the corpus's question bank labelled by hand, and held-out phrasings never used
+to tune these rules (25 of 32 caught, 1 false alarm in 30, at their first run).
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ class RedFlag:
 
     name: str
     patterns: tuple[str, ...]
-    #: False for signs the article lists as ordinary causes: a general "can X cause…?" does not count.
+    #: False for signs the article lists as ordinary causes: a general "can X cause…?" does not count,
+    #: and neither does one months ago.
     general_counts: bool = True
 
     def matches(self, text: str) -> bool:
@@ -97,9 +99,13 @@ RED_FLAGS: tuple[RedFlag, ...] = (
         rf"\b(?:numb\w*|no feeling|loss of feeling|lost (?:the )?feeling|tingl\w*|pins and needles)\s*{_ANY}"
         r"(?:in |down |of )?(?:both|my two) (?:legs|feet)\b",
         r"\bboth (?:legs|feet) (?:are |feel |went |have gone |going )?(?:numb|tingl\w*|weak|dead)",
+        # Both legs, said in the plural: "my legs have gone numb", "I can barely feel my feet".
+        r"\b(?:my|his|her|their|the) (?:legs|feet) (?:are |is |feel |felt |went |have |has |gone |going |go |keep |"
+        r"been |getting |got |(?:completely|totally|really|all|kind of|a bit) )*(?:numb|tingl\w*|dead)\b",
+        r"\b(?:can'?t|cannot|can barely|can hardly|barely|hardly|no longer) feel (?:my|his|her|their) (?:legs|feet)\b",
     )),
     RedFlag("Back pain with fever", (
-        r"\bfever(?:s|ish)?\b",
+        r"(?<!hay )\bfever(?:s|ish)?\b",
         r"\b(?:high|raised|very high) temp(?:erature)?\b",
         r"\b(?:running|have|has|had|got|with|having|developed) an? (?:(?:high|raised|slight) )?temp(?:erature)?\b",
         r"\btemp(?:erature)? (?:of|is|was|at) (?:3[89]|4[01]|10[0-9])",
@@ -167,14 +173,24 @@ _DENIAL = re.compile(
 _DOUBT = re.compile(r"\b(?:not sure|unsure|n't (?:know|tell|think so)|not certain|no idea|wonder\w*)\b")
 # Where a clause ends: a denial or a time word does not reach past these.
 _CLAUSE_BREAK = re.compile(r"[.;:!?()]|\b(?:and|but|though|although|however|whereas|now|which|so|because)\b")
+# Where a time word stops applying: "I slipped years ago and landed on my back" is one event, long past;
+# "a fever years ago, but now I can't feel my legs" is two.
+_TIME_BREAK = re.compile(r"[.;:!?()]|\b(?:but|though|although|however|whereas|now|which|so|because|since then|"
+                         r"these days|lately|this time)\b")
 # The sign placed in the distant past. "old" is an event's age ("an old injury"), not a person's ("80 years old").
 _DISTANT = re.compile(
-    r"\b(?:years?|decades?)\s+(?:ago|back|before)\b|\b(?:a )?long (?:time )?ago\b|\b(?:last|previous) year\b|"
+    r"\b(?:years?|decades?)\s+(?:ago|back|before|since)\b|\bfor (?:about |over |nearly |almost |some |many )?"
+    r"(?:\w+ )?(?:years|decades)\b|\b(?:had|got) (?:a |an )?(?:\w+ ){0,3}once\b|\b(?:a )?long (?:time )?ago\b|\b(?:last|previous) year\b|"
     r"(?<!years )(?<!year )(?<!how )\bold\b|\bas an? (?:child|kid|teen\w*|baby|boy|girl|student)\b|"
     r"\bwhen (?:i|he|she|we|they) (?:was|were) "
     r"(?:young|little|small|younger|an? (?:child|kid|teen\w*|boy|girl|student))\b|"
     r"\bin (?:my|his|her|their) (?:childhood|youth|teens|twenties|thirties)\b|\bchildhood\b|\bin (?:19|20)\d\d\b|"
     r"\bused to\b|\bhistory of\b|\bpast (?:injury|accident|fall)\b|\byears earlier\b"
+)
+# For an injury, months ago is not recent either ("a fall last spring"); for a symptom it may still be going on.
+_MONTHS_AGO = re.compile(
+    r"\b(?:months?|seasons?)\s+(?:ago|back|before|since)\b|\bfor (?:\w+ )?months\b|"
+    r"\blast (?:spring|summer|autumn|fall|winter|month|christmas|easter)\b"
 )
 # …unless the same clause also places it recently.
 _RECENT = re.compile(
@@ -226,13 +242,13 @@ def _normalise(question: str) -> str:
     return " ".join(text.split())
 
 
-def _clause(text: str, start: int, end: int) -> tuple[str, str, str]:
+def _clause(text: str, start: int, end: int, breaks: re.Pattern[str] = _CLAUSE_BREAK) -> tuple[str, str, str]:
     """The clause around text[start:end], as (before the sign, the sign, after it)."""
     before, after = text[:start], text[end:]
-    breaks = list(_CLAUSE_BREAK.finditer(before))
-    if breaks:
-        before = before[breaks[-1].end() :]
-    stop = _CLAUSE_BREAK.search(after)
+    found = list(breaks.finditer(before))
+    if found:
+        before = before[found[-1].end() :]
+    stop = breaks.search(after)
     if stop:
         after = after[: stop.start()]
     return before, text[start:end], after
@@ -243,8 +259,9 @@ def _counts(text: str, start: int, end: int, general_counts: bool) -> bool:
     before, sign, after = _clause(text, start, end)
     if _denied(before):
         return False
-    clause = f"{before}{sign}{after}"
-    if _DISTANT.search(clause) and not _RECENT.search(clause):
+    clause = "".join(_clause(text, start, end, _TIME_BREAK))
+    past = _DISTANT.search(clause) or (not general_counts and _MONTHS_AGO.search(clause))
+    if past and not _RECENT.search(clause):
         return False
     return general_counts or bool(_PERSONAL.search(clause) or _RECENT.search(clause))
 

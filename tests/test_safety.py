@@ -7,15 +7,15 @@ from conftest import TESTS, read_jsonl
 
 from bot.chatbot import Chatbot
 from bot.config import REPO_ROOT
-from bot.corpus import calibration_files
 from bot.safety import RED_FLAGS, conversation_notice, red_flag_notice, red_flags
 
 LABELLED = json.loads((TESTS / "data" / "red_flags.json").read_text(encoding="utf-8"))
 URGENT: dict[str, list[str]] = LABELLED["urgent"]
 ORDINARY: list[str] = LABELLED["ordinary"]
 HELD_OUT = json.loads((TESTS / "data" / "red_flags_heldout.json").read_text(encoding="utf-8"))
-CORPUS_QUESTIONS = [row["question"] for path in [*calibration_files(REPO_ROOT / "corpus"), TESTS / "data" / "dev.jsonl"]
-                    for row in read_jsonl(path)]
+BANK_LABELS = json.loads((TESTS / "data" / "red_flags_bank.json").read_text(encoding="utf-8"))
+BANK = {row["id"]: row["question"] for path in [*sorted((REPO_ROOT / "corpus" / "questions").glob("*.jsonl")),
+                                                  TESTS / "data" / "dev.jsonl"] for row in read_jsonl(path)}
 
 
 @pytest.mark.parametrize("sign, question", [(s, q) for s, qs in URGENT.items() for q in qs])
@@ -53,10 +53,12 @@ def test_the_notice_reaches_the_answer_before_any_quote(repo_bot: Chatbot) -> No
     assert repo_bot.ask("Does ice help with back spasms?").urgent is None
 
 
-def test_the_ordinary_questions_of_the_corpus_never_get_it() -> None:
-    """The 152 questions of the calibration and dev sets: what people ask this article."""
-    assert len(CORPUS_QUESTIONS) >= 150
-    assert [q for q in CORPUS_QUESTIONS if red_flag_notice(q)] == []
+def test_the_corpus_question_bank_gets_it_exactly_where_a_sign_is_reported() -> None:
+    """The ~800 questions of corpus/questions and the dev set: what people ask this article, labelled by hand."""
+    assert len(BANK) >= 750 and set(BANK_LABELS["red_flag"]) <= set(BANK)
+    flagged = {qid for qid, question in BANK.items() if red_flag_notice(question)}
+    assert {qid: BANK[qid] for qid in set(BANK_LABELS["red_flag"]) - flagged} == {}, "missed"
+    assert {qid: BANK[qid] for qid in flagged - set(BANK_LABELS["red_flag"]) - set(BANK_LABELS["either"])} == {}
 
 
 def test_phrasings_it_was_never_tuned_on_are_caught_at_the_measured_rate() -> None:
