@@ -180,7 +180,8 @@ _TIME_BREAK = re.compile(r"[.;:!?()]|\b(?:but|though|although|however|whereas|no
 # The sign placed in the distant past. "old" is an event's age ("an old injury"), not a person's ("80 years old").
 _DISTANT = re.compile(
     r"\b(?:years?|decades?)\s+(?:ago|back|before|since)\b|\bfor (?:about |over |nearly |almost |some |many )?"
-    r"(?:\w+ )?(?:years|decades)\b|\b(?:had|got) (?:a |an )?(?:\w+ ){0,3}once\b|\b(?:a )?long (?:time )?ago\b|\b(?:last|previous) year\b|"
+    r"(?:\w+ )?(?:years|decades)\b|\b(?:had|got) (?:a |an )?(?:\w+ ){0,3}once\b|\b(?:a )?long (?:time )?ago\b|"
+    r"\b(?:last|previous) year\b|"
     r"(?<!years )(?<!year )(?<!how )\bold\b|\bas an? (?:child|kid|teen\w*|baby|boy|girl|student)\b|"
     r"\bwhen (?:i|he|she|we|they) (?:was|were) "
     r"(?:young|little|small|younger|an? (?:child|kid|teen\w*|boy|girl|student))\b|"
