@@ -189,8 +189,8 @@ CSS = """
 #chat .urgent, .dark #chat .urgent { border: 2px solid #b91c1c; background: #fef2f2; color: #7f1d1d;
   border-radius: 0.5rem; padding: 0.6rem 0.8rem; }
 #chat .urgent strong, .dark #chat .urgent strong { color: #7f1d1d; }
-#chat a.cite { color: inherit; font-weight: 700; text-decoration: underline; text-underline-offset: 2px;
-  display: inline-block; min-width: 24px; min-height: 24px; text-align: center; }
+#chat .cite { color: inherit; font-weight: 700; text-decoration: underline; text-underline-offset: 2px;
+  display: inline-block; min-width: 24px; min-height: 24px; text-align: center; cursor: pointer; }
 #chat .examples .example { border: 1px solid var(--border-color-primary); box-shadow: var(--shadow-drop);
   cursor: pointer; }
 #chat .examples .example:hover { border-color: var(--color-accent); }

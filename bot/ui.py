@@ -102,13 +102,8 @@ def quotes_markdown(answer: Answer) -> str:
     """The lead, then each quote as a block quote with its numbered citation and source line."""
     parts = [_band(answer.confidence)] + _notes(answer) + [LEAD]
     for number, passage in enumerate(answer.quoted, start=1):
-        parts.append(f"{blockquote(passage.quote)}\n>\n> — {citation(number)} {html.escape(passage.source)}")
+        parts.append(f"{blockquote(passage.quote)}\n>\n> — **[{number}]** {html.escape(passage.source)}")
     return "\n\n".join(parts)
-
-
-def citation(number: int) -> str:
-    """The [n] after a quote: a link that opens source block n (bot/data/page.js does the opening)."""
-    return f'<a class="cite" href="#source-{number}" title="Show source {number} in the article">[{number}]</a>'
 
 
 def not_covered_markdown(answer: Answer) -> str:

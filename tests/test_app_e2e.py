@@ -34,7 +34,6 @@ from bot.errors import BotError
 from bot.ui import MAX_SEARCH_K, from_typed, launch_options
 from conftest import SEED_DOC, make_repo
 
-CITE = '<a class="cite" href="#source-{n}" title="Show source {n} in the article">[{n}]</a>'
 PASSAGE_KEYS = {"text", "quote", "source", "section", "score", "doc", "start", "end",
                 "quote_start", "quote_end", "title", "kind"}
 
@@ -102,7 +101,7 @@ def test_an_answer_quotes_the_article_with_its_source(client: Client) -> None:
     assert answer["role"] == "assistant" and not answer["metadata"]
     assert "The article says:" in answer["content"]
     assert "> Ice therapy can also prove to be a good treatment." in answer["content"]
-    assert f"— {CITE.format(n=1)} Repeated Back Muscle Spasms › Treatment of Back Muscle Spasms" in answer["content"]
+    assert "— **[1]** Repeated Back Muscle Spasms › Treatment of Back Muscle Spasms" in answer["content"]
     assert "Match: high" in answer["content"] or "Match: medium" in answer["content"]
     assert sources, "each quoted passage gets a source block"
     first = sources[0]
@@ -113,11 +112,11 @@ def test_an_answer_quotes_the_article_with_its_source(client: Client) -> None:
 
 def test_every_quote_has_a_numbered_citation_and_a_source_block_in_the_same_order(client: Client) -> None:
     answer, *sources = chat(client, "What are the symptoms of back spasms?")
-    quotes = [line for line in answer["content"].splitlines() if line.startswith('> — <a class="cite"')]
+    quotes = [line for line in answer["content"].splitlines() if line.startswith("> — **[")]
     assert len(quotes) == len(sources) >= 1
     for number, (line, source) in enumerate(zip(quotes, sources), start=1):
-        assert line.startswith(f"> — {CITE.format(n=number)} ")
-        assert source["metadata"]["title"] == f"Source [{number}]: {line.split('</a> ', 1)[1]}"
+        assert line.startswith(f"> — **[{number}]** ")
+        assert source["metadata"]["title"] == f"Source [{number}]: {line.split('** ', 1)[1]}"
 
 
 def test_a_list_question_shows_several_quotes_in_article_order(client: Client, repo_bot: Chatbot) -> None:

@@ -370,15 +370,23 @@ def test_the_textbox_notes_the_limit_ignores_blank_input_keeps_its_placeholder_a
 def test_a_citation_opens_and_shows_its_source_block(view) -> None:
     ask(view, ORDINARY[1])
     answer = ask(view, ORDINARY[0])  # a list question: several quotes, each with its [n]
-    citations = answer.locator("a.cite")
+    citations = answer.locator(".cite")
+    expect(citations).to_have_count(answer.locator(".thought-group").count())
     assert citations.count() >= 2
+    expect(citations.first).to_have_attribute("role", "link")
+    expect(citations.first).to_have_accessible_name("Show source 1")
     citations.last.click()
     source = answer.locator(".thought-group").nth(citations.count() - 1)
     expect(source.locator(".title")).to_contain_text(f"Source [{citations.count()}]")
     expect(source.locator("mark").first).to_be_visible()
     expect(source.locator(".title")).to_have_attribute("aria-expanded", "true")
-    view.wait_for_timeout(600)  # the smooth scroll
+    view.wait_for_timeout(600)  # the block's opening
     expect(source.locator(".title")).to_be_in_viewport()
+    citations.first.focus()  # and from the keyboard
+    view.keyboard.press("Enter")
+    first = answer.locator(".thought-group").first
+    expect(first.locator(".title")).to_have_attribute("aria-expanded", "true")
+    expect(first.locator("mark").first).to_be_visible()
 
 
 def test_the_header_names_the_article_and_its_source_and_the_examples_look_clickable(view) -> None:

@@ -34,9 +34,8 @@ def test_an_answer_is_the_quotes_then_one_closed_source_block_per_quote() -> Non
     answer = Answer(question="q", abstained=False, passages=quoted, quoted=quoted, confidence="medium")
     main, first, second = render_answer(answer)
     assert main.content.index("The article says:") < main.content.index("> The &lt;b&gt;quoted")
-    cite = '<a class="cite" href="#source-{n}" title="Show source {n} in the article">[{n}]</a>'
-    assert f"> — {cite.format(n=1)} Art &amp; Craft › Section &lt;1&gt;" in main.content
-    assert f"> — {cite.format(n=2)} Art &amp; Craft › Section &lt;1&gt;" in main.content
+    assert "> — **[1]** Art &amp; Craft › Section &lt;1&gt;" in main.content
+    assert "> — **[2]** Art &amp; Craft › Section &lt;1&gt;" in main.content
     assert 'class="band band-medium"' in main.content
     assert first.metadata == {"title": "Source [1]: Art &amp; Craft › Section &lt;1&gt;", "status": "done"}
     assert "<mark>Last bit.</mark>" in second.content and second.metadata["title"].startswith("Source [2]")

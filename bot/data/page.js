@@ -88,15 +88,28 @@ window.addEventListener("click", (event) => {
 }, true);
 
 // --- Citations: [n] opens and shows its source block -------------------------------------------
+// The server writes each citation as **[n]** (API clients get plain Markdown); here it becomes a link.
+
+function linkCitations(root) {
+  for (const strong of $$("blockquote strong:not(.cite)", root)) {
+    const number = (strong.textContent.match(/^\[(\d+)\]$/) || [])[1];
+    if (!number || !strong.closest('[data-testid="bot"]')) continue;
+    strong.classList.add("cite");
+    strong.setAttribute("role", "link");
+    strong.setAttribute("tabindex", "0");
+    strong.setAttribute("aria-label", `Show source ${number}`);
+    strong.title = `Show source ${number} in the article`;
+  }
+}
 
 window.addEventListener("click", (event) => {
-  const cite = event.target.closest && event.target.closest("#chat a.cite");
+  const cite = event.target.closest && event.target.closest("#chat .cite");
   if (!cite) return;
   event.preventDefault();
   openSource(cite);
 }, true);
 window.addEventListener("keydown", (event) => {
-  if ((event.key === "Enter" || event.key === " ") && event.target.matches && event.target.matches("#chat a.cite")) {
+  if ((event.key === "Enter" || event.key === " ") && event.target.matches && event.target.matches("#chat .cite")) {
     event.preventDefault();
     openSource(event.target);
   }
@@ -207,6 +220,7 @@ function nameThings() {
   if (stop && !stop.getAttribute("aria-label")) stop.setAttribute("aria-label", "Stop");
   const root = chat();
   if (!root) return;
+  linkCitations(root);
   for (const message of $$('[data-testid="bot"], [data-testid="user"]', root)) {
     // Gradio labels each message with its raw content (our HTML); a screen reader reads the text itself.
     if (message.hasAttribute("aria-label")) message.removeAttribute("aria-label");
