@@ -33,7 +33,7 @@ from .chatbot import clean_question
 from .config import Settings
 from .errors import BotError, EmptyQuestionError
 from .page import CSS, MetaTagsMiddleware, head_tags, page_header, page_info, page_js
-from .safety import conversation_notice
+from .safety import conversation_notice, red_flags
 
 if TYPE_CHECKING:
     from .chatbot import Chatbot
@@ -388,9 +388,8 @@ def build_demo(bot: Chatbot | BotSource, settings: Settings | None = None) -> gr
             raise gr.Error(str(err), print_exception=False) from err
         # A warning sign mentioned earlier in the conversation is repeated first on every later answer.
         earlier = [turn["content"] for turn in recent if turn["role"] == "user"]
-        urgent = conversation_notice(answer.question, earlier)
-        if urgent != answer.urgent and urgent:
-            answer = replace(answer, urgent=urgent)
+        if any(red_flags(text) for text in earlier):
+            answer = replace(answer, urgent=conversation_notice(answer.question, earlier))
         return render_answer(answer)
 
     def search(question: str, k: int = 5) -> list[dict]:
@@ -485,7 +484,7 @@ def launch_options(settings: Settings) -> dict:
     blocked = [settings.index_dir]
     if settings.feedback_log:
         blocked.append(Path(settings.feedback_log).parent)
-    return {
+    options = {
         "theme": THEME,
         "css": CSS,
         "max_file_size": "1mb",  # every app has an upload route, even with no upload component
@@ -500,8 +499,16 @@ def launch_options(settings: Settings) -> dict:
         "state_session_capacity": SESSION_CAPACITY,
         "footer_links": ["api", "gradio"],
         "mcp_server": mcp_available() and _mcp_tools_fixed(),
-        **page_options(settings),
     }
+    return with_page_options(options, settings)
+
+
+def with_page_options(options: dict, settings: Settings) -> dict:
+    """`options` plus `page_options`, keeping any middleware `options` already has in `app_kwargs`."""
+    page = page_options(settings)
+    app_kwargs = dict(options.get("app_kwargs") or {})
+    app_kwargs["middleware"] = [*app_kwargs.get("middleware", []), *page.pop("app_kwargs")["middleware"]]
+    return {**options, **page, "app_kwargs": app_kwargs}
 
 
 def page_options(settings: Settings) -> dict:
