@@ -19,8 +19,8 @@ lower-cased question. A match then has to survive three readings of the clause i
 It is about anyone the person asks for: "my mum has lost control of her bladder" gets the notice.
 A miss costs more than a false alarm, so the phrasings lean towards flagging. tests/test_safety.py
 checks both ways: 86 phrasings that must get the notice and 96 that must not (tests/data/red_flags.json),
-the ~800 questions of the corpus's question bank labelled by hand, and held-out phrasings never used
-to tune these rules (25 of 32 caught, 1 false alarm in 30, at their first run).
+the ~800 questions of the corpus's question bank labelled by hand, and two rounds of held-out
+phrasings never used to tune these rules: 51 of 62 caught, 2 false alarms in 60, at their first run.
 """
 
 from __future__ import annotations

@@ -61,13 +61,18 @@ def test_the_corpus_question_bank_gets_it_exactly_where_a_sign_is_reported() -> 
     assert {qid: BANK[qid] for qid in flagged - set(BANK_LABELS["red_flag"]) - set(BANK_LABELS["either"])} == {}
 
 
-def test_phrasings_it_was_never_tuned_on_are_caught_at_the_measured_rate() -> None:
-    """Held-out phrasings (never used to tune the rules): at least the first run's 25 of 32, at most its 1 of 30."""
-    caught = [q for sign, q in HELD_OUT["urgent"] if sign in [flag.name for flag in red_flags(q)]]
-    false_alarms = [q for q in HELD_OUT["ordinary"] if red_flag_notice(q)]
-    assert len(HELD_OUT["urgent"]) == 32 and len(HELD_OUT["ordinary"]) == 30
-    assert len(caught) >= 25, f"caught {len(caught)} of 32"
-    assert len(false_alarms) <= 1, false_alarms
+@pytest.mark.parametrize("round_, urgent, ordinary, caught_at_least, false_alarms_at_most", [
+    ("1", "urgent", "ordinary", 25, 1),  # 25 of 32 caught, 1 of 30 false alarms at its first run
+    ("2", "urgent_2", "ordinary_2", 26, 1),  # 26 of 30, 1 of 30
+])
+def test_phrasings_it_was_never_tuned_on_are_caught_at_the_measured_rate(
+        round_: str, urgent: str, ordinary: str, caught_at_least: int, false_alarms_at_most: int) -> None:
+    """Held-out phrasings (never used to tune the rules): no worse than at their first run."""
+    caught = [q for sign, q in HELD_OUT[urgent] if sign in [flag.name for flag in red_flags(q)]]
+    false_alarms = [q for q in HELD_OUT[ordinary] if red_flag_notice(q)]
+    assert len(HELD_OUT[urgent]) >= 30 and len(HELD_OUT[ordinary]) == 30
+    assert len(caught) >= caught_at_least, f"round {round_}: caught {len(caught)} of {len(HELD_OUT[urgent])}"
+    assert len(false_alarms) <= false_alarms_at_most, false_alarms
 
 
 @pytest.mark.parametrize("question", [
