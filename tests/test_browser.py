@@ -242,11 +242,14 @@ def view(request, browser, url: str) -> Iterator[object]:
     context = browser.new_context(**VIEWS[request.param])
     context.grant_permissions(["clipboard-read", "clipboard-write"])
     page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
     page.goto(url)
     expect(page.locator(".page-header h1")).to_be_visible()
     page.view_name = request.param
     try:
         yield page
+        assert errors == [], "the page's script raised"  # bot/data/page.js runs on every view
     finally:
         context.close()
 
@@ -261,6 +264,7 @@ def serious_violations(page) -> list[str]:
 
 
 def test_no_serious_accessibility_violations_after_an_answer_or_a_red_flag_answer(view) -> None:
+    assert serious_violations(view) == []  # the page as it opens
     ask(view, ORDINARY[0])
     assert serious_violations(view) == []
     ask(view, RED_FLAG)

@@ -220,6 +220,11 @@ function nameThings() {
   if (stop && !stop.getAttribute("aria-label")) stop.setAttribute("aria-label", "Stop");
   const root = chat();
   if (!root) return;
+  // Gradio marks the example questions as a list whose items are buttons, not list items.
+  for (const examples of $$('.examples[role="list"]', root)) {
+    examples.setAttribute("role", "group");
+    examples.setAttribute("aria-label", "Example questions");
+  }
   linkCitations(root);
   for (const message of $$('[data-testid="bot"], [data-testid="user"]', root)) {
     // Gradio labels each message with its raw content (our HTML); a screen reader reads the text itself.
