@@ -25,9 +25,13 @@ phrasings never used to tune these rules: 51 of 62 caught, 2 false alarms in 60,
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TypeVar
+
+_Answer = TypeVar("_Answer")
 
 
 @dataclass(frozen=True)
@@ -235,6 +239,19 @@ def conversation_notice(question: str, earlier_questions: list[str]) -> str | No
     """
     flags = {flag for text in [*earlier_questions, question] for flag in red_flags(text)}
     return notice_for(list(flags))
+
+
+def with_conversation_notice(answer: _Answer, history: list[dict] | None) -> _Answer:
+    """`answer` (a bot.answer.Answer) with the conversation's notice, when an earlier question raised one.
+
+    `history` is the conversation so far as {"role", "content"} turns; the answer's own notice stays
+    as it is when no earlier question mentioned a warning sign.
+    """
+    earlier = [turn["content"] for turn in history or []
+               if turn.get("role") == "user" and isinstance(turn.get("content"), str)]
+    if not any(red_flags(text) for text in earlier):
+        return answer
+    return dataclasses.replace(answer, urgent=conversation_notice(answer.question, earlier))  # type: ignore[type-var]
 
 
 def _normalise(question: str) -> str:

@@ -20,7 +20,7 @@ import logging
 import re
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,12 +28,12 @@ from typing import TYPE_CHECKING, Any
 import gradio as gr
 from starlette.middleware import Middleware
 
+from . import page, safety
 from .answer import LEAD, NOT_COVERED, Answer, Passage
 from .chatbot import clean_question
 from .config import Settings
+from .corpus import load_corpus
 from .errors import BotError, EmptyQuestionError
-from .page import CSS, MetaTagsMiddleware, head_tags, page_header, page_info, page_js
-from .safety import conversation_notice, red_flags
 
 if TYPE_CHECKING:
     from .chatbot import Chatbot
@@ -355,8 +355,9 @@ def _question_before(history: list[dict], index: Any) -> str:
 
 def corpus_examples(settings: Settings) -> tuple[list[str], list[str]]:
     """Document titles and example questions from the corpus front matter (no model needed)."""
-    info = page_info(settings.corpus_dir)
-    return [a.title for a in info.articles], info.examples
+    documents = load_corpus(settings.corpus_dir)
+    examples = [q.strip() for d in documents for q in d.metadata.get("examples", "").split("|") if q.strip()]
+    return [d.title for d in documents], examples
 
 
 def build_demo(bot: Chatbot | BotSource, settings: Settings | None = None) -> gr.Blocks:
@@ -367,7 +368,7 @@ def build_demo(bot: Chatbot | BotSource, settings: Settings | None = None) -> gr
     """
     get_bot: BotSource = bot if callable(bot) else (lambda: bot)
     settings = settings or bot.settings  # type: ignore[union-attr]
-    info = page_info(settings.corpus_dir)
+    info = page.page_info(settings.corpus_dir)
     titles, examples = [a.title for a in info.articles], info.examples
     if not examples:  # a corpus without examples still offers questions it can answer
         examples = _loaded(get_bot).example_questions
@@ -381,15 +382,12 @@ def build_demo(bot: Chatbot | BotSource, settings: Settings | None = None) -> gr
         chatbot = _loaded(get_bot)
         recent = history_for_bot(history, chatbot.settings.max_history_turns, chatbot.settings.max_question_chars)
         try:
-            answer = chatbot.ask(question, history=recent)
+            # A warning sign raised earlier in the conversation is repeated first on every later answer.
+            answer = safety.with_conversation_notice(chatbot.ask(question, history=recent), recent)
         except EmptyQuestionError:  # only invisible characters were typed
             return [empty_prompt(examples)]
         except BotError as err:
             raise gr.Error(str(err), print_exception=False) from err
-        # A warning sign mentioned earlier in the conversation is repeated first on every later answer.
-        earlier = [turn["content"] for turn in recent if turn["role"] == "user"]
-        if any(red_flags(text) for text in earlier):
-            answer = replace(answer, urgent=conversation_notice(answer.question, earlier))
         return render_answer(answer)
 
     def search(question: str, k: int = 5) -> list[dict]:
@@ -438,7 +436,7 @@ def build_demo(bot: Chatbot | BotSource, settings: Settings | None = None) -> gr
             label="Your question about the article", show_label=False, lines=1, max_lines=6, submit_btn=True,
             autofocus=True,
         ),
-        description=page_header(info),
+        description=page.page_header(info),
         examples=examples,
         cache_examples=False,
         concurrency_limit=CHAT_CONCURRENCY,
@@ -486,7 +484,7 @@ def launch_options(settings: Settings) -> dict:
         blocked.append(Path(settings.feedback_log).parent)
     options = {
         "theme": THEME,
-        "css": CSS,
+        "css": page.CSS,
         "max_file_size": "1mb",  # every app has an upload route, even with no upload component
         "share": False,
         "enable_monitoring": False,
@@ -505,20 +503,20 @@ def launch_options(settings: Settings) -> dict:
 
 def with_page_options(options: dict, settings: Settings) -> dict:
     """`options` plus `page_options`, keeping any middleware `options` already has in `app_kwargs`."""
-    page = page_options(settings)
+    extra = page_options(settings)
     app_kwargs = dict(options.get("app_kwargs") or {})
-    app_kwargs["middleware"] = [*app_kwargs.get("middleware", []), *page.pop("app_kwargs")["middleware"]]
-    return {**options, **page, "app_kwargs": app_kwargs}
+    app_kwargs["middleware"] = [*app_kwargs.get("middleware", []), *extra.pop("app_kwargs")["middleware"]]
+    return {**options, **extra, "app_kwargs": app_kwargs}
 
 
 def page_options(settings: Settings) -> dict:
     """`launch()` arguments for what the page says about the article: script, link-preview tags."""
-    info = page_info(settings.corpus_dir)
+    info = page.page_info(settings.corpus_dir)
     return {
-        "js": page_js(info, settings.max_question_chars),
-        "head": head_tags(info),
+        "js": page.page_js(info, settings.max_question_chars),
+        "head": page.head_tags(info),
         # The served HTML's own preview tags, for link previews that run no script.
-        "app_kwargs": {"middleware": [Middleware(MetaTagsMiddleware, info=info)]},
+        "app_kwargs": {"middleware": [Middleware(page.MetaTagsMiddleware, info=info)]},
     }
 
 

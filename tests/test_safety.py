@@ -7,7 +7,7 @@ from conftest import TESTS, read_jsonl
 
 from bot.chatbot import Chatbot
 from bot.config import REPO_ROOT
-from bot.safety import RED_FLAGS, conversation_notice, red_flag_notice, red_flags
+from bot.safety import RED_FLAGS, conversation_notice, red_flag_notice, red_flags, with_conversation_notice
 
 LABELLED = json.loads((TESTS / "data" / "red_flags.json").read_text(encoding="utf-8"))
 URGENT: dict[str, list[str]] = LABELLED["urgent"]
@@ -111,3 +111,12 @@ def test_a_warning_raised_earlier_in_a_conversation_is_repeated_on_later_questio
     both = conversation_notice("I also have a fever", earlier)
     assert both is not None and "Loss of bladder or bowel control and back pain with fever" in both
     assert conversation_notice("and what about heat?", ["Does ice help?"]) is None
+
+
+def test_an_answer_carries_the_notice_of_the_conversation_only_after_a_warning(repo_bot: Chatbot) -> None:
+    answer = repo_bot.ask("and what about heat?", history=[{"role": "user", "content": "Does ice help?"}])
+    assert with_conversation_notice(answer, [{"role": "user", "content": "Does ice help?"}]) is answer
+    warned = [{"role": "user", "content": "I can't control my bladder"}, {"role": "assistant", "content": "…"}]
+    carried = with_conversation_notice(answer, warned)
+    assert carried.urgent and "Loss of bladder or bowel control" in carried.urgent
+    assert carried.quoted == answer.quoted
