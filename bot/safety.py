@@ -19,8 +19,10 @@ lower-cased question. A match then has to survive three readings of the clause i
 It is about anyone the person asks for: "my mum has lost control of her bladder" gets the notice.
 A miss costs more than a false alarm, so the phrasings lean towards flagging. tests/test_safety.py
 checks both ways: 86 phrasings that must get the notice and 96 that must not (tests/data/red_flags.json),
-the ~800 questions of the corpus's question bank labelled by hand, and two rounds of held-out
-phrasings never used to tune these rules: 51 of 62 caught, 2 false alarms in 60, at their first run.
+the ~800 questions of the corpus's question bank labelled by hand, and three rounds of phrasings
+written apart from the rules and measured once before they could shape them: 74 of 92 warning signs
+caught (80%), 2 false alarms in 90 ordinary questions. The last round, never used to tune anything,
+caught 23 of 30 with no false alarm in 30.
 """
 
 from __future__ import annotations
@@ -56,7 +58,8 @@ class RedFlag:
 _ANY = r"(?:[\w']+[\s,]+){0,4}?"  # up to four words in between, lazily
 _FEW = r"(?:[\w']+[\s,]+){0,6}?"  # up to six
 _MY = r"(?:(?:my|the|your|a|an|his|her|their|our|both|one|left|right|lower|upper)\s+){0,2}"
-_CANT = r"(?:can'?t|cannot|can not|unable to|not able to|couldn'?t|could not|struggl\w* to|hard to|trouble|difficulty)"
+_CANT = (r"(?:can'?t|cannot|can not|unable to|(?:not|n't|haven'?t been|hasn'?t been|not being) able to|couldn'?t|could not|"
+         r"can no longer|no longer|struggl\w* to|hard to|trouble|difficulty)")
 _LEGS = r"(?:legs?|feet|foot|ankles?|knees?|thighs?|toes)"
 _GROIN = (r"(?:between\s+(?:my |his |her |their |the )?legs|groin|genitals?|genital area|private (?:parts|area)|crotch|"
           r"inner thighs?|buttocks?|bum|bottom|backside|anus|back passage|perineum|saddle(?: area)?|vagina|penis|"
@@ -79,6 +82,10 @@ RED_FLAGS: tuple[RedFlag, ...] = (
         r"\b(?:wet|soil(?:ed|ing)?|peed|pooed|pooped|pee|poo|wee)(?:ing)?\s+(?:my ?self|him ?self|her ?self|"
         r"them ?selves|my pants|the bed|(?:my|his|her) (?:pants|trousers|knickers))\b",
         r"\b(?:leak\w*|dribbl\w*)\s+(?:urine|pee|wee|stool|poo)\b",
+        r"\b(?:wet|wetting|wets) (?:the|my|his|her) (?:bed|pants|trousers)\b",
+        r"\baccidents? (?:with|of) (?:my |his |her |their )?(?:bladder|bowels?)\b",
+        r"\b(?:pee|peeing|wee|weeing|poo|pooing|leak|leaking)\b(?:\s+\w+){0,7}\s+without (?:meaning|wanting|noticing)"
+        r" to\b",
         r"\burinary retention\b|\bretaining urine\b",
     )),
     RedFlag("Numbness between the legs or in the groin", (
@@ -96,9 +103,11 @@ RED_FLAGS: tuple[RedFlag, ...] = (
         rf"\b(?:weak|weakness|weakened|weakening|paraly[sz]\w*|no strength|lost strength|loss of strength|"
         rf"no power|lost power)\s*(?:in|of|down)?\s*{_MY}{_LEGS}\b",
         rf"\b{_LEGS}\s+(?:\w+\s+)?(?:are |is |feels? |felt |went |go |goes |going |keeps? |kept |have |has |"
+        r"very |really |so |quite |suddenly |a bit |all |totally |completely |"
         r"just |suddenly |keep |started )*(?:weak|giving (?:way|out)|give (?:way|out)|gave (?:way|out)|buckl\w*|"
         r"collaps\w*|paraly[sz]\w*|like jelly|dead|useless|floppy)",
         r"\bfoot drop\b|\bdrop foot\b|\bdragging (?:my|his|her|one) (?:foot|leg)\b",
+        rf"\b{_LEGS} (?:won'?t|will not|doesn'?t|does not|can'?t|cannot|no longer) (?:lift|move|work|hold me|take my weight)",
         rf"\b{_CANT}\s+{_ANY}(?:lift|move|feel|raise|stand on|walk on|bear weight on|control)\s+{_MY}{_LEGS}\b",
         rf"\b(?:numb\w*|no feeling|loss of feeling|lost (?:the )?feeling|tingl\w*|pins and needles)\s*{_ANY}"
         r"(?:in |down |of )?(?:both|my two) (?:legs|feet)\b",
@@ -127,6 +136,8 @@ RED_FLAGS: tuple[RedFlag, ...] = (
         r"was in an? (?:car |road |traffic )?(?:accident|crash)|rear[- ]ended|knocked (?:off|down|over)|"
         r"thrown (?:off|from))\b",
         r"\bfell (?:off|from|down|over|on|onto|out of|backwards|hard|badly|heavily)\b",
+        r"\b(?:came|come|coming|thrown|flew) off (?:my|his|her|their|a|the) (?:horse|bike|bicycle|motorbike|motorcycle|"
+        r"scooter|ladder|quad|skateboard)\b",
         r"\b(?:car|road|traffic|motorbike|motorcycle|bike|bicycle|work|skiing|riding|horse[- ]riding)\s+"
         r"(?:accident|crash|collision|smash)\b",
         r"\b(?:hit|knocked (?:down|over)|run over) by (?:a |an )?(?:car|vehicle|truck|lorry|van|bus|bike|cyclist)\b",
@@ -139,7 +150,7 @@ RED_FLAGS: tuple[RedFlag, ...] = (
         r"mysterious|strange|weird|big|dramatic|significant)\s+"
         r"(?:weight loss|loss of weight|losing weight|drop in weight)\b",
         r"\b(?:losing|lost|lose|dropping|dropped|shed|shedding|shedding)\s+(?:a lot of |so much |lots of |loads of |"
-        r"a stone|\d+\s*(?:kg|kilos?|pounds|lbs?|stone)|some )?(?:weight|pounds|kilos|kg|stone)?\s*"
+        r"a stone|(?:\d+|\w+)\s*(?:kg|kilos?|pounds|lbs?|stones?)|some )?(?:weight|pounds|kilos|kg|stone)?\s*"
         r"(?:of weight\s+)?(?:without (?:trying|dieting|reason|meaning to|any reason)|for no (?:apparent |obvious )?"
         r"reason|unintentionally|suddenly|(?:really |very )?(?:fast|quickly)|and (?:i |he |she )?(?:don'?t|do not|"
         r"doesn'?t|can'?t) (?:know|explain|understand) why|and not (?:dieting|trying))",

@@ -62,12 +62,16 @@ def test_the_corpus_question_bank_gets_it_exactly_where_a_sign_is_reported() -> 
 
 
 @pytest.mark.parametrize("round_, urgent, ordinary, caught_at_least, false_alarms_at_most", [
-    ("1", "urgent", "ordinary", 25, 1),  # 25 of 32 caught, 1 of 30 false alarms at its first run
-    ("2", "urgent_2", "ordinary_2", 26, 1),  # 26 of 30, 1 of 30
+    # Rounds 1 and 2 were held out at first (25 of 32 caught, 1 of 30 false alarms; 26 of 30, 1 of 30),
+    # then used to tune the rules: now they must stay where tuning left them.
+    ("1", "urgent", "ordinary", 31, 1),
+    ("2", "urgent_2", "ordinary_2", 29, 1),
+    # Round 3 is held out: its first run, 23 of 30 caught and 0 of 30 false alarms, is the measure.
+    ("3", "urgent_3", "ordinary_3", 23, 0),
 ])
-def test_phrasings_it_was_never_tuned_on_are_caught_at_the_measured_rate(
+def test_phrasings_written_apart_from_the_rules_are_caught_at_the_measured_rate(
         round_: str, urgent: str, ordinary: str, caught_at_least: int, false_alarms_at_most: int) -> None:
-    """Held-out phrasings (never used to tune the rules): no worse than at their first run."""
+    """Phrasings written in rounds, each measured once before it could shape the rules."""
     caught = [q for sign, q in HELD_OUT[urgent] if sign in [flag.name for flag in red_flags(q)]]
     false_alarms = [q for q in HELD_OUT[ordinary] if red_flag_notice(q)]
     assert len(HELD_OUT[urgent]) >= 30 and len(HELD_OUT[ordinary]) == 30
