@@ -58,7 +58,8 @@ class RedFlag:
 _ANY = r"(?:[\w']+[\s,]+){0,4}?"  # up to four words in between, lazily
 _FEW = r"(?:[\w']+[\s,]+){0,6}?"  # up to six
 _MY = r"(?:(?:my|the|your|a|an|his|her|their|our|both|one|left|right|lower|upper)\s+){0,2}"
-_CANT = (r"(?:can'?t|cannot|can not|unable to|(?:not|n't|haven'?t been|hasn'?t been|not being) able to|couldn'?t|could not|"
+_CANT = (r"(?:can'?t|cannot|can not|unable to|(?:not|n't|haven'?t been|hasn'?t been|not being) able to|"
+         r"couldn'?t|could not|"
          r"can no longer|no longer|struggl\w* to|hard to|trouble|difficulty)")
 _LEGS = r"(?:legs?|feet|foot|ankles?|knees?|thighs?|toes)"
 _GROIN = (r"(?:between\s+(?:my |his |her |their |the )?legs|groin|genitals?|genital area|private (?:parts|area)|crotch|"
@@ -107,7 +108,8 @@ RED_FLAGS: tuple[RedFlag, ...] = (
         r"just |suddenly |keep |started )*(?:weak|giving (?:way|out)|give (?:way|out)|gave (?:way|out)|buckl\w*|"
         r"collaps\w*|paraly[sz]\w*|like jelly|dead|useless|floppy)",
         r"\bfoot drop\b|\bdrop foot\b|\bdragging (?:my|his|her|one) (?:foot|leg)\b",
-        rf"\b{_LEGS} (?:won'?t|will not|doesn'?t|does not|can'?t|cannot|no longer) (?:lift|move|work|hold me|take my weight)",
+        rf"\b{_LEGS} (?:won'?t|will not|doesn'?t|does not|can'?t|cannot|no longer) "
+        r"(?:lift|move|work|hold me|take my weight)",
         rf"\b{_CANT}\s+{_ANY}(?:lift|move|feel|raise|stand on|walk on|bear weight on|control)\s+{_MY}{_LEGS}\b",
         rf"\b(?:numb\w*|no feeling|loss of feeling|lost (?:the )?feeling|tingl\w*|pins and needles)\s*{_ANY}"
         r"(?:in |down |of )?(?:both|my two) (?:legs|feet)\b",
