@@ -9,8 +9,8 @@ protocol with a deadline for the request line and headers. Neither imports gradi
 What the guard enforces, in order:
 - a request from another website (an `Origin` that is not this host) may read pages but gets
   no CORS grant, and may not POST, preflight or upload at all;
-- POST goes only to the routes the page and the documented API use (the queue, `/call/…`,
-  cancel, MCP); uploads, deep links, direct `/run/` calls and everything else answer 4xx;
+- POST goes only to the routes the page and the documented API use (the queue, `/call/<name>`
+  for the documented endpoints, cancel, MCP); uploads, deep links, direct `/run/` calls and everything else answer 4xx;
 - a request body is at most `max_body_bytes`, and must arrive within `body_timeout` seconds;
 - a call to the queue must name a function the app has (`fn_index`), or it is refused with 404.
 """
@@ -42,7 +42,9 @@ BODY_TIMEOUT_S = 10.0
 API = "/gradio_api"
 #: POST routes the page and its documented API use; every other POST is refused.
 POST_ALLOWED_EXACT = {f"{API}/queue/join", f"{API}/cancel", f"{API}/reset"}
-POST_ALLOWED_PREFIXES = (f"{API}/call/", f"{API}/mcp")
+POST_ALLOWED_PREFIXES = (f"{API}/mcp",)
+#: `/call/<name>` (and `/call/v2/<name>`) take calls for the documented endpoints only.
+CALL_PREFIXES = (f"{API}/call/v2/", f"{API}/call/")
 #: Routes a visitor never needs, refused whatever the method (deep links are stored server-side).
 REFUSED_PREFIXES = (f"{API}/deep_link", f"{API}/upload", f"{API}/run/", f"{API}/api/", f"{API}/component_server",
                     f"{API}/process_recording", f"{API}/stream/", f"{API}/vibe", f"{API}/undo-vibe", "/upload")
@@ -52,10 +54,11 @@ class RequestGuard:
     """ASGI middleware: same-origin writes only, an allowlist of POST routes, bounded bodies."""
 
     def __init__(self, app: ASGIApp, *, max_body_bytes: int, known_functions: Callable[[], Iterable[int]],
-                 body_timeout: float = BODY_TIMEOUT_S) -> None:
+                 documented: Iterable[str], body_timeout: float = BODY_TIMEOUT_S) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.known_functions = known_functions
+        self.documented = frozenset(documented)
         self.body_timeout = body_timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -79,8 +82,11 @@ class RequestGuard:
             else:
                 await _refuse(send, 404, "Not found.")
             return
-        if method == "POST" and not (path in POST_ALLOWED_EXACT or path.startswith(POST_ALLOWED_PREFIXES)):
-            await _refuse(send, 404, "Not found.")
+        if method == "POST" and not (path in POST_ALLOWED_EXACT or path.startswith(POST_ALLOWED_PREFIXES)
+                                     or self._is_documented_call(path)):
+            await _refuse(send, 404, "Not found." if not path.startswith(CALL_PREFIXES) else
+                          f"No endpoint {path.rsplit('/', 1)[-1][:40]!r}; the documented ones are "
+                          + ", ".join(f"/{name}" for name in sorted(self.documented)) + ".")
             return
         if method in ("POST", "PUT", "PATCH", "DELETE"):
             body = await self._read_body(receive, headers, send)
@@ -92,6 +98,10 @@ class RequestGuard:
         if foreign:
             send = _without_cors(send)
         await self.app(scope, receive, send)
+
+    def _is_documented_call(self, path: str) -> bool:
+        prefix = next((p for p in CALL_PREFIXES if path.startswith(p)), None)
+        return prefix is not None and path[len(prefix):] in self.documented
 
     async def _read_body(self, receive: Receive, headers: dict[str, str], send: Send) -> bytes | None:
         """The whole body, or None once a 413/408/400 has been sent."""
@@ -129,7 +139,7 @@ class RequestGuard:
             await _refuse(send, 400, "The request body is not valid JSON.")
             return False
         fn_index = payload.get("fn_index") if isinstance(payload, dict) else None
-        if fn_index is not None and (type(fn_index) is not int or fn_index not in set(self.known_functions())):
+        if type(fn_index) is not int or fn_index not in set(self.known_functions()):
             await _refuse(send, 404, f"No function number {str(fn_index)[:20]} on this page.")
             return False
         return True

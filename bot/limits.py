@@ -36,9 +36,9 @@ MAX_BODY_BYTES = 256 * 1024
 SESSION_CAPACITY = 1000
 #: Measured bytes of Python objects per session at the bounds above (tests/test_limits.py holds it):
 #: Gradio's own per-session copy of the page's component settings plus our bounded inputs and history.
-SESSION_BYTES = 1024 * 1024
+SESSION_BYTES = 512 * 1024
 #: Bytes per session of the answer ledger that feedback votes are checked against (bot.feedback).
-LEDGER_BYTES = 64 * 1024
+LEDGER_BYTES = 128 * 1024
 
 
 def worst_case_bytes() -> int:
@@ -108,7 +108,9 @@ def queue_every_event(demo: gr.Blocks) -> None:
 
 def guard_for(demo: gr.Blocks):
     """The RequestGuard wrapper for this page's app (it checks `fn_index` against the page's functions)."""
-    return lambda app: RequestGuard(app, max_body_bytes=MAX_BODY_BYTES, known_functions=lambda: demo.fns.keys())
+    documented = [fn.api_name for fn in demo.fns.values() if fn.api_visibility == "public" and fn.api_name]
+    return lambda app: RequestGuard(app, max_body_bytes=MAX_BODY_BYTES, known_functions=lambda: demo.fns.keys(),
+                                    documented=documented)
 
 
 @contextlib.contextmanager
