@@ -54,11 +54,13 @@ class RequestGuard:
     """ASGI middleware: same-origin writes only, an allowlist of POST routes, bounded bodies."""
 
     def __init__(self, app: ASGIApp, *, max_body_bytes: int, known_functions: Callable[[], Iterable[int]],
-                 documented: Iterable[str], body_timeout: float = BODY_TIMEOUT_S) -> None:
+                 documented: Iterable[str], allowed_origins: Iterable[str] = (),
+                 body_timeout: float = BODY_TIMEOUT_S) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.known_functions = known_functions
         self.documented = frozenset(documented)
+        self.allowed_hosts = frozenset(_host(urlsplit(o).netloc.lower()) for o in allowed_origins)
         self.body_timeout = body_timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -68,7 +70,7 @@ class RequestGuard:
         method = scope["method"]
         path = _route(scope)
         headers = _headers(scope)
-        foreign = _is_foreign(headers)
+        foreign = is_foreign(headers, self.allowed_hosts)
         if foreign and method not in ("GET", "HEAD"):
             await _refuse(send, 403, "Requests from other websites are not accepted. Use the page itself, or "
                                      "call the API from a server (gradio_client), which sends no Origin.")
@@ -158,8 +160,8 @@ def _headers(scope: Scope) -> dict[str, str]:
     return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
 
 
-def _is_foreign(headers: dict[str, str]) -> bool:
-    """Whether the request comes from a page on another origin than the one it is sent to."""
+def is_foreign(headers: dict[str, str], allowed_hosts: Iterable[str] = ()) -> bool:
+    """Whether the request comes from a page on another origin than the one it is sent to (or one allowed)."""
     origin = headers.get("origin")
     if origin is None:
         return False  # not sent by a browser page (gradio_client, curl), or a same-origin GET
@@ -167,7 +169,7 @@ def _is_foreign(headers: dict[str, str]) -> bool:
     if not netloc:
         return True  # "null" (sandboxed frames, file: pages) and anything unparsable
     hosts = {headers.get("host", ""), *headers.get("x-forwarded-host", "").split(",")}
-    return _host(netloc) not in {_host(h.strip().lower()) for h in hosts if h.strip()}
+    return _host(netloc) not in {_host(h.strip().lower()) for h in hosts if h.strip()} | set(allowed_hosts)
 
 
 def _host(netloc: str) -> str:

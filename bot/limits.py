@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import gradio as gr
@@ -106,18 +106,18 @@ def queue_every_event(demo: gr.Blocks) -> None:
         fn.queue = True
 
 
-def guard_for(demo: gr.Blocks):
+def guard_for(demo: gr.Blocks, allowed_origins: Iterable[str] = ()):
     """The RequestGuard wrapper for this page's app (it checks `fn_index` against the page's functions)."""
     documented = [fn.api_name for fn in demo.fns.values() if fn.api_visibility == "public" and fn.api_name]
     return lambda app: RequestGuard(app, max_body_bytes=MAX_BODY_BYTES, known_functions=lambda: demo.fns.keys(),
-                                    documented=documented)
+                                    documented=documented, allowed_origins=allowed_origins)
 
 
 @contextlib.contextmanager
-def guarded_server(demo: gr.Blocks) -> Iterator[None]:
+def guarded_server(demo: gr.Blocks, allowed_origins: Iterable[str] = ()) -> Iterator[None]:
     """While launching: Gradio's uvicorn server gets header timeouts and the guard around the app."""
     original = http_server.Server
-    wrap = guard_for(demo)
+    wrap = guard_for(demo, allowed_origins)
 
     class GuardedServer(original):  # type: ignore[misc, valid-type]
         def __init__(self, config: Any, *args: Any, **kwargs: Any) -> None:

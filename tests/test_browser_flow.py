@@ -4,6 +4,7 @@ Uses tests/test_browser.py's page and browser: a real Chromium on a page served 
 """
 
 from __future__ import annotations
+
 from test_browser import ANSWER_TIMEOUT, ask, browser, expect, page, pytestmark, settings, url  # noqa: F401
 
 

@@ -282,6 +282,23 @@ def test_cors_grants_nothing_to_another_site_behind_a_real_host_name(served: Ser
         assert same.status_code == 200
 
 
+@pytest.mark.parametrize(("headers", "allowed", "foreign"), [
+    ({"host": "example.org", "origin": "https://example.org"}, (), False),
+    ({"host": "example.org:443", "origin": "https://example.org"}, (), False),
+    ({"host": "example.org"}, (), False),  # no Origin: not a page in a browser
+    ({"host": "example.org", "origin": "https://evil.example"}, (), True),
+    ({"host": "example.org", "origin": "https://example.org.evil.example"}, (), True),
+    ({"host": "example.org", "origin": "null"}, (), True),
+    ({"host": "localhost:7860", "origin": "http://localhost:7861"}, (), True),
+    ({"host": "10.0.0.5:7860", "x-forwarded-host": "bot.hf.space", "origin": "https://bot.hf.space"}, (), False),
+    ({"host": "10.0.0.5:7860", "origin": "https://bot.hf.space"}, (), True),
+    ({"host": "10.0.0.5:7860", "origin": "https://bot.hf.space"}, ("bot.hf.space",), False),
+], ids=["same", "default-port", "no-origin", "other-site", "lookalike", "null", "other-port", "forwarded-host",
+        "rewritten-host", "rewritten-host-allowed"])
+def test_which_requests_count_as_coming_from_another_website(headers: dict, allowed: tuple, foreign: bool) -> None:
+    assert guard.is_foreign(headers, allowed) is foreign
+
+
 # --- Timeouts ----------------------------------------------------------------------------------------------------
 
 
