@@ -12,7 +12,8 @@ What the guard enforces, in order:
 - POST goes only to the routes the page and the documented API use (the queue, `/call/<name>`
   for the documented endpoints, cancel, MCP); uploads, deep links, direct `/run/` calls and everything else answer 4xx;
 - a request body is at most `max_body_bytes`, and must arrive within `body_timeout` seconds;
-- a call to the queue must name a function the app has (`fn_index`), or it is refused with 404.
+- a call to the queue must name a function the app has (`fn_index`), or it is refused with 404;
+- deep links can be neither made nor opened (`?deep_link=` is dropped from every request).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import json
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
@@ -99,6 +100,9 @@ class RequestGuard:
             receive = _replay(body, receive)
         if foreign:
             send = _without_cors(send)
+        if b"deep_link" in scope.get("query_string", b""):
+            # Links made before deep links were closed still name files in Gradio's cache: ignore them.
+            scope = {**scope, "query_string": _without_param(scope["query_string"], "deep_link")}
         await self.app(scope, receive, send)
 
     def _is_documented_call(self, path: str) -> bool:
@@ -177,6 +181,11 @@ def _host(netloc: str) -> str:
         if netloc.endswith(default):
             return netloc[: -len(default)]
     return netloc
+
+
+def _without_param(query: bytes, name: str) -> bytes:
+    pairs = parse_qsl(query.decode("latin-1"), keep_blank_values=True)
+    return urlencode([(k, v) for k, v in pairs if k != name]).encode("latin-1")
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

@@ -238,6 +238,23 @@ def test_deep_links_cannot_be_made_so_a_forged_chat_cannot_be_shared(served: Ser
     assert after == before, "nothing written"
 
 
+def test_a_deep_link_made_before_they_were_closed_does_not_open(served: Served) -> None:
+    # What Gradio wrote for a forged link before this page closed the route: the file is still there.
+    forged = next(c for c in served.config["components"] if c["type"] == "chatbot")
+    forged = {**forged, "props": {**forged["props"], "value": [{"role": "assistant", "content": "FORGED-7c1e"}]}}
+    link = "forgedlink7c1e"
+    folder = Path(served.demo.app.uploaded_file_dir) / "deep_links" / link
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "state.json").write_text(json.dumps([forged]))
+    try:
+        for path in ("config", ""):
+            reply = httpx.get(f"{served.url}{path}", params={"deep_link": link}, timeout=30)
+            assert reply.status_code == 200 and "FORGED-7c1e" not in reply.text, path
+    finally:
+        (folder / "state.json").unlink()
+        folder.rmdir()
+
+
 # --- The follow-up note -----------------------------------------------------------------------------------
 
 
