@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Iterable, Iterator
+import logging
+from collections.abc import Awaitable, Iterable, Iterator
 from typing import Any
 
 import gradio as gr
 from gradio import http_server
 
 from .guard import RequestGuard, harden_uvicorn_config
+
+log = logging.getLogger(__name__)
 
 #: Longest text input kept: 4× the 1000 characters a question is read up to, so a long question
 #: is still cut (and told so) by the bot rather than silently here.
@@ -93,6 +96,27 @@ def _json_size(value: Any) -> int:
         return len(json.dumps(value, ensure_ascii=False, default=str).encode("utf-8", "replace"))
     except (TypeError, ValueError):
         return MAX_HISTORY_BYTES + 1
+
+
+async def refuse_quietly(demo: gr.Blocks, block_fn: Any, call: Awaitable[dict[str, Any]]) -> dict[str, Any]:
+    """Run one call; a Gradio-internal event that fails on input the page never sends gets one log line.
+
+    The page's internal events (undo, retry, examples, …) are reachable through the queue with any
+    data. Gradio's code raises on input it does not expect, and each failure used to print a
+    ~40-line traceback: a way to flood the log. Our own functions (/chat, /search, votes) keep
+    their tracebacks.
+    """
+    fn = demo.fns.get(block_fn) if isinstance(block_fn, int) else block_fn
+    try:
+        return await call
+    except gr.Error:
+        raise
+    except Exception as err:
+        if getattr(fn, "api_visibility", None) != "undocumented":
+            raise
+        log.warning("Refused a call to %s: %s: %s", getattr(fn, "name", fn), type(err).__name__, str(err)[:200])
+        raise gr.Error("This action could not be completed. Reload the page and try again.",
+                       print_exception=False) from err
 
 
 def queue_every_event(demo: gr.Blocks) -> None:

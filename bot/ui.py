@@ -29,7 +29,7 @@ from .config import Settings
 from .corpus import load_corpus
 from .errors import BotError, EmptyQuestionError
 from .feedback import AnswerLedger, FeedbackLog, rating
-from .limits import SESSION_CAPACITY, bound_history, bound_inputs, queue_every_event
+from .limits import SESSION_CAPACITY, bound_history, bound_inputs, queue_every_event, refuse_quietly
 
 if TYPE_CHECKING:
     from .chatbot import Chatbot
@@ -273,6 +273,9 @@ class BoundedChatInterface(gr.ChatInterface):
         # Gradio keeps each raw input in the session before any function runs: cut them first.
         bound_inputs(block_fn, inputs)
         return await super().preprocess_data(block_fn, inputs, state, explicit_call)
+
+    async def process_api(self, block_fn: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        return await refuse_quietly(self, block_fn, super().process_api(block_fn, *args, **kwargs))
 
     def _append_message_to_history(self, message: Any, history: list, role: Any = "user") -> list:
         if role == "user" and isinstance(message, str):

@@ -201,6 +201,21 @@ def test_every_function_is_documented_or_refuses_calls_outside_the_pages_own_flo
                 assert dependency["api_visibility"] in ("private", "undocumented"), (dependency["id"], name)
 
 
+def test_garbage_sent_to_the_pages_internal_functions_leaves_no_traceback(served: Served, capfd) -> None:
+    capfd.readouterr()
+    internal = [d for d in served.config["dependencies"] if d.get("backend_fn") and d["api_visibility"] == "undocumented"]
+    for dependency in internal:
+        targets = dependency.get("targets") or [[None]]
+        for data, event_data in (([7] * len(dependency["inputs"]), "x"), ([None] * len(dependency["inputs"]), [1])):
+            status, result = queue_call(served.url, dependency["id"], data, "garbage", trigger_id=targets[0][0],
+                                        event_data=event_data, timeout=30)
+            assert status == 200, result
+            if not result["success"]:
+                assert "Reload the page" in (result["output"].get("error") or ""), (dependency["api_name"], result)
+    err = capfd.readouterr().err
+    assert "Traceback" not in err, err[-3000:]
+
+
 @pytest.mark.parametrize("fn_index", [10_000, -1, "0", 1.5, None], ids=["unknown", "negative", "string", "float",
                                                                       "missing"])
 def test_a_call_naming_no_function_gets_4xx_and_no_traceback(served: Served, capfd, fn_index: object) -> None:
