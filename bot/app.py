@@ -114,7 +114,8 @@ def launch(demo, settings: Settings, host: str | None = None, port: int | None =
     from .limits import guarded_server
 
     demo.queue(**ui.queue_options())
-    with guarded_server(demo, settings.allowed_origins):  # header and body timeouts, body size cap, same-origin writes only
+    # Header and body timeouts, a body size cap, same-origin writes only (bot/guard.py).
+    with guarded_server(demo, settings.allowed_origins):
         return demo.launch(
             server_name=host or os.environ.get("GRADIO_SERVER_NAME") or DEFAULT_HOST,
             # None lets Gradio take the first free port from 7860 (or $GRADIO_SERVER_PORT) on.

@@ -114,8 +114,11 @@ class RequestGuard:
         too_big = (f"The request is larger than {self.max_body_bytes:,} bytes. Questions are read up to 1000 "
                    "characters; clear the chat if it has grown very long.")
         length = headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > self.max_body_bytes):
-            await _refuse(send, 413 if length.isdigit() else 400, too_big if length.isdigit() else "Bad Content-Length.")
+        if length is not None and not length.isdigit():
+            await _refuse(send, 400, "Bad Content-Length.")
+            return None
+        if length is not None and int(length) > self.max_body_bytes:
+            await _refuse(send, 413, too_big)
             return None
         chunks, size = [], 0
         loop = asyncio.get_running_loop()

@@ -104,7 +104,11 @@ def outside_secret(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.mark.parametrize("size", [0, 1, MiB, MiB + 1], ids=["empty", "one-byte", "one-MiB", "over-one-MiB"])
 def test_the_page_takes_no_uploads_of_any_size(page: Page, size: int) -> None:
     # It has no upload box; Gradio's route capped only each file (40 × 1 MB in one POST got 200).
-    status, _, body = page.upload("file.bin", b"x" * size, "application/octet-stream")
+    try:
+        status, _, body = page.upload("file.bin", b"x" * size, "application/octet-stream")
+    except urllib.error.URLError as err:  # refused and closed while a big body was still being sent
+        assert size > 64 * 1024 and isinstance(err.reason, (BrokenPipeError, ConnectionResetError)), err
+        return
     assert status == 403 and b"takes no uploads" in body, (status, body[:200])
 
 
@@ -113,7 +117,8 @@ def test_many_files_in_one_upload_are_refused(page: Page) -> None:
     part = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"f.txt\"\r\n"
             "Content-Type: text/plain\r\n\r\n").encode() + b"x" * 1000 + b"\r\n"
     body = part * 40 + f"--{boundary}--\r\n".encode()
-    status, _, answer = page.request("gradio_api/upload", body, {"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    status, _, answer = page.request("gradio_api/upload", body,
+                                     {"Content-Type": f"multipart/form-data; boundary={boundary}"})
     assert status == 403, answer[:200]
 
 

@@ -97,7 +97,8 @@ def _sync_dependency(config: dict) -> dict:
     """The internal function that copies the chat shown into the session (chatbot in, two States out)."""
     kinds = {c["id"]: c["type"] for c in config["components"]}
     return next(d for d in config["dependencies"]
-                if [kinds[i] for i in d["inputs"]] == ["chatbot"] and [kinds[o] for o in d["outputs"]] == ["state", "state"])
+                if [kinds[i] for i in d["inputs"]] == ["chatbot"]
+                and [kinds[o] for o in d["outputs"]] == ["state", "state"])
 
 
 def _hostile_payload(served: Served, dependency: dict, shape: str) -> list:
@@ -203,7 +204,8 @@ def test_every_function_is_documented_or_refuses_calls_outside_the_pages_own_flo
 
 def test_garbage_sent_to_the_pages_internal_functions_leaves_no_traceback(served: Served, capfd) -> None:
     capfd.readouterr()
-    internal = [d for d in served.config["dependencies"] if d.get("backend_fn") and d["api_visibility"] == "undocumented"]
+    internal = [d for d in served.config["dependencies"]
+                if d.get("backend_fn") and d["api_visibility"] == "undocumented"]
     for dependency in internal:
         targets = dependency.get("targets") or [[None]]
         for data, event_data in (([7] * len(dependency["inputs"]), "x"), ([None] * len(dependency["inputs"]), [1])):
