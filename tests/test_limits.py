@@ -149,6 +149,10 @@ def test_the_feedback_ledger_of_a_session_stays_within_its_bound(served: Served)
     assert weight <= limits.LEDGER_BYTES, weight
 
 
+def test_the_server_keeps_at_most_the_stated_number_of_sessions(served: Served) -> None:
+    assert served.demo.state_holder.capacity == limits.SESSION_CAPACITY
+
+
 def test_the_readme_states_the_worst_case_memory_that_the_limits_add_up_to() -> None:
     readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
     stated = re.search(r"at most \*\*(\d+) MB\*\* of server memory", readme)
