@@ -323,7 +323,8 @@ def build_demo(bot: Chatbot | BotSource, settings: Settings | None = None) -> gr
         examples = _loaded(get_bot).example_questions
     examples = examples[:MAX_EXAMPLES]
 
-    ledger = AnswerLedger(capacity=SESSION_CAPACITY)
+    # The answers each session was given, for checking votes (none are kept without a feedback log).
+    ledger = AnswerLedger(capacity=SESSION_CAPACITY if settings.feedback_log else 0)
 
     def chat(message: str, history: list[dict], request: gr.Request) -> list[gr.ChatMessage]:
         """Answer one chat message by quoting the article, with the conversation so far."""
