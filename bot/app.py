@@ -83,9 +83,19 @@ class BotLoader:
             log.info("Bot loaded in %s s", self.seconds)
 
 
+def configure_logging() -> None:
+    """INFO to standard error, unless the process already set up logging (then this does nothing)."""
+    if logging.getLogger().handlers:
+        return
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # gradio's own start-up checks, one line each
+    logging.getLogger("faiss").setLevel(logging.WARNING)  # which CPU build it picked, four lines
+
+
 def create_demo(settings: Settings | None = None, loader: BotLoader | None = None):
     """Start loading the bot in the background, then build the page around it (returns gr.Blocks)."""
     settings = settings or Settings.from_env(REPO_ROOT)
+    configure_logging()  # before the loader starts: its "Bot loaded in … s" must not be dropped
     loader = loader or BotLoader(settings).start()
     from . import ui  # after the loader has started: gradio's import overlaps the model's
 
@@ -101,16 +111,19 @@ def launch(demo, settings: Settings, host: str | None = None, port: int | None =
     With `block`, serve until interrupted; without it, return once the server listens (tests).
     """
     from . import ui
+    from .limits import guarded_server
 
     demo.queue(**ui.queue_options())
-    return demo.launch(
-        server_name=host or os.environ.get("GRADIO_SERVER_NAME") or DEFAULT_HOST,
-        # None lets Gradio take the first free port from 7860 (or $GRADIO_SERVER_PORT) on.
-        server_port=port,
-        prevent_thread_lock=not block,
-        quiet=quiet,
-        **ui.launch_options(settings),
-    )
+    # Header and body timeouts, a body size cap, same-origin writes only (bot/guard.py).
+    with guarded_server(demo, settings.allowed_origins):
+        return demo.launch(
+            server_name=host or os.environ.get("GRADIO_SERVER_NAME") or DEFAULT_HOST,
+            # None lets Gradio take the first free port from 7860 (or $GRADIO_SERVER_PORT) on.
+            server_port=port,
+            prevent_thread_lock=not block,
+            quiet=quiet,
+            **ui.launch_options(settings),
+        )
 
 
 def serve(settings: Settings, host: str | None = None, port: int | None = None) -> int:
@@ -128,8 +141,7 @@ def main(argv: list[str] | None = None, demo=None, root: Path = REPO_ROOT) -> in
     parser.add_argument("--port", type=int, default=None,
                         help=f"port (default: $GRADIO_SERVER_PORT or {DEFAULT_PORT})")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # gradio's own start-up checks, one line each
+    configure_logging()
     settings = Settings.from_env(root)
     demo = demo or create_demo(settings)
     launch(demo, settings, args.host, args.port)

@@ -45,6 +45,10 @@ class Settings:
     max_history_turns: int = 20
     # Where like/dislike feedback is appended (JSON lines); None (env BOT_FEEDBACK_LOG="") disables it.
     feedback_log: Path | None = None
+    # Origins (e.g. "https://bot.example.org") whose pages may POST besides the host the request names:
+    # only needed behind a proxy that rewrites the Host header and sets no X-Forwarded-Host.
+    # Env BOT_ALLOWED_ORIGINS, comma-separated.
+    allowed_origins: tuple[str, ...] = ()
     # Rebuild a missing or stale index at start-up when the index folder is writable.
     rebuild_stale: bool = True
 
@@ -67,6 +71,8 @@ class Settings:
         if "BOT_FEEDBACK_LOG" in os.environ:  # set but empty: no feedback log at all
             value = os.environ["BOT_FEEDBACK_LOG"].strip()
             overrides["feedback_log"] = Path(value) if value else None
+        if value := os.environ.get("BOT_ALLOWED_ORIGINS"):
+            overrides["allowed_origins"] = tuple(o.strip() for o in value.split(",") if o.strip())
         return cls.for_repo(root, **overrides)
 
     def index_settings(self) -> dict:

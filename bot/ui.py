@@ -15,13 +15,9 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import html
 import importlib.util
-import json
 import logging
 import re
-import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +30,8 @@ from .chatbot import clean_question
 from .config import Settings
 from .corpus import load_corpus
 from .errors import BotError, EmptyQuestionError
+from .feedback import AnswerLedger, FeedbackLog, rating
+from .limits import SESSION_CAPACITY, bound_history, bound_inputs, queue_every_event, refuse_quietly
 
 if TYPE_CHECKING:
     from .chatbot import Chatbot
@@ -44,8 +42,6 @@ log = logging.getLogger(__name__)
 CHAT_CONCURRENCY = 4
 #: Requests allowed to wait in the queue; beyond that a visitor is told the page is busy.
 QUEUE_SIZE = 64
-#: Browser sessions whose chat history is kept in memory (the least recently used go first).
-SESSION_CAPACITY = 2000
 #: Most passages the /search endpoint returns.
 MAX_SEARCH_K = 20
 #: Example questions shown under the chat box.
@@ -54,8 +50,6 @@ MAX_EXAMPLES = 6
 STORED_QUESTION_FACTOR = 4
 #: How much of the question an answer echoes back.
 ECHO_CHARS = 200
-#: How much of a question and of an answer one feedback vote records (anyone can send a vote).
-FEEDBACK_CHARS = 4000
 
 EMPTY_PROMPT = "Please type a question about the article, in your own words. For example:"
 BAND_HINT = "How closely the article's wording matches your question"
@@ -192,7 +186,9 @@ def _band(confidence: str) -> str:
 
 
 def _notes(answer: Answer) -> list[str]:
-    return [f'<span class="note">{html.escape(note)}</span>' for note in answer.notes]
+    # A note can quote an earlier question ("Read as a follow-up to …"): the same clean, inert
+    # path as "You asked", in an HTML block so Markdown (links, autolinks, images) stays text.
+    return [f'<div class="note">{inert(clean_question(note, max_chars=len(note))[0])}</div>' for note in answer.notes]
 
 
 def _shorten(text: str, limit: int) -> str:
@@ -276,7 +272,15 @@ class BoundedChatInterface(gr.ChatInterface):
         # surrogates (from broken clients), which could not be sent back as JSON.
         message = message[: self.max_stored_chars].encode("utf-8", "replace").decode("utf-8")
         response, history = await super()._submit_fn(from_typed(message), history, *args)
-        return response, keep_last_turns(history, self.max_turns)
+        return response, bound_history(keep_last_turns(history, self.max_turns))
+
+    async def preprocess_data(self, block_fn: Any, inputs: list[Any], state: Any, explicit_call: bool = False):
+        # Gradio keeps each raw input in the session before any function runs: cut them first.
+        bound_inputs(block_fn, inputs)
+        return await super().preprocess_data(block_fn, inputs, state, explicit_call)
+
+    async def process_api(self, block_fn: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        return await refuse_quietly(self, block_fn, super().process_api(block_fn, *args, **kwargs))
 
     def _append_message_to_history(self, message: Any, history: list, role: Any = "user") -> list:
         if role == "user" and isinstance(message, str):
@@ -291,63 +295,6 @@ class BoundedChatInterface(gr.ChatInterface):
     def _pop_last_user_message(self, history: list) -> tuple:
         history, message = super()._pop_last_user_message(history)
         return history, from_typed(message) if isinstance(message, str) else message
-
-
-# --- Feedback ------------------------------------------------------------------------------------
-
-
-@dataclass
-class FeedbackLog:
-    """Like/dislike votes appended to a JSON-lines file, one object per vote."""
-
-    path: Path
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-
-    def record(self, rating: str, question: str, answer: str, index: Any) -> dict | None:
-        """Append one vote; returns it, or None (with a warning in the log) when the file cannot be written."""
-        entry = {
-            "time": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "rating": _shorten_raw(rating, 20), "question": _shorten_raw(question, FEEDBACK_CHARS),
-            "answer": _shorten_raw(answer, FEEDBACK_CHARS),
-            "index": index if isinstance(index, int) or _is_int_pair(index) else None,
-        }
-        line = json.dumps(entry, ensure_ascii=False).encode("utf-8", "replace").decode("utf-8") + "\n"
-        try:
-            with self._lock:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                with self.path.open("a", encoding="utf-8") as handle:
-                    handle.write(line)
-        except OSError as err:  # a read-only checkout still answers; the vote is lost, and the log says so
-            log.warning("Could not record feedback in %s: %s", self.path, err)
-            return None
-        return entry
-
-
-def _shorten_raw(text: Any, limit: int) -> str:
-    text = text if isinstance(text, str) else "" if text is None else str(text)
-    return text if len(text) <= limit else text[:limit] + "…"
-
-
-def _is_int_pair(index: Any) -> bool:
-    return isinstance(index, (list, tuple)) and len(index) == 2 and all(isinstance(i, int) for i in index)
-
-
-def _rating(liked: Any) -> str:
-    if liked is True:
-        return "like"
-    if liked is False:
-        return "dislike"
-    return str(liked) if liked else "removed"
-
-
-def _question_before(history: list[dict], index: Any) -> str:
-    position = index[0] if isinstance(index, (list, tuple)) and index else index
-    if not isinstance(position, int):
-        return ""
-    for message in reversed(history[: position + 1]):
-        if _role(message) == "user":
-            return from_typed(_plain_text(message.get("content")))
-    return ""
 
 
 # --- The page ---------------------------------------------------------------------------------------
@@ -374,7 +321,10 @@ def build_demo(bot: Chatbot | BotSource, settings: Settings | None = None) -> gr
         examples = _loaded(get_bot).example_questions
     examples = examples[:MAX_EXAMPLES]
 
-    def chat(message: str, history: list[dict]) -> list[gr.ChatMessage]:
+    # The answers each session was given, for checking votes (none are kept without a feedback log).
+    ledger = AnswerLedger(capacity=SESSION_CAPACITY if settings.feedback_log else 0)
+
+    def chat(message: str, history: list[dict], request: gr.Request) -> list[gr.ChatMessage]:
         """Answer one chat message by quoting the article, with the conversation so far."""
         question = _plain_text(message) if not isinstance(message, str) else message
         if not question.strip():
@@ -388,7 +338,11 @@ def build_demo(bot: Chatbot | BotSource, settings: Settings | None = None) -> gr
             return [empty_prompt(examples)]
         except BotError as err:
             raise gr.Error(str(err), print_exception=False) from err
-        return render_answer(answer)
+        messages = render_answer(answer)
+        # What was said, so that a vote on it records the server's words (bot.feedback).
+        ledger.record(getattr(request, "session_hash", None), clean_question(question, len(question))[0],
+                      [m.content for m in messages if isinstance(m.content, str)])
+        return messages
 
     def search(question: str, k: int = 5) -> list[dict]:
         """Find the passages of the article that best answer a question, best first.
@@ -452,12 +406,22 @@ def build_demo(bot: Chatbot | BotSource, settings: Settings | None = None) -> gr
         if settings.feedback_log:
             feedback = FeedbackLog(Path(settings.feedback_log))
 
-            def on_like(history: list[dict], vote: gr.LikeData) -> None:
-                content = vote.value.get("value") if isinstance(vote.value, dict) else vote.value
-                feedback.record(_rating(vote.liked), _question_before(history, vote.index),
-                                _plain_text(content), vote.index)
+            def on_like(history: list[dict], vote: gr.LikeData, request: gr.Request) -> None:
+                # The vote counts only for an answer this session was given, found by its index in
+                # the session's own history; the log gets the server's question and answer.
+                position = vote.index[0] if isinstance(vote.index, (list, tuple)) and vote.index else vote.index
+                if type(position) is not int or not 0 <= position < len(history or []):
+                    return
+                session = getattr(request, "session_hash", None) or ""
+                message = history[position]
+                content = message.get("content") if isinstance(message, dict) else getattr(message, "content", None)
+                given = ledger.find(session, _plain_text(content))
+                if given is None or rating(vote.liked) is None or not ledger.take_vote(session):
+                    return
+                feedback.record(rating(vote.liked), given.question, given.answer, vote.index)
 
-            chatbot_view.like(on_like, [chatbot_view], None, api_visibility="private", queue=False)
+            chatbot_view.like(on_like, [demo.chatbot_state], None, api_visibility="private", concurrency_limit=1)
+    queue_every_event(demo)
     return demo
 
 

@@ -67,3 +67,40 @@ def two_doc_bot(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) ->
     shutil.copytree(REPO_ROOT / "corpus" / "questions", settings.corpus_dir / "questions")
     build(settings, embedder)
     return Chatbot.load(settings, embedder=embedder, rebuild=False)
+
+
+# --- A real page on loopback, and calls the way the browser makes them ------------------------------
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def queue_call(url: str, fn_index: int, data: list, session_hash: str, *, event_data: object = None,
+               trigger_id: int | None = None, timeout: float = 60) -> tuple[int, dict | str]:
+    """One event through the queue, as the page sends it: (HTTP status of the join, final message or body).
+
+    The final message is Gradio's `process_completed` dict (`success`, `output`), read from the
+    session's event stream; a refused join returns its status and body text instead.
+    """
+    import httpx
+
+    body = {"data": data, "fn_index": fn_index, "session_hash": session_hash, "event_data": event_data,
+            "trigger_id": trigger_id}
+    with httpx.Client(base_url=url, timeout=timeout) as http:
+        joined = http.post("gradio_api/queue/join", json=body)
+        if joined.status_code != 200:
+            return joined.status_code, joined.text
+        event_id = joined.json()["event_id"]
+        with http.stream("GET", "gradio_api/queue/data", params={"session_hash": session_hash}) as stream:
+            for line in stream.iter_lines():
+                if not line.startswith("data:"):
+                    continue
+                message = json.loads(line[len("data:"):])
+                if message.get("msg") == "process_completed" and message.get("event_id") == event_id:
+                    return 200, message
+    raise AssertionError(f"no result for event {event_id} of function {fn_index}")

@@ -2,9 +2,10 @@
 
 One real server per module, launched with the same queue and launch options as `python app.py`,
 over a temporary checkout (corpus, a freshly built index, a feedback log holding a secret line).
-tests/test_app_e2e.py already checks a 2 MB upload (413), files of the checkout (403) and the
-page's config; these tests go after the edges: the upload limit's boundary, paths outside the app,
-traversal tricks, URL fetching, the queue bypass, private endpoints and malformed API calls.
+tests/test_app_e2e.py already checks files of the checkout (403) and the page's config; these tests
+go after the edges: uploads (refused), paths outside the app, traversal tricks, URL fetching, the
+queue bypass, private endpoints, malformed API calls and forged or flooding feedback votes.
+tests/test_limits.py covers memory bounds, timeouts, CORS behind a host name and every fn_index.
 """
 
 from __future__ import annotations
@@ -24,9 +25,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
+from conftest import queue_call
 
 from bot.app import BotLoader, create_demo, launch
 from bot.config import REPO_ROOT, Settings
+from bot.feedback import VOTES_PER_SESSION
 from bot.index import build_index
 
 MiB = 1024 * 1024
@@ -98,25 +101,30 @@ def outside_secret(tmp_path_factory: pytest.TempPathFactory) -> Path:
 # --- Uploads -------------------------------------------------------------------------------------
 
 
-def test_an_upload_one_byte_over_one_megabyte_is_refused_with_413(page: Page) -> None:
-    status, _, body = page.upload("big.bin", b"x" * (MiB + 1), "application/octet-stream")
-    assert status == 413, body[:200]
-    assert b"maximum allowed size of 1048576 bytes" in body
+@pytest.mark.parametrize("size", [0, 1, MiB, MiB + 1], ids=["empty", "one-byte", "one-MiB", "over-one-MiB"])
+def test_the_page_takes_no_uploads_of_any_size(page: Page, size: int) -> None:
+    # It has no upload box; Gradio's route capped only each file (40 × 1 MB in one POST got 200).
+    try:
+        status, _, body = page.upload("file.bin", b"x" * size, "application/octet-stream")
+    except urllib.error.URLError as err:  # refused and closed while a big body was still being sent
+        assert size > 64 * 1024 and isinstance(err.reason, (BrokenPipeError, ConnectionResetError)), err
+        return
+    assert status == 403 and b"takes no uploads" in body, (status, body[:200])
 
 
-def test_an_upload_of_exactly_one_megabyte_is_accepted_so_the_413_is_the_cap(page: Page) -> None:
-    status, _, body = page.upload("small.txt", b"x" * MiB)
-    assert status == 200 and len(json.loads(body)) == 1
+def test_many_files_in_one_upload_are_refused(page: Page) -> None:
+    boundary = "----many-files"
+    part = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"f.txt\"\r\n"
+            "Content-Type: text/plain\r\n\r\n").encode() + b"x" * 1000 + b"\r\n"
+    body = part * 40 + f"--{boundary}--\r\n".encode()
+    status, _, answer = page.request("gradio_api/upload", body,
+                                     {"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    assert status == 403, answer[:200]
 
 
-def test_an_uploaded_html_file_is_served_as_a_download_never_as_a_page(page: Page) -> None:
+def test_an_html_file_cannot_be_uploaded_to_be_served_later(page: Page) -> None:
     status, _, body = page.upload("x.html", b"<script>alert(document.cookie)</script>", "text/html")
-    assert status == 200
-    stored = json.loads(body)[0]
-    status, headers, _ = page.request(f"gradio_api/file={stored}")
-    assert status == 200
-    assert "html" not in headers.get("content-type", "")
-    assert headers.get("content-disposition", "").startswith("attachment")
+    assert status == 403, body[:200]
 
 
 # --- The file route ------------------------------------------------------------------------------
@@ -280,33 +288,65 @@ def test_chat_with_a_malformed_message_answers_or_says_why(page: Page, message: 
 # --- What the app stores ---------------------------------------------------------------------------
 
 
-def _vote(page: Page, question: str, answer: str) -> tuple[int, bytes]:
-    """A like, as the browser sends it when a thumb is clicked (the handler is private, not unreachable)."""
+def _ask(page: Page, session: str, question: str) -> list[dict]:
+    """Ask through the page's own queue in `session`; the answer's messages."""
+    chat = page.dependency("chat")
+    status, result = queue_call(page.url, chat["id"], [question, None], session)
+    assert status == 200 and result["success"], result
+    return result["output"]["data"][0]
+
+
+def _vote(page: Page, session: str, index: object, liked: object = True, value: str = "") -> tuple[int, object]:
+    """A thumb as the browser sends it: through the queue, naming a message by its index."""
     like = page.dependency("on_like")
-    payload = {
-        "data": [[{"role": "user", "content": [{"type": "text", "text": question}]},
-                  {"role": "assistant", "content": [{"type": "text", "text": answer}]}], None],
-        "fn_index": like["id"], "trigger_id": like["targets"][0][0], "session_hash": "hardening-test",
-        "event_data": {"index": 1, "value": answer, "liked": True},
-    }
-    status, _, body = page.post_json("gradio_api/run/predict", payload)
-    return status, body
+    return queue_call(page.url, like["id"], [None], session, trigger_id=like["targets"][0][0],
+                      event_data={"index": index, "value": value, "liked": liked})
 
 
-def test_a_vote_is_appended_to_the_feedback_log(page: Page) -> None:
-    log = page.settings.feedback_log
-    before = log.read_text().splitlines()
-    status, body = _vote(page, "Does ice help?", "Ice therapy can also prove to be a good treatment.")
-    assert status == 200, body[:300]
-    entries = [json.loads(line) for line in log.read_text().splitlines()[len(before):]]
+def _new_entries(page: Page, before: int) -> list[dict]:
+    return [json.loads(line) for line in page.settings.feedback_log.read_text().splitlines()[before:]]
+
+
+def _lines(page: Page) -> int:
+    return len(page.settings.feedback_log.read_text().splitlines())
+
+
+def test_a_vote_records_the_question_and_answer_the_server_gave_not_the_clients(page: Page) -> None:
+    answer = _ask(page, "vote-real", "Does ice help?")
+    before = _lines(page)
+    status, result = _vote(page, "vote-real", 1, value="FORGED: the article recommends bleach")
+    assert status == 200 and result["success"], result
+    entries = _new_entries(page, before)
     assert [e["rating"] for e in entries] == ["like"]
-    assert set(entries[0]) >= {"time", "rating", "question", "answer"}
+    assert entries[0]["question"] == "Does ice help?"
+    assert "The article says:" in entries[0]["answer"] and "FORGED" not in json.dumps(entries)
+    assert answer[0]["content"].startswith("<span class=\"band")
 
 
-def test_the_feedback_log_cannot_be_grown_without_bound_by_one_request(page: Page) -> None:
-    # Anyone can send a vote (the browser must be able to), with any text in it.
-    log = page.settings.feedback_log
-    size = log.stat().st_size
-    _vote(page, "q" * (4 * MiB), "a" * (4 * MiB))
-    grown = log.stat().st_size - size
-    assert grown < 64 * 1024, f"one vote added {grown:,} bytes to {log}"
+@pytest.mark.parametrize("case", ["no-answer-in-session", "user-message", "out-of-range", "made-up-rating"])
+def test_a_vote_on_anything_but_an_answer_given_in_this_session_is_not_recorded(page: Page, case: str) -> None:
+    session = f"vote-{case}"
+    if case != "no-answer-in-session":
+        _ask(page, session, "Does heat help?")
+    index, liked = {"no-answer-in-session": (1, True), "user-message": (0, True), "out-of-range": (99, True),
+                    "made-up-rating": (1, "I love bleach")}[case]
+    before = _lines(page)
+    _vote(page, session, index, liked)
+    assert _new_entries(page, before) == []
+
+
+def test_a_script_cannot_flood_the_feedback_log_from_one_session(page: Page) -> None:
+    _ask(page, "vote-flood", "Should I stay in bed?")
+    before = _lines(page)
+    for _ in range(VOTES_PER_SESSION + 10):
+        _vote(page, "vote-flood", 1, True)
+    assert len(_new_entries(page, before)) == VOTES_PER_SESSION
+
+
+def test_votes_go_through_the_queue_not_around_it(page: Page) -> None:
+    like = page.dependency("on_like")
+    assert like["queue"] is True
+    status, _, body = page.post_json("gradio_api/run/predict", {
+        "data": [None], "fn_index": like["id"], "trigger_id": like["targets"][0][0], "session_hash": "vote-direct",
+        "event_data": {"index": 1, "value": "x", "liked": True}})
+    assert status == 404 and b"join the queue" in body
