@@ -88,7 +88,8 @@ def render_answer(answer: Answer) -> list[gr.ChatMessage]:
 def urgent_markdown(notice: str) -> str:
     """The red-flag notice, its first sentence in bold."""
     head, _, rest = notice.partition(". ")
-    body = f"<strong>{html.escape(head)}.</strong> {html.escape(rest)}" if rest else f"<strong>{html.escape(notice)}</strong>"
+    body = (f"<strong>{html.escape(head)}.</strong> {html.escape(rest)}" if rest
+            else f"<strong>{html.escape(notice)}</strong>")
     return f'<div class="urgent">⚠️ {body}</div>'
 
 
@@ -247,7 +248,8 @@ def _plain_text(content: Any) -> str:
     if isinstance(content, dict):
         return str(content.get("text") or content.get("content") or "")
     if isinstance(content, (list, tuple)):
-        return "\n".join(_plain_text(part) for part in content if not isinstance(part, dict) or part.get("type", "text") == "text")
+        return "\n".join(_plain_text(part) for part in content
+                         if not isinstance(part, dict) or part.get("type", "text") == "text")
     return ""
 
 
@@ -385,7 +387,8 @@ def build_demo(bot: Chatbot | BotSource, settings: Settings | None = None) -> gr
         api_description="Answer a question by quoting the article: message in, chat messages out.",
         chatbot=chatbot_view,
         textbox=gr.Textbox(
-            placeholder="Ask about back spasms in your own words…" if not titles else "Ask about the article in your own words…",
+            placeholder=("Ask about back spasms in your own words…" if not titles
+                         else "Ask about the article in your own words…"),
             max_length=settings.max_question_chars,  # a hint to the browser; chat() cuts anything longer
             label="Your question about the article", show_label=False, lines=1, max_lines=6, submit_btn=True,
             autofocus=True,

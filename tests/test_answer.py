@@ -2,8 +2,9 @@
 
 from collections import defaultdict
 
-from bot.chatbot import Chatbot
 from conftest import TESTS, read_jsonl
+
+from bot.chatbot import Chatbot
 
 DEV = read_jsonl(TESTS / "data" / "dev.jsonl")
 

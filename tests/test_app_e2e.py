@@ -23,6 +23,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from conftest import SEED_DOC, make_repo
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 
@@ -32,7 +33,6 @@ from bot.config import REPO_ROOT, Settings
 from bot.embedding import Embedder
 from bot.errors import BotError
 from bot.ui import MAX_SEARCH_K, from_typed, launch_options
-from conftest import SEED_DOC, make_repo
 
 PASSAGE_KEYS = {"text", "quote", "source", "section", "score", "doc", "start", "end",
                 "quote_start", "quote_end", "title", "kind"}
@@ -114,7 +114,7 @@ def test_every_quote_has_a_numbered_citation_and_a_source_block_in_the_same_orde
     answer, *sources = chat(client, "What are the symptoms of back spasms?")
     quotes = [line for line in answer["content"].splitlines() if line.startswith("> — **[")]
     assert len(quotes) == len(sources) >= 1
-    for number, (line, source) in enumerate(zip(quotes, sources), start=1):
+    for number, (line, source) in enumerate(zip(quotes, sources, strict=True), start=1):
         assert line.startswith(f"> — **[{number}]** ")
         assert source["metadata"]["title"] == f"Source [{number}]: {line.split('** ', 1)[1]}"
 

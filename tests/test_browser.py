@@ -15,12 +15,12 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from conftest import TESTS
 
 from bot.app import BotLoader, create_demo, launch
 from bot.chatbot import Chatbot
 from bot.config import REPO_ROOT, Settings
 from bot.embedding import Embedder
-from conftest import TESTS
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
@@ -107,7 +107,8 @@ def test_the_page_has_the_title_a_notice_and_example_questions(page) -> None:
 def test_asking_shows_a_quote_its_source_and_a_closed_source_block_that_opens(page) -> None:
     answer = ask(page, "Does ice help with back spasms?")
     expect(answer.locator("blockquote")).to_contain_text("Ice therapy can also prove to be a good treatment.")
-    expect(answer.locator("blockquote")).to_contain_text("[1] Repeated Back Muscle Spasms › Treatment of Back Muscle Spasms")
+    source_line = "[1] Repeated Back Muscle Spasms › Treatment of Back Muscle Spasms"
+    expect(answer.locator("blockquote")).to_contain_text(source_line)
     expect(answer.locator(".band")).to_have_text("Match: high")
     source = answer.locator(".thought-group").first
     expect(source).to_contain_text("Source [1]: Repeated Back Muscle Spasms › Treatment of Back Muscle Spasms")

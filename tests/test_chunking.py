@@ -1,8 +1,9 @@
 from pathlib import Path
 
+from conftest import SECOND_DOC, SEED_DOC
+
 from bot.chunking import LEAD_SECTION, split_into_chunks
 from bot.corpus import read_document
-from conftest import SECOND_DOC, SEED_DOC
 
 MAX = 420
 

@@ -1,10 +1,10 @@
 from pathlib import Path
 
 import pytest
+from conftest import SECOND_DOC, SEED_DOC
 
 from bot.corpus import load_corpus, parse_front_matter, read_document
 from bot.errors import CorpusError
-from conftest import SECOND_DOC, SEED_DOC
 
 
 def test_seed_article_keeps_its_title_and_source_and_drops_the_citation_tail() -> None:

@@ -1,4 +1,3 @@
-import json
 import os
 import signal
 import subprocess
@@ -12,7 +11,7 @@ import pytest
 from bot.chatbot import Chatbot
 from bot.config import REPO_ROOT, Settings
 from bot.errors import DamagedIndexError, IndexNotBuiltError, StaleIndexError
-from bot.index import MANIFEST, build_index, chunk_corpus, load_index, read_manifest
+from bot.index import MANIFEST, chunk_corpus, load_index, read_manifest
 
 
 def data_file(settings: Settings, name: str) -> Path:

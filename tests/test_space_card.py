@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-import tomllib
 
 import gradio
 import pytest
+import tomllib
 import yaml
 
 from bot.config import REPO_ROOT

@@ -55,7 +55,8 @@ def test_a_silent_article_says_so_echoes_the_question_and_offers_suggestions() -
                     suggestions=["What can trigger a back spasm?", "Is ice or heat better?", "Why?"])
     (message,) = render_answer(answer)
     assert "**The article does not cover this.**" in message.content
-    assert '<div class="asked">You asked: “&lt;i&gt;capital&lt;/i&gt; of &#91;France&#93;(http://x)?”</div>' in message.content
+    asked = '<div class="asked">You asked: “&lt;i&gt;capital&lt;/i&gt; of &#91;France&#93;(http://x)?”</div>'
+    assert asked in message.content
     assert "It covers: Causes; Symptoms &amp; signs." in message.content
     assert [o["value"] for o in message.options] == answer.suggestions
 
@@ -100,7 +101,8 @@ def test_feedback_is_appended_as_one_json_line_per_vote(tmp_path: Path) -> None:
     log.record("like", "Does ice help?", "The article says…", 1)
     log.record("dislike", "Why?", "The article does not cover this.", 3)
     lines = [json.loads(line) for line in log.path.read_text(encoding="utf-8").splitlines()]
-    assert [(e["rating"], e["question"], e["index"]) for e in lines] == [("like", "Does ice help?", 1), ("dislike", "Why?", 3)]
+    recorded = [(e["rating"], e["question"], e["index"]) for e in lines]
+    assert recorded == [("like", "Does ice help?", 1), ("dislike", "Why?", 3)]
     assert all(e["time"].endswith("+00:00") for e in lines)
 
 
@@ -146,7 +148,8 @@ def test_the_header_names_the_article_and_its_source_escaped(tmp_path: Path) -> 
 
 def test_the_served_page_carries_the_articles_title_in_its_preview_tags() -> None:
     info = page_info(REPO_ROOT / "corpus")
-    template = ('<html><head>\n<meta property="og:title" content="Gradio" />\n<meta property="og:url" content="{url}" />'
+    template = ('<html><head>\n<meta property="og:title" content="Gradio" />\n'
+                '<meta property="og:url" content="{url}" />'
                 '<meta name="twitter:title" content="Gradio" />\n</head></html>')
     page = rewrite_meta(template, info)
     assert 'content="Gradio"' not in page and "{url}" not in page
