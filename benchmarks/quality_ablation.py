@@ -49,7 +49,8 @@ _real_partial = fitting._partial_model
 
 def _no_neighbours(*args, **kwargs):
     model = _real_partial(*args, **kwargs)
-    return fitting.replace(model, bank_vectors=np.zeros((0, model.adapter.shape[0]), np.float32), bank_positives=())
+    empty = np.zeros((0, model.adapter.shape[0]), np.float32)
+    return fitting.replace(model, bank_vectors=empty, bank_positives=(), bank_sentences=())
 
 
 ROWS = [

@@ -109,7 +109,8 @@ class Chatbot:
     @cached_property
     def retriever(self) -> Retriever:
         return Retriever(self.index, self.embedder, self.query_model,
-                         list_neighbour_cosine=self.settings.list_neighbour_cosine)
+                         list_neighbour_cosine=self.settings.list_neighbour_cosine,
+                         quote_neighbour_weight=self.settings.quote_neighbour_weight)
 
     def with_query_model(self, model: QueryModel) -> Chatbot:
         """The same bot answering with another query model (cross-validation folds)."""

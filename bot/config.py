@@ -39,6 +39,9 @@ class Settings:
     # A question whose closest labelled question (adapted cosine at least this) asked for a whole
     # section is answered with that section, in article order (docs/quality.md: chosen by CV).
     list_neighbour_cosine: float = 0.8
+    # How much the closest bank question whose evidence a sentence holds counts when choosing the
+    # quote, beside the sentence's own adapted cosine (docs/quality.md: chosen by CV on the bank).
+    quote_neighbour_weight: float = 0.5
     # Longest question we read; longer input is cut, and the answer says so.
     max_question_chars: int = 1000
     # Chat history kept per browser session (turns = user + assistant pairs).

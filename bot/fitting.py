@@ -82,7 +82,7 @@ def _partial_model(index: StoredIndex, prepared: Prepared, rows: np.ndarray, ran
     coef, bias = fit_scope(vectors, answerable)
     base = untrained(index)
     return QueryModel(adapter, unit(vectors @ adapter.T).astype(np.float32), tuple(q.positives for q in questions),
-                      coef, bias, ranker, base.abstention)
+                      tuple(q.sentences for q in questions), coef, bias, ranker, base.abstention)
 
 
 #: Inverse L2 strength of the scope classifier: 10 of (0.3, 1, 3, 10), by 5-fold CV of the stacked

@@ -1,8 +1,9 @@
 """What the bot learned from its labelled question bank, stored with the index it was fitted to.
 
 - `adapter`: d×d matrix applied to a question's vector (bot/adapter.py);
-- `bank_vectors` / `bank_positives`: the bank's questions (adapted, unit length) and the chunk
-  positions that answer each (none for an off-topic one): nearest-neighbour evidence at serving time;
+- `bank_vectors` / `bank_positives` / `bank_sentences`: the bank's questions (adapted, unit length),
+  the chunk positions that answer each (none for an off-topic one) and the sentences holding the
+  evidence: nearest-neighbour evidence at serving time, for passages and for the quote;
 - `scope_coef` / `scope_bias`: a logistic regression on the question's own vector, fitted on the
   bank's answerable and off-topic questions: how much a question looks like those the corpus answers;
 - `ranker`: weights of the per-passage signals (retrieval.CHUNK_FEATURES);
@@ -27,6 +28,7 @@ class QueryModel:
     adapter: np.ndarray  # (d, d) float32
     bank_vectors: np.ndarray  # (B, d) float32, adapted unit vectors of the bank's questions
     bank_positives: tuple[tuple[int, ...], ...]  # chunk positions answering each; () when off-topic
+    bank_sentences: tuple[tuple[int, ...], ...]  # sentence rows holding each one's evidence
     scope_coef: np.ndarray  # (d,) float32
     scope_bias: float
     ranker: tuple[float, ...]
@@ -36,8 +38,8 @@ class QueryModel:
     @classmethod
     def untrained(cls, dim: int, abstention: AbstentionModel, n_features: int) -> QueryModel:
         ranker = (20.0,) + (0.0,) * (n_features - 1)
-        return cls(np.eye(dim, dtype=np.float32), np.zeros((0, dim), np.float32), (), np.zeros(dim, np.float32), 0.0,
-                   ranker, abstention,
+        return cls(np.eye(dim, dtype=np.float32), np.zeros((0, dim), np.float32), (), (),
+                   np.zeros(dim, np.float32), 0.0, ranker, abstention,
                    {"source": "untrained: no labelled questions in corpus/questions/"})
 
     def in_scope(self, raw: np.ndarray) -> float:
@@ -50,11 +52,12 @@ class QueryModel:
 
     def to_bytes(self) -> bytes:
         """The arrays, as an .npz (no pickle); the small parts go in the manifest (`manifest_entry`)."""
-        lengths = np.array([len(p) for p in self.bank_positives], dtype=np.int64)
-        flat = np.array([i for p in self.bank_positives for i in p], dtype=np.int64)
+        lengths, flat = _ragged(self.bank_positives)
+        sentence_lengths, sentence_flat = _ragged(self.bank_sentences)
         buffer = io.BytesIO()
         np.savez(buffer, adapter=self.adapter.astype(np.float32), bank_vectors=self.bank_vectors.astype(np.float32),
-                 positive_lengths=lengths, positives=flat, scope_coef=self.scope_coef.astype(np.float32))
+                 positive_lengths=lengths, positives=flat, sentence_lengths=sentence_lengths,
+                 sentences=sentence_flat, scope_coef=self.scope_coef.astype(np.float32))
         return buffer.getvalue()
 
     def manifest_entry(self) -> dict:
@@ -64,11 +67,21 @@ class QueryModel:
     @classmethod
     def from_parts(cls, data: bytes, entry: dict) -> QueryModel:
         with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
-            lengths = arrays["positive_lengths"]
-            flat = arrays["positives"].tolist()
-            starts = np.concatenate([[0], np.cumsum(lengths)]).tolist()
-            positives = tuple(tuple(flat[starts[i] : starts[i + 1]]) for i in range(len(lengths)))
+            positives = _unragged(arrays["positive_lengths"], arrays["positives"])
+            sentences = _unragged(arrays["sentence_lengths"], arrays["sentences"])
             return cls(arrays["adapter"].astype(np.float32), arrays["bank_vectors"].astype(np.float32), positives,
+                       sentences,
                        arrays["scope_coef"].astype(np.float32), float(entry["scope_bias"]),
                        tuple(float(w) for w in entry["ranker"]), AbstentionModel.from_dict(entry["abstention"]),
                        entry.get("report", {}))
+
+
+def _ragged(rows: tuple[tuple[int, ...], ...]) -> tuple[np.ndarray, np.ndarray]:
+    return (np.array([len(r) for r in rows], dtype=np.int64),
+            np.array([i for r in rows for i in r], dtype=np.int64))
+
+
+def _unragged(lengths: np.ndarray, flat: np.ndarray) -> tuple[tuple[int, ...], ...]:
+    values = flat.tolist()
+    starts = np.concatenate([[0], np.cumsum(lengths)]).astype(int).tolist()
+    return tuple(tuple(values[starts[i] : starts[i + 1]]) for i in range(len(lengths)))

@@ -36,6 +36,7 @@ class Labelled:
     evidence: tuple[str, ...]
     positives: tuple[int, ...]
     source: str  # the file it came from
+    sentences: tuple[int, ...] = ()  # rows of the index's sentence vectors that hold the evidence
 
     @property
     def answerable(self) -> bool:
@@ -76,6 +77,7 @@ def label(rows: list[dict], chunks: list[Chunk], source: str = "") -> list[Label
     it would teach the model a passage that does not exist.
     """
     texts = [normalise(c.text) for c in chunks]
+    sentence_texts = [normalise(t) for c in chunks for t in c.sentence_texts()]
     labelled = []
     for number, row in enumerate(rows):
         evidence = tuple(str(e) for e in row.get("evidence") or ())
@@ -84,8 +86,11 @@ def label(rows: list[dict], chunks: list[Chunk], source: str = "") -> list[Label
         abstain = bool(row["abstain"])
         if not abstain and not positives:
             continue
+        # A sentence holds the evidence, or is a whole part of evidence that runs over several.
+        sentences = tuple(i for i, text in enumerate(sentence_texts)
+                          if any(e in text or (len(text) > 20 and text in e) for e in wanted))
         labelled.append(Labelled(str(row.get("id", f"{source}:{number}")), str(row["question"]), abstain,
-                                 evidence, () if abstain else positives, source))
+                                 evidence, () if abstain else positives, source, () if abstain else sentences))
     return labelled
 
 

@@ -85,13 +85,15 @@ class Retriever:
     """Searches one loaded index with one embedder and the query model fitted to it."""
 
     def __init__(self, index: StoredIndex, embedder: Embedder, model: QueryModel, candidates: int = 40,
-                 max_quote_chars: int = 250, list_neighbour_cosine: float = 0.8) -> None:
+                 max_quote_chars: int = 250, list_neighbour_cosine: float = 0.8,
+                 quote_neighbour_weight: float = 0.5) -> None:
         self.index = index
         self.embedder = embedder
         self.model = model
         self.candidates = candidates
         self.max_quote_chars = max_quote_chars
         self.list_neighbour_cosine = list_neighbour_cosine
+        self.quote_neighbour_weight = quote_neighbour_weight
 
     @cached_property
     def _bm25(self):
@@ -163,6 +165,14 @@ class Retriever:
         return (adapted / max(float(np.linalg.norm(adapted)), 1e-12)).astype(np.float32)
 
     @cached_property
+    def _bank_sentence_links(self) -> tuple[np.ndarray, np.ndarray]:
+        """(bank row, sentence row) for every sentence holding a labelled answer's evidence."""
+        rows = [(b, r) for b, sentences in enumerate(self.model.bank_sentences) for r in sentences
+                if r < len(self.index.sentence_vectors)]
+        array = np.array(rows, dtype=np.int64).reshape(-1, 2)
+        return array[:, 0], array[:, 1]
+
+    @cached_property
     def _bank_links(self) -> tuple[np.ndarray, np.ndarray]:
         """(bank row, chunk position) for every labelled answer: neighbour votes in one numpy call."""
         rows = [(b, c) for b, positives in enumerate(self.model.bank_positives) for c in positives
@@ -188,16 +198,21 @@ class Retriever:
         if lexical_top > 0:  # strong lexical matches the dense pass missed are candidates too
             candidates |= {int(p) for p in np.argsort(-lexical_all)[:k] if lexical_all[p] > 0}
         neighbours = np.zeros(len(index.chunks), dtype=np.float32)
+        # Per sentence: the closest bank question whose evidence it holds (helps choose the quote).
+        sentence_neighbours = np.zeros(len(index.sentence_vectors), dtype=np.float32)
         answerable = off_topic = 0.0
         if len(self.model.bank_vectors):
             similarity = self.model.bank_vectors @ vector
             rows, chunk_ids = self._bank_links
             np.maximum.at(neighbours, chunk_ids, similarity[rows])
+            sentence_rows, sentence_ids = self._bank_sentence_links
+            np.maximum.at(sentence_neighbours, sentence_ids, similarity[sentence_rows])
             is_answerable = self.model.answerable_rows
             answerable = float(similarity[is_answerable].max(initial=0.0))
             off_topic = float(similarity[~is_answerable].max(initial=0.0))
             candidates |= {int(c) for c in np.argsort(-neighbours)[:k] if neighbours[c] > 0}
         section_scores = index.section_vectors @ vector
+        neighbours = (neighbours, sentence_neighbours)
         hits = [self._hit(p, vector, raw, lexical_all, lexical_top, neighbours, section_scores, query)
                 for p in sorted(candidates)]
         hits.sort(key=lambda h: -h.score)
@@ -223,7 +238,9 @@ class Retriever:
         return frozenset(c.doc for c in self.index.chunks) - labelled
 
     def _hit(self, position: int, vector: np.ndarray, raw: np.ndarray, lexical_all: np.ndarray, lexical_top: float,
-             neighbours: np.ndarray, section_scores: np.ndarray, query: Query) -> Hit:
+             neighbours: tuple[np.ndarray, np.ndarray], section_scores: np.ndarray, query: Query) -> Hit:
+        """One candidate scored; `neighbours` is (per chunk, per sentence) bank-question evidence."""
+        neighbours, sentence_neighbours = neighbours
         chunk = self.index.chunks[position]
         chunk_vector = self.index.chunk_vector(position)
         rows = self.index.sentence_rows(position)
@@ -244,7 +261,8 @@ class Retriever:
             float(section_vector @ own),
         )
         score = float(np.dot(self.model.ranker, features))
-        return Hit(chunk, position, score, features, self._quote(chunk, sentence_scores, query.search_text))
+        quote_scores = sentence_scores + self.quote_neighbour_weight * sentence_neighbours[rows.start : rows.stop]
+        return Hit(chunk, position, score, features, self._quote(chunk, quote_scores, query.search_text))
 
     @cached_property
     def _title_row(self) -> dict[str, int]:
