@@ -25,6 +25,7 @@ from functools import cached_property
 
 import numpy as np
 
+from .adapter import unit
 from .chunking import LEAD_SECTION, Chunk
 from .embedding import Embedder
 from .followup import Resolved, resolve
@@ -161,24 +162,17 @@ class Retriever:
 
     def adapt(self, vector: np.ndarray) -> np.ndarray:
         """The question's vector moved by the learned adapter, unit length."""
-        adapted = self.model.adapter @ vector
-        return (adapted / max(float(np.linalg.norm(adapted)), 1e-12)).astype(np.float32)
+        return unit(self.model.adapter @ vector).astype(np.float32)
 
     @cached_property
     def _bank_sentence_links(self) -> tuple[np.ndarray, np.ndarray]:
         """(bank row, sentence row) for every sentence holding a labelled answer's evidence."""
-        rows = [(b, r) for b, sentences in enumerate(self.model.bank_sentences) for r in sentences
-                if r < len(self.index.sentence_vectors)]
-        array = np.array(rows, dtype=np.int64).reshape(-1, 2)
-        return array[:, 0], array[:, 1]
+        return _links(self.model.bank_sentences, len(self.index.sentence_vectors))
 
     @cached_property
     def _bank_links(self) -> tuple[np.ndarray, np.ndarray]:
         """(bank row, chunk position) for every labelled answer: neighbour votes in one numpy call."""
-        rows = [(b, c) for b, positives in enumerate(self.model.bank_positives) for c in positives
-                if c < len(self.index.chunks)]
-        array = np.array(rows, dtype=np.int64).reshape(-1, 2)
-        return array[:, 0], array[:, 1]
+        return _links(self.model.bank_positives, len(self.index.chunks))
 
     def run(self, question: str, k: int = 5, query_vector: np.ndarray | None = None) -> Search:
         """Score the corpus for a question; keep the k best hits and the signals behind them."""
@@ -362,3 +356,10 @@ class Retriever:
             pick = max(options, key=lambda i: combined[i])
             first, last = min(first, pick), max(last, pick)
         return tuple(sentences[first : last + 1])
+
+
+def _links(groups: tuple[tuple[int, ...], ...], limit: int) -> tuple[np.ndarray, np.ndarray]:
+    """(bank row, target) for every target below `limit` that a bank row names, as two arrays."""
+    array = np.array([(b, t) for b, targets in enumerate(groups) for t in targets if t < limit],
+                     dtype=np.int64).reshape(-1, 2)
+    return array[:, 0], array[:, 1]
