@@ -19,8 +19,10 @@ chosen on out-of-fold probabilities; the result is stored in the index manifest.
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import asdict, dataclass
+from importlib import resources
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -129,3 +131,9 @@ def calibrate(x: np.ndarray, y: np.ndarray, fold_of: np.ndarray) -> tuple[Absten
         "weights": dict(zip(FEATURES, (round(w, 3) for w in model.weights), strict=False)),
     }
     return model, report
+
+
+def default_abstention() -> AbstentionModel:
+    """The abstention model for a corpus without labelled questions (bot/data/abstention_default.json)."""
+    data = resources.files("bot").joinpath("data/abstention_default.json").read_text(encoding="utf-8")
+    return AbstentionModel.from_dict(json.loads(data))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import re
@@ -10,21 +9,18 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
-from importlib import resources
 
 import numpy as np
 
 from . import abstention
-from .abstention import AbstentionModel
 from .answer import Answer, Passage
 from .config import Settings
 from .embedding import Embedder
 from .errors import DamagedIndexError, EmptyQuestionError, IndexNotBuiltError, StaleIndexError
-from .fitting import fit_query_model, prepare, untrained
+from .fitting import untrained
 from .followup import Resolved
-from .index import StoredIndex, build_index, load_index
+from .index import StoredIndex, load_index
 from .querymodel import QueryModel
-from .questions import load_bank
 from .retrieval import Retriever, Search
 from .safety import red_flag_notice
 
@@ -33,29 +29,11 @@ log = logging.getLogger(__name__)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 
 
-def build(settings: Settings, embedder: Embedder, progress: bool = False) -> dict:
-    """Build the index and fit the query model on the corpus's labelled questions (corpus/questions/)."""
-    return build_index(settings, embedder, progress, finalize=lambda index: _fit(settings, index, embedder))
-
-
-def _fit(settings: Settings, index: StoredIndex, embedder: Embedder) -> QueryModel:
-    bank = load_bank(settings.corpus_dir, index.chunks)
-    model = fit_query_model(index, embedder, prepare(index, embedder, bank), k=settings.top_k)
-    log.info("Fitted the query model on %d labelled questions: %s", len(bank), model.report)
-    return model
-
-
 def search_in_conversation(retriever: Retriever, text: str, history: list[dict] | None,
                            k: int) -> tuple[Search, Resolved]:
     """Search for a question as asked in a conversation (follow-ups read with what came before)."""
     resolved = retriever.resolve(text, history)
     return retriever.run(resolved.text, k), resolved
-
-
-def default_abstention() -> AbstentionModel:
-    """The abstention model for a corpus without labelled questions (bot/data/abstention_default.json)."""
-    data = resources.files("bot").joinpath("data/abstention_default.json").read_text(encoding="utf-8")
-    return AbstentionModel.from_dict(json.loads(data))
 
 
 def encodable(text: str) -> str:
@@ -97,6 +75,8 @@ class Chatbot:
                 raise
             log.warning("%s Rebuilding it now.", err)
             embedder = embedder or Embedder(settings.model)
+            from .build import build  # the build's fitting is needed only here
+
             build(settings, embedder)
             index = load_index(settings)
         return cls(settings, embedder or Embedder(settings.model), index)

@@ -29,14 +29,10 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _build(args: argparse.Namespace) -> int:
-    from .chatbot import build
-    from .embedding import ReferenceEmbedder
+    from .build import build
 
     settings = _settings(args)
-    # The stored vectors come from sentence-transformers itself; serving encodes questions with the
-    # numpy port of the same model (tests/test_embedding.py holds the two to cosine ≥ 0.9999).
-    embedder = ReferenceEmbedder(settings.model)
-    manifest = build(settings, embedder, progress=not args.quiet and sys.stderr.isatty())
+    manifest = build(settings, progress=not args.quiet and sys.stderr.isatty())
     print(
         f"Built {settings.index_dir}: {manifest['chunks']} chunks, {manifest['sentences']} sentences "
         f"from {len(manifest['corpus'])} document(s) in {manifest['build_seconds']} s ({manifest['index_type']})."

@@ -34,6 +34,9 @@ class Settings:
     ann_min_chunks: int = 20_000
     hnsw_m: int = 32
     hnsw_ef_construction: int = 80
+    # HNSW search list, set at load (not part of the index): measured on 100k chunks (docs/benchmarks.md),
+    # recall@10 0.83 at 64, 0.93 at 128, 0.98 at 256 for ~1 ms a query; at least the 40 candidates asked for.
+    hnsw_ef_search: int = 256
     # Retrieval.
     top_k: int = 5
     # A question whose closest labelled question (adapted cosine at least this) asked for a whole

@@ -4,7 +4,9 @@ Why: the answer path embeds one short question. Through sentence-transformers th
 of torch and transformers (seconds, and about 450 MB resident before the model is even loaded) and
 a per-call overhead larger than the arithmetic. The same forward pass in numpy over the same
 `model.safetensors`, tokenized by the same `tokenizer.json`, gives the same vectors (cosine ≥ 0.9999,
-checked by tests/test_embedding.py) in a process that loads in a fraction of a second.
+checked by tests/test_embedding.py) in a process that loads in a fraction of a second. Measured
+here against the alternatives, it is the lightest engine: 137 MB resident and 0.44 s to the first
+vector; onnxruntime (fp32) encodes 1.8× faster but costs 199 MB and an export step at build time.
 
 It implements exactly what the bundled all-MiniLM-L6-v2 folder declares: a BertModel (absolute
 positions, exact erf GELU, post-LayerNorm), mean pooling over the attention mask, then unit length.

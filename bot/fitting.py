@@ -49,9 +49,7 @@ def prepare(index: StoredIndex, embedder: Embedder, questions: Sequence[Labelled
 
 
 def untrained(index: StoredIndex) -> QueryModel:
-    from .chatbot import default_abstention
-
-    return QueryModel.untrained(index.dim, default_abstention(), len(CHUNK_FEATURES))
+    return QueryModel.untrained(index.dim, abstention.default_abstention(), len(CHUNK_FEATURES))
 
 
 def _passages(index: StoredIndex) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""Build, save and load the index folder. The only module that imports faiss.
+"""Store, verify and load the index folder (bot/build.py makes what it stores). The only module that imports faiss.
 
 The folder describes itself. `manifest.json` names the model, the settings, a fingerprint of the
 corpus files, library versions and the data files with their sha256:
@@ -8,6 +8,7 @@ corpus files, library versions and the data files with their sha256:
     index/chunks-<build>.jsonl       the chunk records, in vector order
     index/sentences-<build>.npy      one vector per sentence, in chunk order
     index/sections-<build>.npy       one vector per section heading, in order of first appearance
+    index/model-<build>.npz          the query model fitted on the labelled questions (bot/querymodel.py)
 
 A build writes new data files under a fresh build id and then replaces the manifest in one atomic
 rename, so a build killed at any point leaves the previous manifest pointing at intact files.
@@ -22,21 +23,18 @@ import json
 import logging
 import os
 import platform
-import re
 import secrets
 import tempfile
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
 import numpy as np
 
-from .chunking import Chunk, split_into_chunks
+from .chunking import Chunk
 from .config import Settings
-from .corpus import corpus_digest, load_corpus
-from .embedding import Embedder
+from .corpus import corpus_digest
 from .errors import REBUILD_HINT, BotError, DamagedIndexError, IndexNotBuiltError, StaleIndexError
 from .querymodel import QueryModel
 from .questions import question_files
@@ -56,19 +54,6 @@ def context_label(chunk: Chunk) -> str:
     return " › ".join(chunk.section) if chunk.section else chunk.title
 
 
-def embedding_text(chunk: Chunk) -> str:
-    """What is embedded for a chunk: its heading (and a list's lead-in) give short items their context."""
-    return f"{_heading_in_document(chunk)}: {chunk.context + ' ' if chunk.context else ''}{chunk.text}"
-
-
-def _heading_in_document(chunk: Chunk) -> str:
-    """The chunk's heading with its document's title, unless the heading already names the subject."""
-    label = context_label(chunk)
-    title_words = set(re.findall(r"\w+", chunk.title.casefold()))
-    shared = title_words & set(re.findall(r"\w+", label.casefold()))
-    return label if not chunk.section or len(shared) * 2 >= len(title_words) else f"{chunk.title} › {label}"
-
-
 def section_keys(chunks: list[Chunk]) -> tuple[list[tuple[str, str]], np.ndarray]:
     """The distinct (document, section label) pairs, each document's title row ("") first, and
     each chunk's row. The title row tells which document a question is about."""
@@ -78,11 +63,6 @@ def section_keys(chunks: list[Chunk]) -> tuple[list[tuple[str, str]], np.ndarray
         rows.setdefault((chunk.doc, ""), len(rows))
         owner.append(rows.setdefault((chunk.doc, chunk.section_label), len(rows)))
     return list(rows), np.array(owner, dtype=np.int64)
-
-
-def section_text(title: str, label: str) -> str:
-    """What is embedded for a section: the heading in its document ("What It Is" alone says little)."""
-    return f"{title} › {label}" if label else title
 
 
 @dataclass
@@ -110,6 +90,15 @@ class StoredIndex:
         counts = np.bincount(self.sentence_owner, minlength=len(self.chunks))
         self._first_row = np.concatenate([[0], np.cumsum(counts)])
 
+    @classmethod
+    def create(cls, chunks: list[Chunk], vectors: np.ndarray, sentence_vectors: np.ndarray,
+               section_vectors: np.ndarray, settings: Settings) -> StoredIndex:
+        """An index in memory from freshly embedded chunks (bot/build.py), not yet written."""
+        owner = np.array([pos for pos, c in enumerate(chunks) for _ in c.sentences], dtype=np.int64)
+        _, section_of_chunk = section_keys(chunks)
+        return cls(chunks, _new_faiss_index(vectors, settings), sentence_vectors, owner, section_vectors,
+                   section_of_chunk, {"dim": int(vectors.shape[1])})
+
     def chunk_vector(self, position: int) -> np.ndarray:
         return self.faiss_index.reconstruct(position)
 
@@ -130,73 +119,39 @@ def fingerprint(settings: Settings, digest: dict[str, str] | None = None) -> str
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
-def chunk_corpus(settings: Settings) -> list[Chunk]:
-    """Every chunk of every corpus document, with ids in corpus order."""
-    chunks: list[Chunk] = []
-    for document in load_corpus(settings.corpus_dir):
-        chunks.extend(split_into_chunks(document, settings.max_chunk_chars, first_id=len(chunks)))
-    return chunks
-
-
-def build_index(settings: Settings, embedder: Embedder, progress: bool = False,
-                finalize: Callable[[StoredIndex], QueryModel] | None = None) -> dict:
-    """Chunk and embed the corpus, write the index folder atomically; return the manifest.
-
-    `finalize` sees the new index before the manifest is written and returns the query model fitted
-    to it (bot/fitting.py), so the two switch atomically together.
-    """
-    started = time.perf_counter()
-    digest = corpus_digest(settings.corpus_dir)
-    chunks = chunk_corpus(settings)
-    if embedder.name != settings.model:
-        raise BotError(f"The embedder is {embedder.name!r} but the settings ask for {settings.model!r}.")
-    vectors = embedder.embed([embedding_text(c) for c in chunks], progress=progress)
-    # Sentences carry their heading too: "This can even make it difficult to sleep" needs its subject.
-    sentence_texts = [f"{_heading_in_document(c)}: {s}" for c in chunks for s in c.sentence_texts()]
-    sentence_vectors = embedder.embed(sentence_texts, progress=progress)
-    sections, _ = section_keys(chunks)
-    titles = {c.doc: c.title for c in chunks}
-    section_vectors = embedder.embed([section_text(titles[doc], label) for doc, label in sections])
-    faiss_index = _new_faiss_index(vectors, settings)
-    owner = np.array([pos for pos, c in enumerate(chunks) for _ in c.sentences], dtype=np.int64)
-    _, section_of_chunk = section_keys(chunks)
-    fresh = StoredIndex(chunks, faiss_index, sentence_vectors, owner, section_vectors, section_of_chunk,
-                        {"dim": int(vectors.shape[1])})
-    if finalize is not None:
-        query_model = finalize(fresh)
-    else:
-        from .fitting import untrained
-
-        query_model = untrained(fresh)
+def save_index(settings: Settings, index: StoredIndex, query_model: QueryModel, digest: dict[str, str],
+               build_seconds: float = 0.0) -> dict:
+    """Write the index folder atomically (new data files, then the manifest in one rename); return the manifest."""
+    chunks = index.chunks
     index_dir = settings.index_dir
     try:
         index_dir.mkdir(parents=True, exist_ok=True)
         build = f"{time.strftime('%Y%m%d%H%M%S')}-{secrets.token_hex(3)}"
         files = {
-            "vectors": _write_atomic(index_dir / f"vectors-{build}.faiss", _faiss_bytes(faiss_index)),
+            "vectors": _write_atomic(index_dir / f"vectors-{build}.faiss", _faiss_bytes(index.faiss_index)),
             "chunks": _write_atomic(
                 index_dir / f"chunks-{build}.jsonl",
                 "".join(json.dumps(c.to_record(), ensure_ascii=False) + "\n" for c in chunks).encode(),
             ),
-            "sentences": _write_atomic(index_dir / f"sentences-{build}.npy", _npy_bytes(sentence_vectors)),
-            "sections": _write_atomic(index_dir / f"sections-{build}.npy", _npy_bytes(section_vectors)),
+            "sentences": _write_atomic(index_dir / f"sentences-{build}.npy", _npy_bytes(index.sentence_vectors)),
+            "sections": _write_atomic(index_dir / f"sections-{build}.npy", _npy_bytes(index.section_vectors)),
             "model": _write_atomic(index_dir / f"model-{build}.npz", query_model.to_bytes()),
         }
         manifest = {
             "format": FORMAT_VERSION,
             "model": settings.model,
-            "dim": int(vectors.shape[1]),
-            "index_type": type(faiss_index).__name__,
+            "dim": index.dim,
+            "index_type": type(index.faiss_index).__name__,
             "fingerprint": fingerprint(settings, digest),
             "settings": settings.index_settings(),
             "embedding_text": EMBEDDING_TEXT_VERSION,
             "corpus": digest,
             "documents": sorted({c.doc for c in chunks}),
             "chunks": len(chunks),
-            "sentences": len(sentence_texts),
+            "sentences": len(index.sentence_vectors),
             "files": files,
             "versions": _versions(),
-            "build_seconds": round(time.perf_counter() - started, 2),
+            "build_seconds": round(build_seconds, 2),
             "query_model": query_model.manifest_entry(),
         }
         _write_atomic(index_dir / MANIFEST, (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode())
@@ -206,7 +161,6 @@ def build_index(settings: Settings, embedder: Embedder, progress: bool = False,
             "Make the folder writable, or point --index at a writable folder."
         ) from err
     _remove_unreferenced(index_dir, manifest)
-    log.info("Built index in %s: %d chunks from %d documents", index_dir, len(chunks), len(digest))
     return manifest
 
 
@@ -285,7 +239,7 @@ def load_index(settings: Settings) -> StoredIndex:
         problems.append("the query model does not fit the vectors")
     if problems:
         raise DamagedIndexError(f"The index in {index_dir} is inconsistent ({'; '.join(problems)}). {REBUILD_HINT}")
-    _tune_search(faiss_index)
+    _tune_search(faiss_index, settings.hnsw_ef_search)
     return StoredIndex(
         chunks, faiss_index, sentence_vectors.astype(np.float32, copy=False), owner,
         section_vectors.astype(np.float32, copy=False), section_of_chunk, manifest, query_model,
@@ -326,7 +280,7 @@ def _new_faiss_index(vectors: np.ndarray, settings: Settings):
     return index
 
 
-def _tune_search(faiss_index) -> None:
+def _tune_search(faiss_index, ef_search: int) -> None:
     import faiss
 
     # Searches come one question at a time, from several request threads at once. An OpenMP team per
@@ -335,9 +289,7 @@ def _tune_search(faiss_index) -> None:
     faiss.omp_set_num_threads(1)
     hnsw = faiss.downcast_index(faiss_index)
     if isinstance(hnsw, faiss.IndexHNSW):
-        # Measured on 100k chunks (docs/benchmarks.md): recall@10 0.83 at 64, 0.93 at 128, 0.98 at 256
-        # for ~1 ms a query; the retriever asks for 40 candidates, so the search list is at least that.
-        hnsw.hnsw.efSearch = 256
+        hnsw.hnsw.efSearch = ef_search
 
 
 def _faiss_bytes(faiss_index) -> bytes:

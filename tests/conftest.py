@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.chatbot import Chatbot, build
+from bot.build import build
+from bot.chatbot import Chatbot
 from bot.config import DEFAULT_MODEL, REPO_ROOT, Settings
 from bot.embedding import Embedder
-from bot.index import build_index
 
 TESTS = Path(__file__).resolve().parent
 FIXTURES = TESTS / "fixtures"
@@ -55,7 +55,7 @@ def make_repo(root: Path, *documents: Path) -> Settings:
 def built_repo(tmp_path: Path, embedder: Embedder) -> Settings:
     """A fresh copy of the shipped corpus with its own freshly built index (safe to damage)."""
     settings = make_repo(tmp_path, SEED_DOC)
-    build_index(settings, embedder)
+    build(settings, embedder)
     return settings
 
 

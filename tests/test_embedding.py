@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 from conftest import SEED_DOC, TESTS, make_repo
 
+from bot.build import build
 from bot.chatbot import Chatbot
 from bot.config import REPO_ROOT
 from bot.embedding import Embedder, ReferenceEmbedder
 from bot.evaluate import evaluate, read_questions
-from bot.index import build_index
 
 VARIED_TEXTS = [
     "Does ice help with back spasms?",
@@ -61,7 +61,7 @@ def test_dev_set_answers_do_not_change_with_the_encoder(tmp_path: Path, embedder
     reports = []
     for name, model in (("ours", embedder), ("sentence-transformers", reference)):
         settings = make_repo(tmp_path / name, SEED_DOC)
-        build_index(settings, model)
+        build(settings, model)
         reports.append(evaluate(Chatbot.load(settings, embedder=model, rebuild=False), rows))
     ours, theirs = reports
 

@@ -32,12 +32,13 @@ from gradio_client import Client
 from gradio_client.exceptions import AppError
 
 from bot.app import BotLoader, create_demo, launch
+from bot.build import build
 from bot.chatbot import Chatbot
 from bot.cli import main
 from bot.config import REPO_ROOT, Settings
 from bot.embedding import Embedder, resolve_model
 from bot.errors import BotError, DamagedIndexError, IndexNotBuiltError, StaleIndexError
-from bot.index import MANIFEST, build_index, read_manifest
+from bot.index import MANIFEST, read_manifest
 
 CANARY = "Does ice help with back spasms?"
 CANARY_QUOTE = "Ice therapy"
@@ -48,7 +49,7 @@ REBUILD = "python -m bot build"
 def pristine(tmp_path_factory: pytest.TempPathFactory, embedder) -> Settings:
     """The shipped corpus with an index built once for this module; tests damage copies of it."""
     settings = make_repo(tmp_path_factory.mktemp("pristine"), SEED_DOC)
-    build_index(settings, embedder)
+    build(settings, embedder)
     return settings
 
 
@@ -253,7 +254,7 @@ def test_a_build_killed_while_writing_leaves_the_app_its_previous_index(built_re
     assert running.ask(CANARY).quoted[0].quote == quote_before  # the running app never noticed
 
     # The next good build sweeps away what the killed one left behind.
-    manifest = build_index(built_repo, embedder)
+    manifest = build(built_repo, embedder)
     expected = [MANIFEST] + [f["name"] for f in manifest["files"].values()]
     assert sorted(os.listdir(built_repo.index_dir)) == sorted(expected)
 

@@ -28,9 +28,9 @@ import pytest
 from conftest import queue_call
 
 from bot.app import BotLoader, create_demo, launch
+from bot.build import build
 from bot.config import REPO_ROOT, Settings
 from bot.feedback import VOTES_PER_SESSION
-from bot.index import build_index
 
 MiB = 1024 * 1024
 SECRET = "TOP-SECRET-7f3a9c"
@@ -80,7 +80,7 @@ def page(tmp_path_factory: pytest.TempPathFactory, embedder) -> Iterator[Page]:
     feedback.parent.mkdir()
     feedback.write_text(json.dumps({"rating": "like", "question": SECRET}) + "\n")
     settings = replace(Settings.for_repo(root), feedback_log=feedback)
-    build_index(settings, embedder)
+    build(settings, embedder)
     demo = create_demo(settings, loader=BotLoader(settings, embedder=embedder, rebuild=False).start())
     _, url, share_url = launch(demo, settings, host="127.0.0.1", port=_free_port(), block=False, quiet=True)
     try:

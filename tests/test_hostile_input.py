@@ -38,8 +38,8 @@ from gradio_client import Client
 from gradio_client.exceptions import AppError
 
 from bot.app import BotLoader, create_demo, launch
+from bot.build import build
 from bot.config import REPO_ROOT, Settings
-from bot.index import build_index
 
 LIMIT = Settings.for_repo(REPO_ROOT).max_question_chars
 CANARY = "Does ice help with back spasms?"
@@ -205,7 +205,7 @@ def checkout(tmp_path_factory: pytest.TempPathFactory, embedder) -> Settings:
     root = tmp_path_factory.mktemp("hostile-checkout")
     shutil.copytree(REPO_ROOT / "corpus", root / "corpus")
     settings = replace(Settings.for_repo(root), feedback_log=root / "feedback" / "feedback.jsonl")
-    build_index(settings, embedder)
+    build(settings, embedder)
     return settings
 
 

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from bot.build import chunk_corpus
 from bot.chatbot import Chatbot
 from bot.config import REPO_ROOT, Settings
 from bot.errors import DamagedIndexError, IndexNotBuiltError, StaleIndexError
-from bot.index import MANIFEST, chunk_corpus, load_index, read_manifest
+from bot.index import MANIFEST, load_index, read_manifest
 
 
 def data_file(settings: Settings, name: str) -> Path:
