@@ -23,8 +23,8 @@ from gradio_client import Client
 
 from benchmarks.soak import main as soak_main
 from bot.app import BotLoader, create_demo, launch
+from bot.build import build
 from bot.config import REPO_ROOT, Settings
-from bot.index import build_index
 from bot.ui import from_typed
 
 
@@ -33,7 +33,7 @@ def checkout(tmp_path_factory: pytest.TempPathFactory, embedder) -> Settings:
     root = tmp_path_factory.mktemp("soak-checkout")
     shutil.copytree(REPO_ROOT / "corpus", root / "corpus")
     settings = replace(Settings.for_repo(root), feedback_log=root / "feedback" / "feedback.jsonl")
-    build_index(settings, embedder)
+    build(settings, embedder)
     return settings
 
 
