@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.bench.__main__ import main
-from bot.bench.report import TARGETS
+from benchmarks.bench.__main__ import main
+from benchmarks.bench.report import TARGETS
 from bot.config import REPO_ROOT
 
 

@@ -1,6 +1,6 @@
 """Sustained load: the soak script, in a short run, and a chat that goes on and on.
 
-The full soak (16 sessions for 60 s) is run by hand, `python -m bot.soak`; its figures are in the
+The full soak (16 sessions for 60 s) is run by hand, `python -m benchmarks.soak`; its figures are in the
 README's "Operating it". Here a few sessions for about ten seconds check that the script works
 end to end against a server it starts itself, and that the page answers every request.
 """
@@ -21,10 +21,10 @@ from pathlib import Path
 import pytest
 from gradio_client import Client
 
+from benchmarks.soak import main as soak_main
 from bot.app import BotLoader, create_demo, launch
 from bot.build import build
 from bot.config import REPO_ROOT, Settings
-from bot.soak import main as soak_main
 from bot.ui import from_typed
 
 
@@ -44,7 +44,7 @@ def test_a_short_soak_answers_every_request_and_reports_its_figures(checkout: Se
     report_path = tmp_path / "soak.json"
     sessions = 3
     result = subprocess.run(
-        [sys.executable, "-m", "bot.soak", "--sessions", str(sessions), "--seconds", "10", "--warmup", "3",
+        [sys.executable, "-m", "benchmarks.soak", "--sessions", str(sessions), "--seconds", "10", "--warmup", "3",
          "--corpus", str(checkout.corpus_dir), "--index", str(checkout.index_dir), "--json", str(report_path),
          # Ten seconds on a shared CI machine are too few to hold memory to the 5 % target of the full run.
          "--max-growth", "25"],

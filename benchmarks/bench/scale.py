@@ -3,7 +3,7 @@
 Embedding 100k chunks (and their ~300k sentences) with the real model takes hours on two cores,
 and sentence splitting alone runs at a few hundred chunks/s, so the measurement has two parts:
 
-1. A real build of a sample corpus of generated text (`build_index` with the real model, its
+1. A real build of a sample corpus of generated text (`bot.build.build` with the real model, its
    progress bar, sentence splitting and all): end-to-end chunks/s, split into chunking, model and
    the rest. This is the build throughput, and with it the projected build time at 10k and 100k.
 2. The index layer at 10k and 100k chunks. The first rows are the sample's real chunk vectors;
@@ -26,8 +26,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ..config import Settings
-from ..embedding import Embedder
+from bot.config import Settings
+from bot.embedding import Embedder
+
 from .inprocess import TimedEmbedder
 from .stats import Summary
 
@@ -92,14 +93,15 @@ def write_corpus(corpus_dir: Path, chunks: int, generator: TextGenerator, max_ch
 def measure_sample_build(settings: Settings, root: Path, chunks: int,
                          seed: int = 3) -> tuple[dict, np.ndarray, np.ndarray, TextGenerator]:
     """Build a generated corpus with the real model: figures, real vectors (all, chunks) and the generator."""
-    from ..index import build_index, chunk_corpus, load_index
+    from bot.build import build
+    from bot.index import chunk_corpus, load_index
 
     generator = TextGenerator(corpus_words(settings.corpus_dir), seed)
     sample = replace(settings, corpus_dir=root / "corpus", index_dir=root / "index", feedback_log=None)
     write_corpus(sample.corpus_dir, chunks, generator, settings.max_chunk_chars)
     embedder = TimedEmbedder(Embedder(settings.model))
     started = time.perf_counter()
-    manifest = build_index(sample, embedder, progress=True)
+    manifest = build(sample, embedder, progress=True)
     build_s = time.perf_counter() - started
     model_s, texts = embedder.take(), embedder.texts
     started = time.perf_counter()
@@ -147,7 +149,7 @@ def measure_index_layer(settings: Settings, vectors: np.ndarray, queries: np.nda
     """For each size: flat and approximate build time, bytes, query p50/p95 and recall@10."""
     from tqdm.auto import tqdm
 
-    from ..index import _faiss_bytes, _new_faiss_index, _tune_search
+    from bot.index import _faiss_bytes, _new_faiss_index, _tune_search
 
     exact = replace(settings, ann_min_chunks=10**12)
     approximate = replace(settings, ann_min_chunks=0)
@@ -212,7 +214,8 @@ def measure_scale(settings: Settings, workdir: Path, sample_chunks: int, sizes: 
         row["projected_real_build_min"] = round(row["chunks"] * per_chunk_s / 60, 1)
         row["projected_index_folder_mb"] = round(row["chunks"] * sample["index_bytes_per_chunk"] / 2**20, 1)
     return {
-        "method": "real model on a generated sample; mixtures of its real vectors beyond it (see bot/bench/scale.py)",
+        "method": ("real model on a generated sample; mixtures of its real vectors beyond it "
+                   "(see benchmarks/bench/scale.py)"),
         "noise": NOISE, "search_k": SEARCH_K, "queries": queries,
         "ann_min_chunks": settings.ann_min_chunks, "hnsw_m": settings.hnsw_m,
         "hnsw_ef_construction": settings.hnsw_ef_construction,

@@ -1,9 +1,9 @@
 """Soak test: many chat sessions at once against a local server, for a bounded time.
 
-    python -m bot.soak [--sessions 16] [--seconds 60] [--warmup 10] [--url URL [--pid PID]]
+    python -m benchmarks.soak [--sessions 16] [--seconds 60] [--warmup 10] [--url URL [--pid PID]]
 
-Without --url it starts its own server (`python -m bot serve` on 127.0.0.1 and a free port, with
---corpus/--index passed on), waits until it answers, and stops it at the end. Each session is one
+Without --url it starts its own server (`benchmarks.server.AppServer`: `python app.py` on 127.0.0.1
+and a free port, serving --corpus/--index), waits until it answers, and stops it at the end. Each session is one
 `gradio_client` visitor that asks a question, then a follow-up, then the next question, until the
 time is up, so every session's history fills up to the page's bound.
 
@@ -21,16 +21,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+
+from .server import AppServer, wait_until_answering
 
 QUESTIONS = [
     "What can trigger a back spasm?",
@@ -132,70 +131,10 @@ class MemoryWatch:
             self.samples.append((time.monotonic(), self.rss_mb()))
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _client(url: str):
     from gradio_client import Client
 
     return Client(url, verbose=False, analytics_enabled=False, download_files=False)
-
-
-def start_server(corpus: str | None, index: str | None, log_path: Path) -> tuple[subprocess.Popen, str]:
-    """`python -m bot serve` on 127.0.0.1 and a free port; returns once the page is up."""
-    port = _free_port()
-    command = [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", "--port", str(port)]
-    if corpus:
-        command += ["--corpus", corpus]
-    if index:
-        command += ["--index", index]
-    env = dict(os.environ, GRADIO_ANALYTICS_ENABLED="False", HF_HUB_OFFLINE="1")
-    # The soak sends no votes, but a server it starts must not write into the checkout either.
-    env.setdefault("BOT_FEEDBACK_LOG", str(log_path.parent / "feedback.jsonl"))
-    package_root = str(Path(__file__).resolve().parent.parent)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
-    log = log_path.open("w")
-    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 300
-    while True:
-        try:
-            urllib.request.urlopen(url, timeout=5).read()
-            return process, url
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                stop_server(process)
-                raise SystemExit(f"the server did not come up; its log:\n{log_path.read_text()[-3000:]}") from None
-            time.sleep(0.5)
-
-
-def stop_server(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=20)
-
-
-def wait_until_answering(url: str, seconds: float = 300) -> None:
-    """The page listens before the model has loaded; the first answer waits for it."""
-    client = _client(url)
-    try:
-        deadline = time.monotonic() + seconds
-        while True:
-            try:
-                client.predict(QUESTIONS[0], api_name="/chat")
-                return
-            except Exception:  # noqa: BLE001 - "still loading" and the like: retry until the deadline
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(1)
-    finally:
-        client.close()
 
 
 def run_session(number: int, url: str, began: float, deadline: float, budget: threading.Semaphore,
@@ -280,8 +219,8 @@ def soak(url: str, sessions: int, seconds: float, warmup: float, pid: int | None
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m bot.soak", description=__doc__.split("\n\n")[0],
-                                     epilog="example: python -m bot.soak --sessions 16 --seconds 60")
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.soak", description=__doc__.split("\n\n")[0],
+                                     epilog="example: python -m benchmarks.soak --sessions 16 --seconds 60")
     parser.add_argument("--sessions", type=int, default=16, help="concurrent chat sessions (default 16)")
     parser.add_argument("--seconds", type=float, default=60, help="how long to run (default 60)")
     parser.add_argument("--warmup", type=float, default=None,
@@ -304,24 +243,28 @@ def main(argv: list[str] | None = None) -> int:
         _parser().error("--pid goes with --url (without --url the script measures the server it starts)")
     warmup = args.warmup if args.warmup is not None else args.seconds / 6
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-    process = None
     with tempfile.TemporaryDirectory(prefix="bot-soak-") as scratch:
-        try:
-            if args.url:
-                url, pid = args.url if args.url.endswith("/") else args.url + "/", args.pid
-            else:
-                process, url = start_server(args.corpus, args.index, Path(scratch) / "server.log")
-                pid = process.pid
+        if args.url:
+            url = args.url if args.url.endswith("/") else args.url + "/"
             wait_until_answering(url)
-            report = soak(url, args.sessions, args.seconds, warmup, pid=pid, max_requests=args.max_requests,
+            report = soak(url, args.sessions, args.seconds, warmup, pid=args.pid, max_requests=args.max_requests,
                           max_growth=args.max_growth)
-        finally:
-            if process is not None:
-                stop_server(process)
+        else:
+            # The soak sends no votes, but a server it starts must not write into the checkout either.
+            feedback_log = Path(os.environ.get("BOT_FEEDBACK_LOG") or Path(scratch) / "feedback.jsonl")
+            server = AppServer(Path(scratch) / "server.log", corpus_dir=_path(args.corpus),
+                               index_dir=_path(args.index), feedback_log=feedback_log)
+            with server:
+                report = soak(server.url, args.sessions, args.seconds, warmup, pid=server.pid,
+                              max_requests=args.max_requests, max_growth=args.max_growth)
     print(report.summary())
     if args.json:
         Path(args.json).write_text(json.dumps({**asdict(report), "passed": report.passed}, indent=2) + "\n")
     return 0 if report.passed else 1
+
+
+def _path(value: str | None) -> Path | None:
+    return Path(value).resolve() if value else None
 
 
 if __name__ == "__main__":

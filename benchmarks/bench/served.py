@@ -1,10 +1,9 @@
 """The served app, measured from outside: cold start, HTTP latency and throughput, peak memory.
 
-The server is `python app.py` (what the Space runs) in a child process on 127.0.0.1, over a copy
-of the corpus and index in a temporary folder (so nothing in the checkout is written). Its peak
-resident memory is the kernel's own high-water mark for the process (`VmHWM`, read just before it
-is stopped), so a spike between two samples is not missed. (Not `wait4`'s ru_maxrss: Linux carries
-the parent's resident size into a child over fork and exec.) The naive script prints its own.
+The server is `benchmarks.server.AppServer`: `python app.py` (what the Space runs) in a child
+process on 127.0.0.1, over a copy of the corpus and index in a temporary folder (so nothing in the
+checkout is written), with its peak resident memory read from the kernel. The naive script prints
+its own.
 
 Cold start is timed from just before the process is spawned to the first answer received over
 HTTP, against a naive script spawned the same way that eagerly imports gradio and
@@ -13,24 +12,18 @@ sentence-transformers, loads the model and encodes one question.
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Callable
-from contextlib import closing
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from ..config import REPO_ROOT
+from ..server import FIRST_QUESTION, AppServer, Exited, child_env
 from .stats import Summary, ratio
 
-FIRST_QUESTION = "Does ice help with back spasms?"
 NAIVE_SCRIPT = """\
 import gradio
 import sentence_transformers
@@ -39,22 +32,6 @@ model.encode({question!r})
 # Measurement only: this process's peak resident memory, as the kernel counts it.
 print(open("/proc/self/status").read().split("VmHWM:")[1].split()[0])
 """
-
-
-@dataclass
-class Exited:
-    """How a child process ended: wall seconds from spawn and its peak resident memory."""
-
-    seconds: float
-    peak_rss_mb: float
-    returncode: int
-
-
-def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False",
-           "PYTHONUNBUFFERED": "1"}
-    env.update(extra or {})
-    return env
 
 
 def run_naive(model_path: Path, workdir: Path, timeout: float = 300) -> Exited:
@@ -73,86 +50,6 @@ def run_naive(model_path: Path, workdir: Path, timeout: float = 300) -> Exited:
     if process.returncode != 0:
         raise RuntimeError(f"The naive script failed with exit status {process.returncode}")
     return Exited(round(seconds, 3), round(int(output.split()[-1]) / 1024, 1), process.returncode)
-
-
-@dataclass
-class ServerProcess:
-    """`python app.py` on a free local port, serving `site_dir`'s corpus and index."""
-
-    site_dir: Path
-    log_path: Path
-    port: int = field(default_factory=lambda: free_port())
-    #: Importable here (the benchmark's own plots need matplotlib) but not installed where the app is
-    #: deployed. Gradio imports matplotlib on the first request whenever it can, which would add
-    #: seconds to the first answer that a deployed server never pays, so the server does not see it.
-    hidden_modules: tuple[str, ...] = ("matplotlib",)
-    started: float = 0.0
-    process: subprocess.Popen | None = None
-    exited: Exited | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/"
-
-    def start(self) -> ServerProcess:
-        env = child_env({
-            "BOT_CORPUS_DIR": str(self.site_dir / "corpus"), "BOT_INDEX_DIR": str(self.site_dir / "index"),
-            "BOT_FEEDBACK_LOG": str(self.site_dir / "feedback.jsonl"),
-        })
-        self._log = self.log_path.open("wb")
-        self.started = time.perf_counter()
-        argv = [str(REPO_ROOT / "app.py"), "--host", "127.0.0.1", "--port", str(self.port)]
-        # `python app.py ARGS`, except that the hidden modules fail to import (a None in sys.modules).
-        launcher = (f"import runpy, sys; sys.modules.update(dict.fromkeys({list(self.hidden_modules)!r})); "
-                    f"sys.argv = {argv!r}; runpy.run_path(sys.argv[0], run_name='__main__')")
-        self.process = subprocess.Popen([sys.executable, "-c", launcher], cwd=REPO_ROOT, env=env,
-                                        stdout=self._log, stderr=subprocess.STDOUT)
-        return self
-
-    def first_answer(self, timeout: float = 180) -> dict:
-        """Seconds from spawn until the page answers (HTTP 200), and until the first chat answer."""
-        from gradio_client import Client
-
-        deadline = self.started + timeout
-        page_up = None
-        while time.perf_counter() < deadline:
-            self._check_alive()
-            if page_up is None and _http_ok(self.url):
-                page_up = time.perf_counter() - self.started
-            if page_up is not None:
-                client = Client(self.url, verbose=False, ssl_verify=False)
-                reply = client.predict(FIRST_QUESTION, api_name="/chat")
-                if not reply:
-                    raise RuntimeError(f"The first answer was empty: {reply!r}")
-                return {"page_up_s": round(page_up, 3), "first_answer_s": round(time.perf_counter() - self.started, 3)}
-            time.sleep(0.02)
-        raise TimeoutError(f"No answer from {self.url} within {timeout} s; see {self.log_path}")
-
-    def stop(self, timeout: float = 30) -> Exited:
-        """Interrupt the server (as Ctrl-C would) and collect its peak memory."""
-        assert self.process is not None
-        peak = peak_rss_mb(self.process.pid)
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
-        try:
-            self.process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self._log.close()
-        self.exited = Exited(round(time.perf_counter() - self.started, 3), peak, self.process.returncode)
-        return self.exited
-
-    def _check_alive(self) -> None:
-        if self.process is not None and self.process.poll() is not None:
-            raise RuntimeError(f"The server exited with {self.process.returncode}; see {self.log_path}")
-
-    def __enter__(self) -> ServerProcess:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        if self.exited is None:
-            self.stop()
 
 
 def measure_http(url: str, questions: list[str], single_requests: int, clients: int, per_client: int,
@@ -242,17 +139,17 @@ def _burst(pool: list, questions: list[str], per_client: int, server) -> dict:
 
 
 def measure_cold_starts(site_dir: Path, model_path: Path, workdir: Path, repeats: int,
-                        after_first_answer: Callable[[ServerProcess], dict] | None = None) -> dict:
+                        after_first_answer: Callable[[AppServer], dict] | None = None) -> dict:
     """Alternate naive script and server starts; the last server start also runs `after_first_answer`."""
     naive, ours, load = [], [], None
     for attempt in range(repeats):
         naive.append(run_naive(model_path, workdir))
-        server = ServerProcess(site_dir, workdir / f"server-{attempt}.log")
+        server = AppServer(workdir / f"server-{attempt}.log", corpus_dir=site_dir / "corpus",
+                           index_dir=site_dir / "index", feedback_log=site_dir / "feedback.jsonl")
         with server:
-            times = server.first_answer()
             if attempt == repeats - 1 and after_first_answer is not None:
                 load = after_first_answer(server)
-        ours.append({**times, "peak_rss_mb": server.exited.peak_rss_mb, "returncode": server.exited.returncode})
+        ours.append({**server.ready, "peak_rss_mb": server.exited.peak_rss_mb, "returncode": server.exited.returncode})
     naive_s = Summary.of([n.seconds for n in naive])
     ours_s = Summary.of([o["first_answer_s"] for o in ours])
     return {
@@ -267,31 +164,6 @@ def measure_cold_starts(site_dir: Path, model_path: Path, workdir: Path, repeats
         "server_peak_rss_mb": max(o["peak_rss_mb"] for o in ours),
         "load": load,
     }
-
-
-def free_port() -> int:
-    with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _http_ok(url: str) -> bool:
-    import urllib.error
-    import urllib.request
-
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return response.status == 200
-    except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
-        return False
-
-
-def peak_rss_mb(pid: int) -> float:
-    """The process's peak resident memory so far (Linux's VmHWM), in MiB."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return round(int(line.split()[1]) / 1024, 1)
-    raise RuntimeError(f"No VmHWM for process {pid}")
 
 
 def _cpu_seconds(process) -> float:

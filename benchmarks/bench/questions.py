@@ -12,7 +12,7 @@ import random
 import re
 from pathlib import Path
 
-from ..config import REPO_ROOT
+from .. import ROOT
 
 _TEMPLATES = (
     "What does the article say about {w}?", "Can {w} cause back spasms?", "Is {w} good for a spasm?",
@@ -28,7 +28,7 @@ _WORD = re.compile(r"[A-Za-z]{5,}")
 
 def bench_questions(n: int, corpus_dir: Path, seed: int = 7) -> list[str]:
     """`n` distinct questions: labelled ones from tests/, then templated ones, shuffled with `seed`."""
-    questions = _labelled_questions(REPO_ROOT / "tests")
+    questions = _labelled_questions(ROOT / "tests")
     words = sorted({w.lower() for path in sorted(corpus_dir.glob("*")) if path.is_file()
                     for w in _WORD.findall(path.read_text(encoding="utf-8", errors="replace"))})
     rng = random.Random(seed)

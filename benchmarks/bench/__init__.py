@@ -1,12 +1,12 @@
-"""`python -m bot.bench [--quick] [--out docs/]`: latency, cold start, throughput, memory and scale.
+"""`python -m benchmarks.bench [--quick] [--out docs/]`: latency, cold start, throughput, memory and scale.
 
 Everything compared is measured in the same run, side by side, and reported as medians, 95th
 percentiles and ratios, because the machines this runs on are shared and noisy:
 
 1. answer overhead in process (`inprocess`),
-2. HTTP latency and throughput against `python app.py` in a child process (`server`),
-3. cold start to the first answer over HTTP against a naive eager script (`server`),
-4. the server's peak resident memory (`server`),
+2. HTTP latency and throughput against `python app.py` in a child process (`served`),
+3. cold start to the first answer over HTTP against a naive eager script (`served`),
+4. the server's peak resident memory (`served`),
 5. synthetic corpora of 10k and 100k chunks, flat and approximate search (`scale`).
 
 `run()` writes `benchmarks.json`, `benchmarks.md` and `benchmarks.png` (`report`). Quick mode runs
@@ -21,7 +21,9 @@ import time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
-from ..config import REPO_ROOT, Settings
+from bot.config import Settings
+
+from .. import ROOT
 from .machine import describe_machine, load_average
 from .report import headline, verdicts, write_reports
 
@@ -77,7 +79,7 @@ METHOD = """\
 - **Memory**: the peak resident set size of the server process over its whole life, load test
   included: the kernel's high-water mark (`VmHWM` in `/proc/PID/status`, read just before the
   server is stopped). The naive script prints its own `VmHWM` as its last act.
-- **Scale**: see `bot/bench/scale.py`: a real build of a generated sample with the real model, then
+- **Scale**: see `benchmarks/bench/scale.py`: a real build of a generated sample with the real model, then
   10k and 100k chunks whose vectors beyond the sample are mixtures of the sample's real vectors.
   FAISS indexes are built and searched in the benchmark process with the bot's own functions
   (single-threaded searches, as the bot runs them).
@@ -86,8 +88,8 @@ METHOD = """\
 
 def prepare_site(settings: Settings, workdir: Path) -> tuple[Settings, str | None]:
     """A copy of the corpus and index to serve; rebuilt there (not in the checkout) if stale."""
-    from ..errors import BotError
-    from ..index import load_index
+    from bot.errors import BotError
+    from bot.index import load_index
 
     site = workdir / "site"
     shutil.copytree(settings.corpus_dir, site / "corpus")
@@ -99,27 +101,27 @@ def prepare_site(settings: Settings, workdir: Path) -> tuple[Settings, str | Non
         load_index(served)
         return served, None
     except BotError as err:
-        from ..embedding import Embedder
-        from ..index import build_index
+        from bot.build import build
 
-        build_index(served, Embedder(served.model))
+        build(served)
         return served, f"The checkout's index could not be served as is ({err}); it was rebuilt in the copy."
 
 
 def run(out_dir: Path, quick: bool = False, settings: Settings | None = None, sections: set[str] | None = None) -> dict:
     """Run the benchmark, write its reports into `out_dir`, and return the results."""
-    from ..embedding import resolve_model
+    from bot.embedding import resolve_model
+
     from .inprocess import measure_answer_overhead
     from .questions import bench_questions
     from .scale import measure_scale
-    from .server import measure_cold_starts, measure_http
+    from .served import measure_cold_starts, measure_http
 
     plan = Plan.quick() if quick else Plan()
     sections = sections or {"overhead", "served", "scale"}
-    settings = settings or Settings.from_env(REPO_ROOT)
+    settings = settings or Settings.from_env(ROOT)
     started = time.perf_counter()
     results: dict = {
-        "command": "python -m bot.bench" + (" --quick" if quick else ""),
+        "command": "python -m benchmarks.bench" + (" --quick" if quick else ""),
         "quick": quick, "plan": asdict(plan), "machine": describe_machine(), "method": METHOD,
     }
     with tempfile.TemporaryDirectory(prefix="bot-bench-") as tmp:
@@ -136,7 +138,7 @@ def run(out_dir: Path, quick: bool = False, settings: Settings | None = None, se
 
             def load_test(server) -> dict:
                 load = measure_http(server.url, questions, plan.single_requests, plan.clients, plan.per_client,
-                                    server_pid=server.process.pid, bursts=plan.bursts)
+                                    server_pid=server.pid, bursts=plan.bursts)
                 if plan.profile_seconds:
                     results["profile"] = _profile_under_load(server, questions, plan, workdir)
                 return load
@@ -159,10 +161,10 @@ def run(out_dir: Path, quick: bool = False, settings: Settings | None = None, se
 def _profile_under_load(server, questions: list[str], plan: Plan, workdir: Path) -> dict | None:
     """A py-spy profile of the server while the same concurrent load runs again (not timed)."""
     from .profile import start_recording, summarise
-    from .server import measure_http
+    from .served import measure_http
 
     raw = workdir / "server-profile.txt"
-    recorder = start_recording(server.process.pid, plan.profile_seconds, raw)
+    recorder = start_recording(server.pid, plan.profile_seconds, raw)
     if recorder is None:
         return None
     time.sleep(0.5)

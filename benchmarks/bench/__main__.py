@@ -1,4 +1,4 @@
-"""`python -m bot.bench [--quick] [--out DIR] [--only overhead,served,scale]`."""
+"""`python -m benchmarks.bench [--quick] [--out DIR] [--only overhead,served,scale]`."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bot.bench", description=__doc__,
-                                     epilog="example: python -m bot.bench --out docs")
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.bench", description=__doc__,
+                                     epilog="example: python -m benchmarks.bench --out docs")
     parser.add_argument("--quick", action="store_true", help="tiny sizes, every step (for tests; not for quoting)")
     parser.add_argument("--out", default="docs", help="folder for benchmarks.json/.md/.png (default: docs)")
     parser.add_argument("--only", default="", help="comma-separated subset of: overhead, served, scale")

@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..config import Settings
-from ..embedding import Embedder, ReferenceEmbedder
+from bot.config import Settings
+from bot.embedding import Embedder, ReferenceEmbedder
+
 from .stats import Summary, ratio, timed_ms
 
 
@@ -67,7 +68,7 @@ def measure_answer_overhead(settings: Settings, questions: list[str], rounds: in
     With `max_seconds`, the loop stops early (after at least `min_questions`) once that much time
     has gone: on a busy machine torch's encode can take a second, and the whole run has a budget.
     """
-    from ..chatbot import Chatbot
+    from bot.chatbot import Chatbot
 
     started = time.perf_counter()
     embedder = TimedEmbedder(Embedder(settings.model))
