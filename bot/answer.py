@@ -74,11 +74,11 @@ class Answer:
             if self.passages:
                 closest = self.passages[0]
                 parts.append(f"The closest passage ({html.escape(closest.source)}) may not answer your question:")
-                parts.append(_blockquote(closest.quote))
+                parts.append(blockquote(closest.quote))
         else:
             parts.append(LEAD)
             for number, passage in enumerate(self.quoted, start=1):
-                parts.append(f"{_blockquote(passage.quote)}\n>\n> — [{number}] {html.escape(passage.source)}")
+                parts.append(f"{blockquote(passage.quote)}\n>\n> — [{number}] {html.escape(passage.source)}")
         return "\n\n".join(parts)
 
     def to_json(self) -> dict:
@@ -97,5 +97,6 @@ class Answer:
         return json.dumps(self.to_json(), ensure_ascii=False)
 
 
-def _blockquote(text: str) -> str:
+def blockquote(text: str) -> str:
+    """A Markdown block quote of `text`, HTML-escaped, keeping its line breaks (the page uses it too)."""
     return "\n".join(f"> {html.escape(line)}" if line.strip() else ">" for line in text.splitlines())

@@ -111,11 +111,10 @@ def launch(demo, settings: Settings, host: str | None = None, port: int | None =
     With `block`, serve until interrupted; without it, return once the server listens (tests).
     """
     from . import ui
-    from .limits import guarded_server
 
-    demo.queue(**ui.queue_options())
+    demo.queue(**ui.queue_options(settings))
     # Header and body timeouts, a body size cap, same-origin writes only (bot/guard.py).
-    with guarded_server(demo, settings.allowed_origins):
+    with ui.guarded_server(demo, settings):
         return demo.launch(
             server_name=host or os.environ.get("GRADIO_SERVER_NAME") or DEFAULT_HOST,
             # None lets Gradio take the first free port from 7860 (or $GRADIO_SERVER_PORT) on.

@@ -58,6 +58,41 @@ class Settings:
     # Rebuild a missing or stale index at start-up when the index folder is writable.
     rebuild_stale: bool = True
 
+    # --- Page (bot/ui): what the chat page serves, and what one visitor can make the server keep ---
+    # README "Operating it" states the worst case these add up to; tests/test_limits.py measures it.
+    # Chat answers computed at once; the CPU has few cores and each answer embeds one question.
+    chat_concurrency: int = 4
+    # Requests allowed to wait in the queue; beyond that a visitor is told the page is busy.
+    queue_size: int = 64
+    # Most passages the /search endpoint returns.
+    max_search_k: int = 20
+    # Example questions shown under the chat box.
+    max_examples: int = 6
+    # How much of the question a "not covered" answer echoes back.
+    echo_chars: int = 200
+    # Longest text input a session keeps: 4× max_question_chars, so a long question is still cut
+    # (and told so) by the bot rather than silently by the page.
+    max_input_chars: int = 4000
+    # Chat history kept per session, as JSON text. Twenty typical exchanges are about 40 KB; the
+    # longest answers (a whole list section with its sources) about 5 KB each.
+    max_history_bytes: int = 64 * 1024
+    # Messages kept per session: an answer is at most 8 messages (notice, quotes, sources).
+    max_history_messages: int = 200
+    # Longest single message kept in a history (an answer is at most ~5 KB).
+    max_message_chars: int = 16 * 1024
+    # Largest request body: a full history sent back by the browser, a question, and room to spare.
+    max_body_bytes: int = 256 * 1024
+    # Browser sessions whose state is kept (the least recently used go first).
+    session_capacity: int = 1000
+    # Feedback votes: how much of a question and of an answer one vote records; answers per session a
+    # vote can refer to (older ones drop out); votes one session may record (a person votes on a
+    # handful of answers, a script on thousands); size of the log before it is rotated to `<name>.1`
+    # (the previous `.1` is replaced), so at most twice this on disk.
+    feedback_chars: int = 1500
+    ledger_answers: int = 10
+    votes_per_session: int = 40
+    feedback_log_bytes: int = 5 * 1024 * 1024
+
     @classmethod
     def for_repo(cls, root: Path = REPO_ROOT, **overrides: object) -> Settings:
         """Settings for a checkout rooted at `root` (app.py passes its own folder)."""

@@ -32,7 +32,7 @@ from bot.chatbot import Chatbot
 from bot.config import REPO_ROOT, Settings
 from bot.embedding import Embedder
 from bot.errors import BotError
-from bot.ui import MAX_SEARCH_K, from_typed, launch_options
+from bot.ui import from_typed, launch_options
 
 PASSAGE_KEYS = {"text", "quote", "source", "section", "score", "doc", "start", "end",
                 "quote_start", "quote_end", "title", "kind"}
@@ -220,7 +220,7 @@ def test_search_returns_the_same_passages_as_the_cli_json(client: Client, repo_b
 
 
 def test_search_refuses_a_bad_k_or_an_empty_question_with_a_readable_message(client: Client) -> None:
-    with pytest.raises(AppError, match=f"k must be from 1 to {MAX_SEARCH_K}; got 0"):
+    with pytest.raises(AppError, match=f"k must be from 1 to {Settings.max_search_k}; got 0"):
         client.predict("ice", 0, api_name="/search")
     with pytest.raises(AppError, match="Please type a question about the article"):
         client.predict("   ", 3, api_name="/search")

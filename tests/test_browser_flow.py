@@ -1,4 +1,4 @@
-"""The page's own buttons still work now that every event goes through the queue (bot/limits.py).
+"""The page's own buttons still work now that every event goes through the queue (bot/ui/limits.py).
 
 Uses tests/test_browser.py's page and browser: a real Chromium on a page served on loopback.
 """

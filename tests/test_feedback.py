@@ -9,7 +9,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from bot.feedback import LEDGER_ANSWERS, VOTES_PER_SESSION, AnswerLedger, FeedbackLog, rating
+from bot.config import Settings
+from bot.ui.feedback import AnswerLedger, FeedbackLog, rating
+
+LEDGER_ANSWERS, VOTES_PER_SESSION = Settings.ledger_answers, Settings.votes_per_session
 
 
 def test_the_log_rotates_so_it_never_takes_more_than_twice_its_cap(tmp_path: Path) -> None:

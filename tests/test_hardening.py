@@ -30,9 +30,9 @@ from conftest import queue_call
 from bot.app import BotLoader, create_demo, launch
 from bot.build import build
 from bot.config import REPO_ROOT, Settings
-from bot.feedback import VOTES_PER_SESSION
 
 MiB = 1024 * 1024
+VOTES_PER_SESSION = Settings.votes_per_session
 SECRET = "TOP-SECRET-7f3a9c"
 
 
@@ -149,7 +149,7 @@ def _file_paths(page: Page, outside: Path) -> list[str]:
         str(root / "index" / "manifest.json"),
         str(root / "corpus"),
         "app.py",
-        "bot/ui.py",
+        "bot/ui/__init__.py",
         str(REPO_ROOT / ".git" / "config"),
     ]
 

@@ -23,12 +23,13 @@ import httpx
 import pytest
 from conftest import free_port, queue_call
 
-from bot import guard, limits
+from bot import guard
 from bot.app import BotLoader, create_demo, launch
 from bot.config import REPO_ROOT, Settings
-from bot.ui import render_answer
+from bot.ui import limits, render_answer
 
 MiB = 1024 * 1024
+PAGE = Settings.for_repo(REPO_ROOT)  # the page's limits
 
 
 @dataclass
@@ -103,7 +104,7 @@ def _sync_dependency(config: dict) -> dict:
 
 def _hostile_payload(served: Served, dependency: dict, shape: str) -> list:
     """The biggest values a client may send for each input of one function, in one of three shapes."""
-    room = limits.MAX_BODY_BYTES // 2  # well under the body cap, so the request is taken in
+    room = PAGE.max_body_bytes // 2  # well under the body cap, so the request is taken in
     shapes = {
         "long-messages": [{"role": role, "content": [{"type": "text", "text": "𝔵" * (room // 8)}]}
                           for role in ("user", "assistant")],
@@ -150,18 +151,18 @@ def test_the_feedback_ledger_of_a_session_stays_within_its_bound(served: Served)
 
 
 def test_the_server_keeps_at_most_the_stated_number_of_sessions(served: Served) -> None:
-    assert served.demo.state_holder.capacity == limits.SESSION_CAPACITY
+    assert served.demo.state_holder.capacity == PAGE.session_capacity
 
 
 def test_the_readme_states_the_worst_case_memory_that_the_limits_add_up_to() -> None:
     readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
     stated = re.search(r"at most \*\*(\d+) MB\*\* of server memory", readme)
     assert stated, "README 'Operating it' states the worst case"
-    assert int(stated.group(1)) == round(limits.worst_case_bytes() / 1e6)
-    assert f"{limits.SESSION_CAPACITY:,} sessions" in readme or f"{limits.SESSION_CAPACITY} sessions" in readme
+    assert int(stated.group(1)) == round(limits.worst_case_bytes(PAGE) / 1e6)
+    assert f"{PAGE.session_capacity:,} sessions" in readme or f"{PAGE.session_capacity} sessions" in readme
 
 
-@pytest.mark.parametrize("size", [limits.MAX_BODY_BYTES + 1, 100 * MiB], ids=["just-over", "100-MB"])
+@pytest.mark.parametrize("size", [PAGE.max_body_bytes + 1, 100 * MiB], ids=["just-over", "100-MB"])
 def test_a_request_body_over_the_cap_is_refused_with_413(served: Served, size: int) -> None:
     # The 100 MB one is refused from its Content-Length, before the body is read.
     with socket.create_connection(("127.0.0.1", int(served.url.rsplit(":", 1)[1].strip("/"))), timeout=10) as sock:
@@ -177,7 +178,7 @@ def test_a_long_question_is_cut_before_gradio_keeps_it(served: Served) -> None:
     assert status == 200 and result["success"]
     textbox = chat["inputs"][0]
     kept = served.demo.state_holder.session_data["long-question"].config_values[textbox]["props"]["value"]
-    assert len(kept) <= limits.MAX_INPUT_CHARS
+    assert len(kept) <= PAGE.max_input_chars
 
 
 # --- Only documented endpoints take calls ------------------------------------------------------------

@@ -9,8 +9,9 @@ from pathlib import Path
 from bot.answer import Answer, Passage
 from bot.chatbot import Chatbot
 from bot.config import REPO_ROOT
-from bot.page import page_header, page_info, rewrite_meta
-from bot.ui import FeedbackLog, as_typed, from_typed, highlight, history_for_bot, keep_last_turns, render_answer
+from bot.ui import as_typed, from_typed, highlight, history_for_bot, keep_last_turns, render_answer
+from bot.ui.feedback import FeedbackLog
+from bot.ui.page import page_header, page_info, rewrite_meta
 
 TEXT = "First sentence. The <b>quoted</b> & bold part.\nSecond line of it. Last bit."
 

@@ -1,5 +1,5 @@
 // The page's behaviour in the browser. Run once by Gradio after the page loads (launch(js=…));
-// bot/page.py puts CONFIG = {copyNote, maxChars} just above. Everything here reads the rendered
+// bot/ui/page.py puts CONFIG = {copyNote, maxChars} just above. Everything here reads the rendered
 // page and never builds HTML from text: whatever it writes goes through textContent.
 
 const $ = (selector, root = document) => root.querySelector(selector);

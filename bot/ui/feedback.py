@@ -5,7 +5,8 @@ text, but anything in it can be made up. So the page keeps a small ledger per se
 answers it gave (`AnswerLedger`, filled by the chat function), and a vote is recorded only when
 the message at that index in the session's own history is one of them: the question and answer
 written to the log are the server's, never the client's. The log is capped per session and in
-total, rotating to one `.1` file, so votes cannot fill the disk.
+total, rotating to one `.1` file, so votes cannot fill the disk (caps: Settings' "Page" block).
+`record_votes` hooks both onto the page's like button.
 """
 
 from __future__ import annotations
@@ -20,16 +21,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-log = logging.getLogger(__name__)
+import gradio as gr
 
-#: How much of a question and of an answer one vote records.
-FEEDBACK_CHARS = 1500
-#: Answers per session a vote can refer to (older ones drop out of the ledger).
-LEDGER_ANSWERS = 10
-#: Votes one session may record; a person votes on a handful of answers, a script on thousands.
-VOTES_PER_SESSION = 40
-#: Size of the log before it is rotated to `<name>.1` (the previous `.1` is replaced): at most twice this on disk.
-LOG_BYTES = 5 * 1024 * 1024
+from ..config import Settings
+from .session import plain_text
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -46,9 +43,12 @@ def fingerprint(text: str) -> str:
 
 @dataclass
 class AnswerLedger:
-    """Per session, the last LEDGER_ANSWERS answers given, by the fingerprint of each message shown."""
+    """Per session, the last `answers` answers given, by the fingerprint of each message shown."""
 
-    capacity: int
+    capacity: int  # sessions
+    answers: int = Settings.ledger_answers
+    votes: int = Settings.votes_per_session
+    chars: int = Settings.feedback_chars
     _sessions: OrderedDict[str, OrderedDict[str, GivenAnswer]] = field(default_factory=OrderedDict, repr=False)
     _votes: dict[str, int] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -57,14 +57,14 @@ class AnswerLedger:
         """Remember that this session was shown `messages` (the answer's texts) for `question`."""
         if not session or not messages:
             return
-        given = GivenAnswer(question[:FEEDBACK_CHARS], "\n\n".join(messages)[:FEEDBACK_CHARS])
+        given = GivenAnswer(question[: self.chars], "\n\n".join(messages)[: self.chars])
         with self._lock:
             answers = self._sessions.pop(session, None) or OrderedDict()
             self._sessions[session] = answers
             for text in messages:
                 answers.pop(fingerprint(text), None)
                 answers[fingerprint(text)] = given
-            while len({id(a) for a in answers.values()}) > LEDGER_ANSWERS:
+            while len({id(a) for a in answers.values()}) > self.answers:
                 answers.popitem(last=False)
             while len(self._sessions) > self.capacity:
                 evicted, _ = self._sessions.popitem(last=False)
@@ -76,10 +76,10 @@ class AnswerLedger:
             return (self._sessions.get(session or "") or {}).get(fingerprint(text))
 
     def take_vote(self, session: str) -> bool:
-        """Count one vote for the session; False once it has used up VOTES_PER_SESSION."""
+        """Count one vote for the session; False once it has used up its `votes`."""
         with self._lock:
             used = self._votes.get(session, 0)
-            if used >= VOTES_PER_SESSION or session not in self._sessions:
+            if used >= self.votes or session not in self._sessions:
                 return False
             self._votes[session] = used + 1
             return True
@@ -87,10 +87,11 @@ class AnswerLedger:
 
 @dataclass
 class FeedbackLog:
-    """Like/dislike votes appended to a JSON-lines file, one object per vote, rotated at LOG_BYTES."""
+    """Like/dislike votes appended to a JSON-lines file, one object per vote, rotated at `max_bytes`."""
 
     path: Path
-    max_bytes: int = LOG_BYTES
+    max_bytes: int = Settings.feedback_log_bytes
+    chars: int = Settings.feedback_chars
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def record(self, rating: str, question: str, answer: str, index: Any) -> dict | None:
@@ -99,7 +100,7 @@ class FeedbackLog:
             return None
         entry = {
             "time": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "rating": rating, "question": _shorten(question), "answer": _shorten(answer),
+            "rating": rating, "question": self._shorten(question), "answer": self._shorten(answer),
             "index": index if isinstance(index, int) or _is_int_pair(index) else None,
         }
         line = json.dumps(entry, ensure_ascii=False).encode("utf-8", "replace").decode("utf-8") + "\n"
@@ -115,10 +116,9 @@ class FeedbackLog:
             return None
         return entry
 
-
-def _shorten(text: Any) -> str:
-    text = text if isinstance(text, str) else "" if text is None else str(text)
-    return text if len(text) <= FEEDBACK_CHARS else text[:FEEDBACK_CHARS] + "…"
+    def _shorten(self, text: Any) -> str:
+        text = text if isinstance(text, str) else "" if text is None else str(text)
+        return text if len(text) <= self.chars else text[: self.chars] + "…"
 
 
 def _is_int_pair(index: Any) -> bool:
@@ -128,3 +128,25 @@ def _is_int_pair(index: Any) -> bool:
 def rating(liked: Any) -> str | None:
     """"like" or "dislike" for the like event's value; None for anything else (removed, made up)."""
     return "like" if liked is True else "dislike" if liked is False else None
+
+
+def record_votes(chat: gr.Chatbot, history: gr.State, ledger: AnswerLedger, feedback: FeedbackLog) -> None:
+    """Record the like/dislike votes cast on `chat` in `feedback`; call inside the page's `with` block.
+
+    A vote counts only for an answer this session was given (`ledger`), found by its index in the
+    session's own `history`; the log gets the server's question and answer, never the client's.
+    """
+
+    def on_like(history: list[dict], vote: gr.LikeData, request: gr.Request) -> None:
+        position = vote.index[0] if isinstance(vote.index, (list, tuple)) and vote.index else vote.index
+        if type(position) is not int or not 0 <= position < len(history or []):
+            return
+        session = getattr(request, "session_hash", None) or ""
+        message = history[position]
+        content = message.get("content") if isinstance(message, dict) else getattr(message, "content", None)
+        given = ledger.find(session, plain_text(content))
+        if given is None or rating(vote.liked) is None or not ledger.take_vote(session):
+            return
+        feedback.record(rating(vote.liked), given.question, given.answer, vote.index)
+
+    chat.like(on_like, [history], None, api_visibility="private", concurrency_limit=1)

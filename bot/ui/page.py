@@ -1,9 +1,8 @@
-"""What the page says about itself: the header, link-preview tags, and its stylesheet and script.
+"""What the page says about itself: header, example questions, link-preview tags, stylesheet, theme, script.
 
-Nothing here imports gradio: `ui.py` assembles the page from these strings. Every text that comes
-from the corpus is `html.escape`d here. The browser behaviour (plain-text copy, scrolling each new
-answer to its top, the character note, focus, citations that open their source) lives in
-`bot/data/page.js`, read once.
+`bot.ui.demo` assembles the page from these. Every text that comes from the corpus is
+`html.escape`d here. The browser behaviour (plain-text copy, scrolling each new answer to its top,
+the character note, focus, citations that open their source) lives in `bot/data/page.js`, read once.
 """
 
 from __future__ import annotations
@@ -14,8 +13,11 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from pathlib import Path
 
-from .corpus import load_corpus
+import gradio as gr
+
+from ..corpus import Document, load_corpus
 
 NOT_MEDICAL_ADVICE = (
     "This bot quotes an article and is <strong>not medical advice</strong>. If you are worried about "
@@ -36,37 +38,54 @@ class Article:
 
 @dataclass(frozen=True)
 class PageInfo:
-    """What the page says about the corpus: titles, sources and example questions."""
+    """What the page says about the corpus: titles, sources and example questions (at least one article)."""
 
     articles: list[Article]
     examples: list[str]
 
     @property
     def title(self) -> str:
-        return " · ".join(a.title for a in self.articles) or "Ask the article"
+        return " · ".join(a.title for a in self.articles)
 
     @property
     def description(self) -> str:
-        names = " and ".join(f"“{a.title}”" for a in self.articles) or "the article"
+        names = " and ".join(f"“{a.title}”" for a in self.articles)
         return (f"Ask questions about {names}: every answer is quoted word for word from it, with its source. "
                 "Not medical advice.")
 
     @property
     def copy_note(self) -> str:
-        return COPY_NOTE.format(titles=" and ".join(f"“{a.title}”" for a in self.articles) or "an article")
+        return COPY_NOTE.format(titles=" and ".join(f"“{a.title}”" for a in self.articles))
 
 
-def page_info(corpus_dir) -> PageInfo:
-    """Titles, sources and example questions from the corpus front matter (no model needed)."""
+def page_info(corpus_dir: Path) -> PageInfo:
+    """Titles, sources and example questions from the corpus front matter (no model needed).
+
+    The corpus has at least one document (`load_corpus` raises otherwise), so neither the page
+    nor its title ever needs a placeholder.
+    """
     documents = load_corpus(corpus_dir)
     articles = [Article(d.title, str(d.metadata.get("source", "")).strip()) for d in documents]
-    examples = [q.strip() for d in documents for q in d.metadata.get("examples", "").split("|") if q.strip()]
-    return PageInfo(articles, examples)
+    return PageInfo(articles, corpus_examples(documents))
+
+
+def corpus_examples(documents: list[Document]) -> list[str]:
+    """The documents' `examples:` front matter, in order: the page's one reader of it.
+
+    Read here rather than from `Chatbot.example_questions` so the page is built before the bot
+    has loaded (the two agree whenever the corpus has examples). Takes the `|`-separated string
+    and a YAML list alike.
+    """
+    examples: list[str] = []
+    for document in documents:
+        value = document.metadata.get("examples") or []
+        examples += [str(q).strip() for q in (value.split("|") if isinstance(value, str) else value) if str(q).strip()]
+    return examples
 
 
 def page_header(info: PageInfo) -> str:
     """The article's title and source, what the bot does, and the not-medical-advice notice."""
-    title = " · ".join(html.escape(a.title) for a in info.articles) or "The article"
+    title = " · ".join(html.escape(a.title) for a in info.articles)
     sources = "".join(f'<p class="source">{_source(a)}</p>' for a in info.articles if a.source)
     return (
         f'<div class="page-header"><h1>{title}</h1>{sources}'
@@ -210,3 +229,11 @@ footer .show-api, footer .built-with, footer a, footer button { color: var(--bod
   .page-header .disclaimer { font-size: 0.78rem; padding: 0.25rem 0.5rem; }
 }
 """
+
+
+# System fonts: the default theme fonts come from a third-party font host, and this page calls out to nobody.
+THEME = gr.themes.Soft(
+    primary_hue="teal", secondary_hue="amber", neutral_hue="slate",
+    font=["system-ui", "-apple-system", "Segoe UI", "Roboto", "Helvetica Neue", "Arial", "sans-serif"],
+    font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"],
+)
