@@ -60,8 +60,7 @@ def page_info(corpus_dir) -> PageInfo:
     """Titles, sources and example questions from the corpus front matter (no model needed)."""
     documents = load_corpus(corpus_dir)
     articles = [Article(d.title, str(d.metadata.get("source", "")).strip()) for d in documents]
-    examples = [q.strip() for d in documents for q in d.metadata.get("examples", "").split("|") if q.strip()]
-    return PageInfo(articles, examples)
+    return PageInfo(articles, [q for d in documents for q in d.examples])
 
 
 def page_header(info: PageInfo) -> str:
