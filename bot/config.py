@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -87,6 +87,3 @@ class Settings:
             "hnsw_m": self.hnsw_m,
             "hnsw_ef_construction": self.hnsw_ef_construction,
         }
-
-    def as_dict(self) -> dict:
-        return {k: str(v) if isinstance(v, Path) else v for k, v in asdict(self).items()}
