@@ -87,7 +87,7 @@ def _reply(bot, question: str, as_json: bool) -> str:
 
 def _eval(args: argparse.Namespace) -> int:
     from .chatbot import Chatbot
-    from .evaluate import cross_validated_answers, evaluate, read_questions, score
+    from .evaluate import cross_validated_answers, document_texts, evaluate, read_questions, score
 
     settings = _settings(args)
     bot = Chatbot.load(settings, rebuild=False)
@@ -97,9 +97,10 @@ def _eval(args: argparse.Namespace) -> int:
         # One outer split for every file at once: rewordings across files share a fold.
         everything = [row for rows in sets for row in rows]
         answers = cross_validated_answers(bot, everything, args.cv)
+        documents = document_texts(settings.corpus_dir)
         reports, start = [], 0
         for rows in sets:
-            reports.append(score(rows, answers[start : start + len(rows)]))
+            reports.append(score(rows, answers[start : start + len(rows)], documents))
             start += len(rows)
     else:
         reports = [evaluate(bot, rows) for rows in sets]
