@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sys
 from pathlib import Path
 
@@ -128,6 +127,8 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
+    from .app import add_server_options  # light: bot.app imports gradio and the model only when serving
+
     parser = argparse.ArgumentParser(prog="python -m bot",
                                      description="Answer questions about the corpus by quoting it.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to standard error")
@@ -162,8 +163,7 @@ def _parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser("serve", help="serve the chat page", epilog="example: python -m bot serve --port 7860")
     common(serve)
-    serve.add_argument("--host", default=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"))
-    serve.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", "7860")))
+    add_server_options(serve)  # the same options and defaults as `python app.py`
     serve.set_defaults(run=_serve)
     return parser
 
