@@ -136,7 +136,8 @@ class Chatbot:
             notes.append(f"Read as a follow-up to “{resolved.follow_up_to[:200]}”.")
         hits = search.hits
         passages = [Passage.from_hit(h) for h in hits]
-        abstained, confidence, _ = self.query_model.abstention.decide(abstention.features(search))
+        abstained, confidence, _ = self.query_model.abstention.decide(abstention.features(search),
+                                                                     self.settings.high_confidence)
         if search.section_certain and abstained:
             # Every word of the question is a heading's ("what are the symptoms?"): the corpus has
             # a section for exactly this, however low the similarity of a subject-less question.

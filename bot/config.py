@@ -42,6 +42,11 @@ class Settings:
     # How much the closest bank question whose evidence a sentence holds counts when choosing the
     # quote, beside the sentence's own adapted cosine (docs/quality.md: chosen by CV on the bank).
     quote_neighbour_weight: float = 0.5
+    # --- Answering (bot/chatbot.py, bot/abstention.py) ---
+    # An answer is shown with "high" confidence when P(answerable) is at least this (and the fitted
+    # refusal threshold), else "medium". A display band only: what is refused is the fitted
+    # threshold's call (stored in the index), which this never changes.
+    high_confidence: float = 0.9
     # Longest question we read; longer input is cut, and the answer says so.
     max_question_chars: int = 1000
     # Chat history kept per browser session (turns = user + assistant pairs).
