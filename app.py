@@ -1,6 +1,7 @@
 """The Hugging Face Space's entry point: `demo` is the chat page, and `python app.py` serves it.
 
-    python app.py [--host HOST] [--port PORT]     (defaults: 127.0.0.1:7860, or $GRADIO_SERVER_NAME/_PORT)
+    python app.py [--host HOST] [--port PORT]     (defaults: 127.0.0.1, the first free port from 7860;
+                                                 or $GRADIO_SERVER_NAME, $GRADIO_SERVER_PORT)
 """
 
 from pathlib import Path

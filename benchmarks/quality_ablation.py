@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 from bot import fitting  # noqa: E402
 from bot.chatbot import Chatbot  # noqa: E402
 from bot.config import Settings  # noqa: E402
-from bot.evaluate import cross_validated_answers, read_questions, score  # noqa: E402
+from bot.evaluate import cross_validated_answers, document_texts, read_questions, score  # noqa: E402
 
 SETS = {"dev": ROOT.parent / "shared/eval/dev.jsonl", "lay": ROOT / "corpus/questions/lay.jsonl",
         "calibration": ROOT / "corpus/questions/calibration.jsonl"}
@@ -72,6 +72,7 @@ def main() -> int:
     bot = Chatbot.load(Settings.for_repo(ROOT), rebuild=False)
     sets = {name: read_questions(path) for name, path in SETS.items()}
     everything = [row for rows in sets.values() for row in rows]
+    documents = document_texts(bot.settings.corpus_dir)
     results = []
     for label, off in ROWS:
         with ExitStack() as stack:
@@ -80,7 +81,7 @@ def main() -> int:
             answers = cross_validated_answers(bot, everything, args.folds)
         row, start = {"technique": label}, 0
         for name, rows in sets.items():
-            metrics = score(rows, answers[start : start + len(rows)]).metrics
+            metrics = score(rows, answers[start : start + len(rows)], documents).metrics
             row[name] = {k: round(metrics[k], 3) for k in KEYS}
             start += len(rows)
         results.append(row)

@@ -1,16 +1,11 @@
-"""A citation-first chatbot: answers questions about health articles by quoting them verbatim."""
+"""A citation-first chatbot: answers questions about health articles by quoting them verbatim.
+
+The bot itself is `bot.chatbot.Chatbot`. It is not imported here: it pulls in numpy, faiss and the
+model, and `import bot` must stay quick so the page can start while they load (bot/app.py).
+"""
 
 from .answer import Answer, Passage
 from .config import Settings
 from .errors import BotError
 
-__all__ = ["Answer", "BotError", "Chatbot", "Passage", "Settings"]
-
-
-def __getattr__(name: str):
-    # Chatbot pulls in numpy and faiss; load it only when asked for, so `import bot` stays quick.
-    if name == "Chatbot":
-        from .chatbot import Chatbot
-
-        return Chatbot
-    raise AttributeError(name)
+__all__ = ["Answer", "BotError", "Passage", "Settings"]

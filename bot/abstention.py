@@ -36,7 +36,6 @@ FEATURES = ("score", "dense", "sentence", "raw_dense", "neighbour_answerable", "
 #: threshold is chosen: a health bot should rather say "not covered" than quote the wrong thing,
 #: but must not stonewall the questions it can answer.
 IN_SCOPE_REFUSAL_COST = 2.0
-HIGH_CONFIDENCE = 0.9  # P(answerable) at or above this is shown as "high"
 
 
 def features(search: Search) -> np.ndarray:
@@ -68,12 +67,12 @@ class AbstentionModel:
         z = (np.asarray(x) - np.array(self.mean)) / np.array(self.scale)
         return float(1 / (1 + np.exp(-(z @ np.array(self.weights) + self.bias))))
 
-    def decide(self, x: np.ndarray) -> tuple[bool, str, float]:
-        """(abstain, confidence band, probability)."""
+    def decide(self, x: np.ndarray, high_confidence: float) -> tuple[bool, str, float]:
+        """(abstain, confidence band, probability); `high_confidence` is Settings.high_confidence."""
         p = self.probability(x)
         if p < self.threshold:
             return True, "low", p
-        return False, "high" if p >= max(HIGH_CONFIDENCE, self.threshold) else "medium", p
+        return False, "high" if p >= max(high_confidence, self.threshold) else "medium", p
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -9,8 +9,10 @@ from __future__ import annotations
 import html
 import json
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
 
-from .retrieval import Hit
+if TYPE_CHECKING:  # only a type: importing retrieval would pull numpy into `import bot`
+    from .retrieval import Hit
 
 LEAD = "The article says:"
 NOT_COVERED = "The article does not cover this."

@@ -125,9 +125,17 @@ def launch(demo, settings: Settings, host: str | None = None, port: int | None =
         )
 
 
-def serve(settings: Settings, host: str | None = None, port: int | None = None) -> int:
-    """Serve the chat page until interrupted (`python -m bot serve`)."""
-    demo = create_demo(settings)
+def add_server_options(parser: argparse.ArgumentParser) -> None:
+    """--host and --port: the same for `python app.py` and `python -m bot serve`."""
+    parser.add_argument("--host", default=None,
+                        help=f"address to listen on (default: $GRADIO_SERVER_NAME or {DEFAULT_HOST})")
+    parser.add_argument("--port", type=int, default=None,
+                        help=f"port (default: the first free one from $GRADIO_SERVER_PORT, else from {DEFAULT_PORT})")
+
+
+def serve(settings: Settings, host: str | None = None, port: int | None = None, demo=None) -> int:
+    """Serve the chat page until interrupted: `python app.py` and `python -m bot serve` both end here."""
+    demo = demo or create_demo(settings)
     launch(demo, settings, host, port)
     return 0
 
@@ -135,13 +143,7 @@ def serve(settings: Settings, host: str | None = None, port: int | None = None) 
 def main(argv: list[str] | None = None, demo=None, root: Path = REPO_ROOT) -> int:
     """`python app.py [--host HOST] [--port PORT]`: serve the page (the Space runs this too)."""
     parser = argparse.ArgumentParser(prog="python app.py", description="Serve the chat page.")
-    parser.add_argument("--host", default=None,
-                        help=f"address to listen on (default: $GRADIO_SERVER_NAME or {DEFAULT_HOST})")
-    parser.add_argument("--port", type=int, default=None,
-                        help=f"port (default: $GRADIO_SERVER_PORT or {DEFAULT_PORT})")
+    add_server_options(parser)
     args = parser.parse_args(argv)
     configure_logging()
-    settings = Settings.from_env(root)
-    demo = demo or create_demo(settings)
-    launch(demo, settings, args.host, args.port)
-    return 0
+    return serve(Settings.from_env(root), args.host, args.port, demo=demo)

@@ -116,7 +116,8 @@ class Chatbot:
             notes.append(f"Read as a follow-up to “{resolved.follow_up_to[:200]}”.")
         hits = search.hits
         passages = [Passage.from_hit(h) for h in hits]
-        abstained, confidence, _ = self.query_model.abstention.decide(abstention.features(search))
+        abstained, confidence, _ = self.query_model.abstention.decide(abstention.features(search),
+                                                                     self.settings.high_confidence)
         if search.section_certain and abstained:
             # Every word of the question is a heading's ("what are the symptoms?"): the corpus has
             # a section for exactly this, however low the similarity of a subject-less question.
@@ -137,27 +138,25 @@ class Chatbot:
             suggestions=self.suggestions(text, vector=search.vector) if abstained else [],
         )
 
-    @property
+    @cached_property
     def example_questions(self) -> list[str]:
-        """Questions the corpus can answer: each document's `examples:` front matter (`|`-separated)."""
-        if not hasattr(self, "_examples"):
-            from .corpus import load_corpus
+        """Questions the corpus can answer: each document's `examples:` front matter list."""
+        from .corpus import load_corpus
 
-            examples: list[str] = []
-            for document in load_corpus(self.settings.corpus_dir):
-                examples += [q.strip() for q in document.metadata.get("examples", "").split("|") if q.strip()]
-            if not examples:  # a corpus without examples still gets questions it can answer
-                examples = [f"What does the article say about {s.lower()}?" for s in self.covered_topics]
-            self._examples = examples
-        return self._examples
+        examples = [q for document in load_corpus(self.settings.corpus_dir) for q in document.examples]
+        if not examples:  # a corpus without examples still gets questions it can answer
+            examples = [f"What does the article say about {s.lower()}?" for s in self.covered_topics]
+        return examples
+
+    @cached_property
+    def _example_vectors(self) -> np.ndarray:
+        return self.embedder.embed(self.example_questions)
 
     def suggestions(self, question: str, n: int = 3, vector: np.ndarray | None = None) -> list[str]:
         """`n` example questions the corpus answers, the closest to what was asked first."""
         examples = self.example_questions
         if len(examples) <= n:
             return list(examples)
-        if not hasattr(self, "_example_vectors"):
-            self._example_vectors = self.embedder.embed(examples)
         vector = self.embedder.embed_one(question) if vector is None else vector
         order = np.argsort(-(self._example_vectors @ vector))
         return [examples[i] for i in order[:n]]

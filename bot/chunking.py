@@ -235,28 +235,25 @@ def _pieces(text: str, start: int, end: int, max_chars: int) -> Iterator[tuple[i
 
 
 def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """Absolute (start, end) offsets of the sentences of text[start:end]."""
+    """Absolute (start, end) offsets of the sentences of text[start:end], without surrounding white space."""
     block = text[start:end]
     spans: list[tuple[int, int]] = []
-    cursor = 0
-    for sentence in _segmenter().segment(block):
-        sentence = sentence.strip()
-        if not sentence:
-            continue
-        found = block.find(sentence, cursor)
-        if found == -1:  # the splitter altered the text; fall back to the rest as one sentence
-            break
-        spans.append((start + found, start + found + len(sentence)))
-        cursor = found + len(sentence)
-    rest_start, rest_end = _strip_span(block, cursor, len(block))
+    for span in _segmenter().segment(block):
+        s, e = _strip_span(block, span.start, span.end)
+        if e > s:
+            spans.append((start + s, start + e))
+    # pysbd drops a sentence it cannot find again in the text; keep what follows the last span as
+    # one more sentence, so a chunk never loses the end of its block.
+    rest_start, rest_end = _strip_span(text, spans[-1][1] if spans else start, end)
     if rest_end > rest_start:
-        spans.append((start + rest_start, start + rest_end))
+        spans.append((rest_start, rest_end))
     return spans or [(start, end)]
 
 
 @lru_cache(maxsize=1)
 def _segmenter():
     # pysbd: rule-based, pure Python, no data download. Imported lazily to keep start-up quick.
+    # char_span gives each sentence's offsets in the block (with its trailing white space).
     import pysbd
 
-    return pysbd.Segmenter(language="en", clean=False)
+    return pysbd.Segmenter(language="en", clean=False, char_span=True)

@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sys
 from pathlib import Path
 
@@ -83,7 +82,7 @@ def _reply(bot, question: str, as_json: bool) -> str:
 
 def _eval(args: argparse.Namespace) -> int:
     from .chatbot import Chatbot
-    from .evaluate import cross_validated_answers, evaluate, read_questions, score
+    from .evaluate import cross_validated_answers, document_texts, evaluate, read_questions, score
 
     settings = _settings(args)
     bot = Chatbot.load(settings, rebuild=False)
@@ -93,9 +92,10 @@ def _eval(args: argparse.Namespace) -> int:
         # One outer split for every file at once: rewordings across files share a fold.
         everything = [row for rows in sets for row in rows]
         answers = cross_validated_answers(bot, everything, args.cv)
+        documents = document_texts(settings.corpus_dir)
         reports, start = [], 0
         for rows in sets:
-            reports.append(score(rows, answers[start : start + len(rows)]))
+            reports.append(score(rows, answers[start : start + len(rows)], documents))
             start += len(rows)
     else:
         reports = [evaluate(bot, rows) for rows in sets]
@@ -123,6 +123,8 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
+    from .app import add_server_options  # light: bot.app imports gradio and the model only when serving
+
     parser = argparse.ArgumentParser(prog="python -m bot",
                                      description="Answer questions about the corpus by quoting it.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to standard error")
@@ -157,8 +159,7 @@ def _parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser("serve", help="serve the chat page", epilog="example: python -m bot serve --port 7860")
     common(serve)
-    serve.add_argument("--host", default=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"))
-    serve.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", "7860")))
+    add_server_options(serve)  # the same options and defaults as `python app.py`
     serve.set_defaults(run=_serve)
     return parser
 

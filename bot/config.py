@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -45,6 +45,11 @@ class Settings:
     # How much the closest bank question whose evidence a sentence holds counts when choosing the
     # quote, beside the sentence's own adapted cosine (docs/quality.md: chosen by CV on the bank).
     quote_neighbour_weight: float = 0.5
+    # --- Answering (bot/chatbot.py, bot/abstention.py) ---
+    # An answer is shown with "high" confidence when P(answerable) is at least this (and the fitted
+    # refusal threshold), else "medium". A display band only: what is refused is the fitted
+    # threshold's call (stored in the index), which this never changes.
+    high_confidence: float = 0.9
     # Longest question we read; longer input is cut, and the answer says so.
     max_question_chars: int = 1000
     # Chat history kept per browser session (turns = user + assistant pairs).
@@ -125,6 +130,3 @@ class Settings:
             "hnsw_m": self.hnsw_m,
             "hnsw_ef_construction": self.hnsw_ef_construction,
         }
-
-    def as_dict(self) -> dict:
-        return {k: str(v) if isinstance(v, Path) else v for k, v in asdict(self).items()}

@@ -1,9 +1,10 @@
 """The corpus folder → documents with their metadata.
 
-A document is any `.md` or `.txt` file in the corpus folder. It may open with a front-matter
-block (`---` lines around `key: value` lines) giving its `title` and `source`; without one, the
-title is its first Markdown `#` heading, else its first line. The text is kept exactly as in the
-file, so chunk offsets point into the file itself.
+A document is any `.md` or `.txt` file in the corpus folder. It may open with a YAML front-matter
+block (between two `---` lines) giving its `title`, `source` and `examples` (a list of questions it
+answers, shown on the page); without a title, it is the first Markdown `#` heading, else the first
+line. The text is kept exactly as in the file, front matter included, so chunk offsets point into
+the file itself.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import yaml
 
 from .config import DOCUMENT_SUFFIXES
 from .errors import CorpusError
@@ -30,6 +33,7 @@ class Document:
     text: str  # the whole file, front matter included, exactly as read
     body_start: int  # offset where the content after any front matter begins
     format: str  # "markdown" or "text"
+    examples: tuple[str, ...] = ()  # questions the document answers, from its front matter
     metadata: dict = field(default_factory=dict, compare=False)
 
     @property
@@ -37,38 +41,69 @@ class Document:
         return self.text[self.body_start :]
 
 
-def parse_front_matter(text: str) -> tuple[dict[str, str], int]:
-    """Return the `key: value` pairs of a leading front-matter block and where the body starts."""
+def parse_front_matter(text: str, name: str = "The document") -> tuple[dict, int]:
+    """Return the mapping of a leading YAML front-matter block (keys lower-cased) and where the body starts.
+
+    `name` (the file) begins the error message when the block is not a YAML mapping.
+    """
     match = _FRONT_MATTER.match(text)
     if not match:
         return {}, 0
-    metadata: dict[str, str] = {}
-    for line in match.group(1).splitlines():
-        key, sep, value = line.partition(":")
-        if sep and key.strip():
-            metadata[key.strip().lower()] = value.strip().strip("\"'")
-    return metadata, match.end()
+    try:
+        data = yaml.safe_load(match.group(1))
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" on line {mark.line + 2}" if mark is not None else ""  # +1 for the opening `---`
+        problem = getattr(err, "problem", None) or "cannot be read"
+        raise CorpusError(f"{name}: its front matter is not valid YAML ({problem}{where}). "
+                          'Quote a value that holds ": " or starts with a special character.') from err
+    if data is None:
+        return {}, match.end()
+    if not isinstance(data, dict):
+        raise CorpusError(f"{name}: its front matter must be `key: value` lines, not a {type(data).__name__}.")
+    return {str(key).strip().lower(): value for key, value in data.items()}, match.end()
 
 
 def read_document(path: Path, corpus_dir: Path) -> Document:
-    """Read one corpus file; the error names the file when it is not UTF-8 text."""
+    """Read one corpus file; the error names the file when it is not UTF-8 text or its front matter is bad."""
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as err:
         raise CorpusError(f"{path} is not UTF-8 text ({err.reason}). Save it as UTF-8 or remove it.") from err
-    metadata, body_start = parse_front_matter(text)
+    metadata, body_start = parse_front_matter(text, str(path))
     body = text[body_start:]
     fmt = "markdown" if path.suffix.lower() == ".md" else "text"
-    title = metadata.get("title") or _title_from_body(body, fmt) or path.stem.replace("-", " ").replace("_", " ")
+    title = _text_field(metadata, "title", path) or _title_from_body(body, fmt) or \
+        path.stem.replace("-", " ").replace("_", " ")
     return Document(
         doc=path.relative_to(corpus_dir).as_posix(),
         title=title,
-        source=metadata.get("source", ""),
+        source=_text_field(metadata, "source", path),
         text=text,
         body_start=body_start,
         format=fmt,
+        examples=_examples(metadata, path),
         metadata=metadata,
     )
+
+
+def _text_field(metadata: dict, key: str, path: Path) -> str:
+    value = metadata.get(key)
+    if value is None:
+        return ""
+    if isinstance(value, (list, dict)):
+        raise CorpusError(f"{path}: `{key}:` in its front matter must be one line of text.")
+    return str(value).strip()  # YAML reads `title: 2024` as a number; it is still the title
+
+
+def _examples(metadata: dict, path: Path) -> tuple[str, ...]:
+    value = metadata.get("examples")
+    if value is None:
+        return ()
+    if not isinstance(value, list) or any(isinstance(q, (list, dict)) for q in value):
+        raise CorpusError(f"{path}: `examples:` in its front matter must be a YAML list of questions, "
+                          "one `- question` line each.")
+    return tuple(q for q in (str(q).strip() for q in value if q is not None) if q)
 
 
 def _title_from_body(body: str, fmt: str) -> str:

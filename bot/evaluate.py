@@ -2,7 +2,9 @@
 
 A question file has one JSON object per line: `{"id", "question", "abstain", "evidence": [...]}`.
 A passage is a hit when its text contains one of the question's evidence strings (case and white
-space ignored); the first passage's quote is scored the same way.
+space ignored); the first passage's quote is scored the same way. A quote is verbatim when the
+document file, at the offsets the passage records, holds exactly that quote inside exactly that
+passage: checked against the file, not the passage it was cut from, so the check can fail.
 """
 
 from __future__ import annotations
@@ -10,10 +12,12 @@ from __future__ import annotations
 import json
 import re
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .answer import Answer
+from .answer import Answer, Passage
+from .corpus import load_corpus
 
 #: The answer-quality issue's targets (lay questions out-of-fold, and the dev set).
 TARGETS = {
@@ -29,6 +33,22 @@ def norm(text: str | None) -> str:
 
 def read_questions(path: Path) -> list[dict]:
     return [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def document_texts(corpus_dir: Path) -> dict[str, str]:
+    """Each corpus file's text (front matter included: chunk offsets count from the file's start), by doc."""
+    return {document.doc: document.text for document in load_corpus(corpus_dir)}
+
+
+def is_verbatim(passage: Passage, documents: Mapping[str, str]) -> bool:
+    """Whether the file holds the passage, and the quote inside it, exactly at their recorded offsets."""
+    text = documents.get(passage.doc)
+    return (
+        text is not None
+        and passage.start <= passage.quote_start <= passage.quote_end <= passage.end
+        and text[passage.start : passage.end] == passage.text
+        and text[passage.quote_start : passage.quote_end] == passage.quote
+    )
 
 
 @dataclass
@@ -63,8 +83,11 @@ class Report:
         return "\n".join(lines) + "\n"
 
 
-def score(rows: list[dict], answers: list[Answer], seconds: float = 0.0) -> Report:
-    """The shared scorer's metrics over answers already computed, plus a row per question."""
+def score(rows: list[dict], answers: list[Answer], documents: Mapping[str, str], seconds: float = 0.0) -> Report:
+    """The shared scorer's metrics over answers already computed, plus a row per question.
+
+    `documents` is the corpus text by doc (`document_texts`), to check that every quote is verbatim.
+    """
     n_in = n_out = h1 = h3 = q1 = refused_in = refused_out = bad_quote = 0
     mrr = 0.0
     quote_lengths: list[int] = []
@@ -72,7 +95,7 @@ def score(rows: list[dict], answers: list[Answer], seconds: float = 0.0) -> Repo
     report_rows = []
     for row, answer in zip(rows, answers, strict=True):
         passages = answer.passages
-        bad_quote += sum(1 for p in passages if p.quote and norm(p.quote) not in norm(p.text))
+        bad_quote += sum(1 for p in passages if p.quote and not is_verbatim(p, documents))
         retrieved = [{"section": p.source, "score": p.score, "quote": p.quote, "doc": p.doc} for p in passages]
         record = {"id": row.get("id"), "question": row["question"], "abstain": row["abstain"],
                   "abstained": answer.abstained, "confidence": answer.confidence, "retrieved": retrieved, "miss": ""}
@@ -124,7 +147,7 @@ def evaluate(chatbot, rows: list[dict]) -> Report:
     """Ask every question (each on its own, no history) and score the answers."""
     started = time.perf_counter()
     answers = [chatbot.ask(row["question"]) for row in rows]
-    return score(rows, answers, time.perf_counter() - started)
+    return score(rows, answers, document_texts(chatbot.settings.corpus_dir), time.perf_counter() - started)
 
 
 def cross_validated_answers(chatbot, rows: list[dict], folds: int) -> list[Answer]:

@@ -87,3 +87,21 @@ def test_build_and_ask_take_any_corpus_and_index(tmp_path: Path, capsys) -> None
     answer = json.loads(capsys.readouterr().out.splitlines()[-1])
     assert answer["passages"][0]["source"] == "Bees › Food"
     assert "honey" in answer["passages"][0]["quote"]
+
+
+def test_serve_leaves_host_and_port_to_the_same_defaults_as_app_py(monkeypatch) -> None:
+    import argparse
+
+    from bot.app import add_server_options
+    from bot.cli import _parser
+
+    monkeypatch.setenv("GRADIO_SERVER_PORT", "7999")
+    app_py = argparse.ArgumentParser()
+    add_server_options(app_py)
+    serve = _parser().parse_args(["serve"])
+    # None: Gradio takes the first free port from $GRADIO_SERVER_PORT (else 7860), as `python app.py` does;
+    # a fixed default would fail when that port is busy.
+    defaults = app_py.parse_args([])
+    assert (serve.host, serve.port) == (defaults.host, defaults.port) == (None, None)
+    serve = _parser().parse_args(["serve", "--host", "0.0.0.0", "--port", "8001"])
+    assert (serve.host, serve.port) == ("0.0.0.0", 8001)

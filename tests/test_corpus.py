@@ -31,10 +31,29 @@ def test_markdown_document_without_front_matter_takes_its_title_from_the_first_h
 
 
 def test_front_matter_is_parsed_and_the_body_offset_is_exact() -> None:
-    text = "---\ntitle: A: B\nsource: 'somewhere'\n---\nBody"
+    text = "---\nTitle: 'A: B'\nsource: somewhere\nexamples:\n  - One?\n  - Two?\n---\nBody"
     metadata, start = parse_front_matter(text)
-    assert metadata == {"title": "A: B", "source": "somewhere"}
+    assert metadata == {"title": "A: B", "source": "somewhere", "examples": ["One?", "Two?"]}
     assert text[start:] == "Body"
+
+
+def test_the_seed_article_lists_its_example_questions() -> None:
+    document = read_document(SEED_DOC, SEED_DOC.parent)
+    assert len(document.examples) == 6
+    assert document.examples[0] == "What can trigger a back spasm?"
+
+
+@pytest.mark.parametrize("front_matter, problem", [
+    ("title: A: B", "not valid YAML"),  # an unquoted ": " inside a value
+    ("- just\n- a list", "must be `key: value` lines"),
+    ("examples: What helps? | What hurts?", "must be a YAML list"),  # the old `a | b` form
+    ("title:\n  - a\n  - b", "must be one line of text"),
+])
+def test_bad_front_matter_is_an_error_naming_the_file(tmp_path: Path, front_matter: str, problem: str) -> None:
+    (tmp_path / "bad.md").write_text(f"---\n{front_matter}\n---\n# Title\n\nText.\n")
+    with pytest.raises(CorpusError, match=problem) as caught:
+        load_corpus(tmp_path)
+    assert "bad.md" in str(caught.value)
 
 
 def test_every_md_and_txt_file_is_a_document(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import gradio as gr
 
-from ..corpus import Document, load_corpus
+from ..corpus import load_corpus
 
 NOT_MEDICAL_ADVICE = (
     "This bot quotes an article and is <strong>not medical advice</strong>. If you are worried about "
@@ -66,21 +66,7 @@ def page_info(corpus_dir: Path) -> PageInfo:
     """
     documents = load_corpus(corpus_dir)
     articles = [Article(d.title, str(d.metadata.get("source", "")).strip()) for d in documents]
-    return PageInfo(articles, corpus_examples(documents))
-
-
-def corpus_examples(documents: list[Document]) -> list[str]:
-    """The documents' `examples:` front matter, in order: the page's one reader of it.
-
-    Read here rather than from `Chatbot.example_questions` so the page is built before the bot
-    has loaded (the two agree whenever the corpus has examples). Takes the `|`-separated string
-    and a YAML list alike.
-    """
-    examples: list[str] = []
-    for document in documents:
-        value = document.metadata.get("examples") or []
-        examples += [str(q).strip() for q in (value.split("|") if isinstance(value, str) else value) if str(q).strip()]
-    return examples
+    return PageInfo(articles, [q for d in documents for q in d.examples])
 
 
 def page_header(info: PageInfo) -> str:
