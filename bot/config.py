@@ -37,8 +37,23 @@ class Settings:
     # HNSW search list, set at load (not part of the index): measured on 100k chunks (docs/benchmarks.md),
     # recall@10 0.83 at 64, 0.93 at 128, 0.98 at 256 for ~1 ms a query; at least the 40 candidates asked for.
     hnsw_ef_search: int = 256
-    # Retrieval.
+    # Retrieval (bot/retrieval.py and the modules it calls: spelling, lexical, sections, quotes).
+    # Passages shown per answer.
     top_k: int = 5
+    # Passages FAISS returns for the question's vector before they are scored (the lexical and
+    # bank-neighbour passages join them); at least top_k.
+    candidates: int = 40
+    # Question words shorter than this are never spell-corrected ("sympotms" is, "bak" is not), and a
+    # correction must be at least this close (difflib ratio; "sympotms" → "symptoms" is 0.875).
+    spelling_min_word_chars: int = 5
+    spelling_cutoff: float = 0.8
+    # Longest quote: a passage up to this long is quoted whole, a longer one by its best run of
+    # sentences (the page shows the passage around it).
+    max_quote_chars: int = 250
+    # Choosing that run: a sentence's cosine plus this weight times the share of the question's
+    # words it uses; neighbours join the best sentence while within this margin of its score.
+    quote_word_overlap_weight: float = 0.15
+    quote_growth_margin: float = 0.15
     # A question whose closest labelled question (adapted cosine at least this) asked for a whole
     # section is answered with that section, in article order (docs/quality.md: chosen by CV).
     list_neighbour_cosine: float = 0.8

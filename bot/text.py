@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from functools import cache
 
-_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
+#: A word: letters or digits, with one inner apostrophe ("don't", "it’s").
+WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
 STOPWORDS = frozenset(
     """a about above after again against all am an and any are aren't as at be because been before being
     below between both but by can can't cannot could couldn't did didn't do does doesn't doing don't down
@@ -22,7 +23,7 @@ STOPWORDS = frozenset(
 
 def words(text: str) -> list[str]:
     """Lower-case word tokens."""
-    return [w.lower().replace("’", "'") for w in _WORD.findall(text)]
+    return [w.lower().replace("’", "'") for w in WORD.findall(text)]
 
 
 def content_words(text: str) -> list[str]:
@@ -30,14 +31,15 @@ def content_words(text: str) -> list[str]:
 
 
 @cache
-def _stemmer():
+def stemmer():
+    """The English Snowball stemmer, built once (bm25s tokenizes with it too)."""
     import Stemmer  # PyStemmer: Snowball stemmers in C, no data download
 
     return Stemmer.Stemmer("english")
 
 
 def stem(word: str) -> str:
-    return _stemmer().stemWord(word)
+    return stemmer().stemWord(word)
 
 
 def covered(word_stem: str, stems: set[str]) -> bool:

@@ -1,0 +1,56 @@
+"""Misspelt question words corrected against the corpus's own vocabulary ("sympotms" → "symptoms").
+
+Only words the corpus does not use are corrected, and only to a word it does use, so both the
+model and BM25 then see a word the article uses. A word whose stem the corpus has, or that starts
+a corpus stem, is an inflection ("treated" ~ "treatment"), not a typo, and is left alone.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from functools import cached_property
+
+from .text import WORD, content_words, stem
+
+#: Corpus words shorter than this are never offered as corrections: too many short words lie close
+#: to any misspelling.
+_MIN_CORRECTION_CHARS = 4
+#: A question word's stem at least this long that starts a corpus stem is an inflection of it.
+_MIN_PREFIX_STEM_CHARS = 5
+
+
+@dataclass(frozen=True, eq=False)
+class Speller:
+    """Corrections against one corpus's vocabulary."""
+
+    vocabulary: frozenset[str]  # every word of the indexed text and headings
+    min_word_chars: int  # shorter question words are never corrected
+    cutoff: float  # difflib ratio a correction needs
+
+    @cached_property
+    def stems(self) -> frozenset[str]:
+        """The vocabulary's stems: what counts as a word the corpus uses."""
+        return frozenset(stem(w) for w in self.vocabulary)
+
+    @cached_property
+    def _candidates(self) -> list[str]:
+        return sorted(w for w in self.vocabulary if len(w) >= _MIN_CORRECTION_CHARS and w.isalpha())
+
+    def correct(self, question: str) -> tuple[str, dict[str, str]]:
+        """The question with its misspelt words replaced, and the corrections made (word → correction)."""
+        corrections: dict[str, str] = {}
+        for word in dict.fromkeys(content_words(question)):  # each word once, in the question's order
+            if len(word) < self.min_word_chars or not word.isalpha() or word in self.vocabulary:
+                continue
+            word_stem = stem(word)
+            if word_stem in self.stems or (len(word_stem) >= _MIN_PREFIX_STEM_CHARS
+                                           and any(s.startswith(word_stem) for s in self.stems)):
+                continue  # an inflection of a corpus word ("treated" ~ "treatment"), not a typo
+            match = difflib.get_close_matches(word, self._candidates, n=1, cutoff=self.cutoff)
+            if match:
+                corrections[word] = match[0]
+        text = question
+        if corrections:
+            text = WORD.sub(lambda m: corrections.get(m.group(0).lower(), m.group(0)), question)
+        return text, corrections
