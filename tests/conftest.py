@@ -1,8 +1,9 @@
 """Shared fixtures: the real model, loaded once; one real index, built once; real servers on loopback.
 
-The expensive things are made once per run (per worker under `pytest -n`): the model, the full
-build of the shipped corpus (`built_checkout`), which tests copy when they damage it (`built_repo`).
-`serve()` is the one way a test starts the page.
+The expensive things are made once per run: the model (per worker under `pytest -n`), the build
+of the shipped article (`built_article`, shared by the workers), which tests copy when they damage
+it (`built_repo`), and the full build with a fitted query model (`two_doc_bot`). `serve()` is the
+one way a test starts the page; `shipped_page` is the shipped checkout served once per run.
 """
 
 from __future__ import annotations
@@ -89,32 +90,23 @@ def _built_once(tmp_path_factory: pytest.TempPathFactory, name: str, corpus: Pat
 
 
 @pytest.fixture(scope="session")
-def built_checkout(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Settings:
-    """The shipped corpus (the article and its labelled questions) in a temporary checkout, built as
-    `python -m bot build` builds it: the index and the query model fitted on corpus/questions/.
-
-    The fit takes tens of seconds, so it is built once per run. Shared by every test that serves or
-    reads it: never change it. Its feedback log is None, so a page served from it writes nothing here.
-    """
-    return _built_once(tmp_path_factory, "built-checkout", REPO_ROOT / "corpus", embedder)
-
-
-@pytest.fixture(scope="session")
 def built_article(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Settings:
-    """The shipped article alone (no labelled questions), built once per run as `python -m bot build`
-    builds it: with nothing to fit, a build of it takes seconds. `built_repo` copies it."""
+    """The shipped article alone, in a temporary checkout built once per run as `python -m bot build`
+    builds it. Shared by every test that serves or reads it: never change it (`built_repo` is a copy
+    to damage); its feedback log is None, so a page served from it writes nothing into it.
+
+    Without the labelled questions: they are part of the index's fingerprint, so with them every
+    rebuild a test provokes in a copy (a damaged or stale index at start, a CLI build) would refit the
+    query model, tens of seconds each. The query model is untrained, as every test index here was
+    before; the fit itself is tested on `two_doc_bot` (and the shipped one on the committed index).
+    """
     return _built_once(tmp_path_factory, "built-article", REPO_ROOT / "corpus", embedder,
                        ignore=shutil.ignore_patterns("questions"))
 
 
 @pytest.fixture
 def built_repo(built_article: Settings, tmp_path: Path) -> Settings:
-    """A checkout of this test's own, safe to damage: a copy of `built_article` (corpus and index).
-
-    Without labelled questions on purpose: the questions are part of the index's fingerprint, so
-    every rebuild these tests provoke (a damaged or stale index at start, a CLI build) would refit
-    the query model, tens of seconds each; the fit itself is `built_checkout`'s and `two_doc_bot`'s.
-    """
+    """A checkout of this test's own, safe to damage: a copy of `built_article` (corpus and index)."""
     root = tmp_path / "repo"
     shutil.copytree(built_article.corpus_dir, root / "corpus")
     shutil.copytree(built_article.index_dir, root / "index")

@@ -247,12 +247,18 @@ def view(request, browser, url: str) -> Iterator[object]:
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.goto(url)
     expect(page.locator(".page-header h1")).to_be_visible()
+    expect(page.locator(".examples button").first).to_be_visible()  # the page has rendered its examples
     page.view_name = request.param
     try:
         yield page
         assert errors == [], "the page's script raised"  # bot/data/page.js runs on every view
     finally:
         context.close()
+
+
+#: For tests of behaviour and layout, not colour: the light scheme on both screens (the dark scheme is
+#: the same code path; its colours are checked by the accessibility and urgent-notice tests).
+COLOUR_BLIND = pytest.mark.parametrize("view", ["desktop-light", "phone-light"], indirect=True)
 
 
 def serious_violations(page) -> list[str]:
@@ -327,6 +333,7 @@ def test_the_urgent_notice_is_readable_first_on_screen_and_repeated_on_follow_up
     expect(follow_up.locator("blockquote").first).to_contain_text("Heat or hydrotherapy")
 
 
+@COLOUR_BLIND
 def test_copy_gives_plain_text_for_one_answer_and_for_the_conversation(view) -> None:
     ask(view, "Can't I just rest in bed?")
     ask(view, "Does ice help with back spasms?")
@@ -347,6 +354,7 @@ def test_copy_gives_plain_text_for_one_answer_and_for_the_conversation(view) -> 
             assert markup not in text, f"{markup!r} in the copied text"
 
 
+@COLOUR_BLIND
 def test_the_textbox_notes_the_limit_ignores_blank_input_keeps_its_placeholder_and_focus(view) -> None:
     box = view.get_by_test_id("textbox")
     placeholder = box.get_attribute("placeholder")
@@ -376,6 +384,7 @@ def test_the_textbox_notes_the_limit_ignores_blank_input_keeps_its_placeholder_a
     expect(note).to_have_text("850 / 1000 characters")
 
 
+@COLOUR_BLIND
 def test_a_citation_opens_and_shows_its_source_block(view) -> None:
     ask(view, ORDINARY[1])
     answer = ask(view, ORDINARY[0])  # a list question: several quotes, each with its [n]
@@ -398,6 +407,7 @@ def test_a_citation_opens_and_shows_its_source_block(view) -> None:
     expect(first.locator("mark").first).to_be_visible()
 
 
+@COLOUR_BLIND
 def test_the_header_names_the_article_and_its_source_and_the_examples_look_clickable(view) -> None:
     expect(view).to_have_title("Repeated Back Muscle Spasms")
     expect(view.locator(".page-header .source")).to_contain_text("Source: Health article supplied to the project")

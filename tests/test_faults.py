@@ -198,6 +198,7 @@ def test_the_cli_refuses_a_bad_index_in_one_line_naming_the_fix(fault: str, buil
 # --- A build killed half-way ---------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_build_killed_while_writing_leaves_the_app_its_previous_index(built_repo: Settings, tmp_path: Path,
                                                                        embedder) -> None:
     running = Chatbot.load(built_repo, embedder=embedder, rebuild=False)
@@ -346,6 +347,7 @@ def test_a_bad_index_that_cannot_be_rebuilt_is_explained_on_the_page_without_a_t
                 assert REBUILD in message and "Traceback" not in message and 'File "' not in message
 
 
+@pytest.mark.slow
 def test_the_app_serves_a_read_only_checkout(read_only_checkout: Path) -> None:
     """`python app.py` from a checkout where nothing can be written: it answers from the index it ships."""
     root = read_only_checkout

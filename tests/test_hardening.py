@@ -1,7 +1,7 @@
 """A hardened public page: what a hostile script can reach over HTTP, and what it cannot.
 
 One real server per module, launched with the same queue and launch options as `python app.py`,
-over the run's built checkout (tests/conftest.py), with a feedback log holding a secret line.
+over the run's build of the article (tests/conftest.py), with a feedback log holding a secret line.
 tests/test_app_e2e.py already checks files of the checkout (403) and the page's config; these tests
 go after the edges: uploads (refused), paths outside the app, traversal tricks, URL fetching, the
 queue bypass, private endpoints, malformed API calls and forged or flooding feedback votes.
@@ -63,11 +63,11 @@ class Page:
 
 
 @pytest.fixture(scope="module")
-def page(tmp_path_factory: pytest.TempPathFactory, built_checkout: Settings, embedder) -> Iterator[Page]:
-    """The run's built checkout served with a feedback log of its own, holding a secret line."""
+def page(tmp_path_factory: pytest.TempPathFactory, built_article: Settings, embedder) -> Iterator[Page]:
+    """The run's build of the article served with a feedback log of its own, holding a secret line."""
     feedback = tmp_path_factory.mktemp("hardened-feedback") / "feedback.jsonl"
     feedback.write_text(json.dumps({"rating": "like", "question": SECRET}) + "\n")
-    settings = replace(built_checkout, feedback_log=feedback)
+    settings = replace(built_article, feedback_log=feedback)
     with serve(settings, embedder) as server:
         config = json.loads(urllib.request.urlopen(f"{server.url}config", timeout=30).read())
         yield Page(server.url, server.share_url, settings, config)

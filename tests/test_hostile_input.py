@@ -198,9 +198,9 @@ def _write_timings():
 
 
 @pytest.fixture(scope="module")
-def checkout(tmp_path_factory: pytest.TempPathFactory, built_checkout: Settings) -> Settings:
-    """The run's built checkout (tests/conftest.py), with a feedback log of this module's own."""
-    return replace(built_checkout, feedback_log=tmp_path_factory.mktemp("hostile-feedback") / "feedback.jsonl")
+def checkout(tmp_path_factory: pytest.TempPathFactory, built_article: Settings) -> Settings:
+    """The run's build of the article (tests/conftest.py), with a feedback log of this module's own."""
+    return replace(built_article, feedback_log=tmp_path_factory.mktemp("hostile-feedback") / "feedback.jsonl")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -284,6 +284,7 @@ def _decode_json_line(raw: bytes) -> dict:
     return json.loads(lines[0])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("hostile", [pytest.param(h, id=h.id) for h in HOSTILE])
 def test_cli_answers_hostile_input_clearly_and_quickly(hostile: Hostile, cli_replies: dict[str, dict],
                                                        checkout: Settings) -> None:

@@ -27,11 +27,12 @@ from bot.ui import from_typed
 
 
 @pytest.fixture(scope="module")
-def checkout(tmp_path_factory: pytest.TempPathFactory, built_checkout: Settings) -> Settings:
-    """The run's built checkout (tests/conftest.py), with a feedback log of this module's own."""
-    return replace(built_checkout, feedback_log=tmp_path_factory.mktemp("soak-feedback") / "feedback.jsonl")
+def checkout(tmp_path_factory: pytest.TempPathFactory, built_article: Settings) -> Settings:
+    """The run's build of the article (tests/conftest.py), with a feedback log of this module's own."""
+    return replace(built_article, feedback_log=tmp_path_factory.mktemp("soak-feedback") / "feedback.jsonl")
 
 
+@pytest.mark.slow
 def test_a_short_soak_answers_every_request_and_reports_its_figures(checkout: Settings, tmp_path: Path) -> None:
     # A copy of its own: the server the script starts rebuilds a stale index, in whatever folder it is given.
     shutil.copytree(checkout.corpus_dir.parent, tmp_path / "checkout")
