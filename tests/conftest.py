@@ -1,4 +1,10 @@
-"""Shared fixtures: the real model, loaded once; real indexes built in temporary folders."""
+"""Shared fixtures: the real model, loaded once; one real index, built once; real servers on loopback.
+
+The expensive things are made once per run: the model (per worker under `pytest -n`), the build
+of the shipped article (`built_article`, shared by the workers), which tests copy when they damage
+it (`built_repo`), and the full build with a fitted query model (`two_doc_bot`). `serve()` is the
+one way a test starts the page; `shipped_page` is the shipped checkout served once per run.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +16,16 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
+import fcntl
 import json
 import shutil
+import socket
+import subprocess
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
@@ -51,12 +65,52 @@ def make_repo(root: Path, *documents: Path) -> Settings:
     return Settings.for_repo(root)
 
 
+def _run_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder every process of this run sees: under `pytest -n` each worker's temporary folder is a
+    child of the run's, so the workers meet in its parent."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+def _built_once(tmp_path_factory: pytest.TempPathFactory, name: str, corpus: Path, embedder: Embedder,
+                ignore: Callable | None = None) -> Settings:
+    """A temporary checkout of `corpus` built as `python -m bot build` builds it, once per run: the
+    first process (of `pytest -n`'s workers) to take the lock builds, the others find it built."""
+    run = _run_folder(tmp_path_factory)
+    root = run / name
+    with (run / f"{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not root.is_dir():
+            staging = run / f"{name}.partial"
+            shutil.rmtree(staging, ignore_errors=True)
+            shutil.copytree(corpus, staging / "corpus", ignore=ignore)
+            build(Settings.for_repo(staging), embedder)
+            staging.rename(root)  # whole or not there: a process killed mid-build leaves only .partial
+    return replace(Settings.for_repo(root), feedback_log=None)
+
+
+@pytest.fixture(scope="session")
+def built_article(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Settings:
+    """The shipped article alone, in a temporary checkout built once per run as `python -m bot build`
+    builds it. Shared by every test that serves or reads it: never change it (`built_repo` is a copy
+    to damage); its feedback log is None, so a page served from it writes nothing into it.
+
+    Without the labelled questions: they are part of the index's fingerprint, so with them every
+    rebuild a test provokes in a copy (a damaged or stale index at start, a CLI build) would refit the
+    query model, tens of seconds each. The query model is untrained, as every test index here was
+    before; the fit itself is tested on `two_doc_bot` (and the shipped one on the committed index).
+    """
+    return _built_once(tmp_path_factory, "built-article", REPO_ROOT / "corpus", embedder,
+                       ignore=shutil.ignore_patterns("questions"))
+
+
 @pytest.fixture
-def built_repo(tmp_path: Path, embedder: Embedder) -> Settings:
-    """A fresh copy of the shipped corpus with its own freshly built index (safe to damage)."""
-    settings = make_repo(tmp_path, SEED_DOC)
-    build(settings, embedder)
-    return settings
+def built_repo(built_article: Settings, tmp_path: Path) -> Settings:
+    """A checkout of this test's own, safe to damage: a copy of `built_article` (corpus and index)."""
+    root = tmp_path / "repo"
+    shutil.copytree(built_article.corpus_dir, root / "corpus")
+    shutil.copytree(built_article.index_dir, root / "index")
+    return Settings.for_repo(root)
 
 
 @pytest.fixture(scope="session")
@@ -73,11 +127,71 @@ def two_doc_bot(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) ->
 
 
 def free_port() -> int:
-    import socket
-
+    """A port nothing listens on now (the OS's pick), for a server about to start."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@dataclass
+class Server:
+    settings: Settings
+    demo: object  # the gr.Blocks
+    app: object  # its FastAPI app (sessions live in app.state_holder)
+    url: str  # http://127.0.0.1:<port>/
+    share_url: str | None
+
+
+@contextmanager
+def serve(settings: Settings, embedder: Embedder | None = None, *, rebuild: bool | None = False) -> Iterator[Server]:
+    """The page as `python app.py` serves it (the same queue and launch options) on a free loopback
+    port, its bot loading in the background as in production; closed on the way out."""
+    from bot.app import BotLoader, create_demo, launch
+
+    demo = create_demo(settings, loader=BotLoader(settings, embedder=embedder, rebuild=rebuild).start())
+    app, url, share_url = launch(demo, settings, host="127.0.0.1", port=free_port(), block=False, quiet=True)
+    try:
+        yield Server(settings, demo, app, url, share_url)
+    finally:
+        demo.close()
+
+
+@pytest.fixture(scope="session")
+def shipped_page(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Iterator[Server]:
+    """The shipped checkout (corpus and committed index) served once per run (per worker), with the
+    feedback log in a temporary folder. Tests on it look only at their own sessions and what they
+    added to the log; a test that needs other settings starts its own page with serve()."""
+    feedback = tmp_path_factory.mktemp("shipped-page") / "feedback.jsonl"
+    with serve(replace(Settings.for_repo(REPO_ROOT), feedback_log=feedback), embedder) as server:
+        yield server
+
+
+def wait_until(condition: Callable[[], object], timeout: float, message: str | Callable[[], str],
+               interval: float = 0.05) -> object:
+    """Poll `condition()` until it returns something true, and return that; fail with `message`
+    (a callable is called then, e.g. to read a log) once `timeout` seconds have passed."""
+    deadline = time.monotonic() + timeout
+    while not (result := condition()):
+        if time.monotonic() >= deadline:
+            raise AssertionError(message() if callable(message) else message)
+        time.sleep(interval)
+    return result
+
+
+def wait_for_page(url: str, process: subprocess.Popen, timeout: float = 180,
+                  output: Callable[[], str] = lambda: "") -> str:
+    """The page at `url` once the server `process` started answers it; fails (with the server's
+    `output`) if the process exits first or the page is not up within `timeout` seconds."""
+
+    def page() -> str | None:
+        assert process.poll() is None, f"the app exited: {output()[-3000:]}"
+        try:
+            return urllib.request.urlopen(url, timeout=5).read().decode("utf-8")
+        except OSError:
+            return None
+
+    return wait_until(page, timeout, lambda: f"the page did not come up within {timeout} s: {output()[-3000:]}",
+                      interval=0.1)
 
 
 def queue_call(url: str, fn_index: int, data: list, session_hash: str, *, event_data: object = None,

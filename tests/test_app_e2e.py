@@ -11,7 +11,6 @@ import importlib.util
 import json
 import logging
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -23,11 +22,11 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import SEED_DOC, make_repo
+from conftest import SEED_DOC, free_port, make_repo, serve, wait_for_page
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 
-from bot.app import BotLoader, create_demo, launch
+from bot.app import BotLoader
 from bot.chatbot import Chatbot
 from bot.config import REPO_ROOT, Settings
 from bot.embedding import Embedder
@@ -47,13 +46,9 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 @pytest.fixture(scope="module")
 def server(settings: Settings, embedder: Embedder) -> Iterator[tuple]:
-    """The page as `python app.py` serves it, on a free local port."""
-    demo = create_demo(settings, loader=BotLoader(settings, embedder=embedder, rebuild=False).start())
-    app, url, _ = launch(demo, settings, host="127.0.0.1", port=_free_port(), block=False, quiet=True)
-    try:
-        yield demo, app, url
-    finally:
-        demo.close()
+    """The page as `python app.py` serves it, on a free local port (its own: a short history)."""
+    with serve(settings, embedder) as page:
+        yield page.demo, page.app, page.url
 
 
 @pytest.fixture(scope="module")
@@ -84,12 +79,6 @@ def session_questions(server: tuple, client: Client) -> list[str]:
     demo, app, _ = server
     history = app.state_holder[client.session_hash][demo.chatbot_state._id]
     return [from_typed(m["content"]) for m in history if m["role"] == "user"]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 # --- /chat ----------------------------------------------------------------------------------------
@@ -262,16 +251,10 @@ def test_the_page_is_configured_for_the_public(url: str, settings: Settings) -> 
 
 def test_a_bot_that_cannot_load_shows_its_reason_on_the_page(tmp_path: Path) -> None:
     settings = make_repo(tmp_path, SEED_DOC)  # a corpus, no index, and no rebuild allowed
-    loader = BotLoader(settings, rebuild=False).start()
-    demo = create_demo(settings, loader=loader)
-    _, url, _ = launch(demo, settings, host="127.0.0.1", port=_free_port(), block=False, quiet=True)
-    try:
-        with closing(new_client(url)) as client:
-            with pytest.raises(AppError, match=r"No index in .*Build it with: python -m bot build") as shown:
-                chat(client, "Does ice help?")
-            assert "Traceback" not in str(shown.value)
-    finally:
-        demo.close()
+    with serve(settings, rebuild=False) as page, closing(new_client(page.url)) as client:
+        with pytest.raises(AppError, match=r"No index in .*Build it with: python -m bot build") as shown:
+            chat(client, "Does ice help?")
+        assert "Traceback" not in str(shown.value)
 
 
 def test_a_missing_index_is_rebuilt_at_start_when_the_folder_is_writable(
@@ -292,22 +275,14 @@ def test_a_request_during_loading_gets_a_readable_message_when_it_gives_up(tmp_p
 @pytest.mark.slow
 def test_python_app_py_serves_the_page_and_answers(tmp_path: Path) -> None:
     """The README's first command, cold: process start → page → first answer over HTTP."""
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "BOT_FEEDBACK_LOG": str(tmp_path / "feedback.jsonl"), "GRADIO_ANALYTICS_ENABLED": "False"}
     started = time.perf_counter()
     process = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=REPO_ROOT, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         url = f"http://127.0.0.1:{port}/"
-        deadline = time.monotonic() + 180
-        while True:
-            try:
-                page = urllib.request.urlopen(url, timeout=5).read().decode()
-                break
-            except OSError:
-                assert process.poll() is None, process.stdout.read()
-                assert time.monotonic() < deadline, "the page did not come up within 180 s"
-                time.sleep(0.5)
+        page = wait_for_page(url, process, output=lambda: process.stdout.read() if process.poll() is not None else "")
         assert "<gradio-app" in page or "gradio" in page.lower()
         with closing(new_client(url)) as client:
             answer = chat(client, "Does ice help with back spasms?")[0]["content"]

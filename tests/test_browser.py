@@ -8,19 +8,14 @@ to tests/artifacts/ (docs/screenshot*.png are copies of them).
 from __future__ import annotations
 
 import json
-import socket
-import time
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import TESTS
+from conftest import TESTS, Server, wait_until
 
-from bot.app import BotLoader, create_demo, launch
 from bot.chatbot import Chatbot
-from bot.config import REPO_ROOT, Settings
-from bot.embedding import Embedder
+from bot.config import Settings
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
@@ -39,22 +34,14 @@ expect = sync_api.expect
 
 
 @pytest.fixture(scope="module")
-def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    feedback = tmp_path_factory.mktemp("feedback") / "feedback.jsonl"
-    return replace(Settings.for_repo(REPO_ROOT), feedback_log=feedback)
+def settings(shipped_page: Server) -> Settings:
+    return shipped_page.settings
 
 
 @pytest.fixture(scope="module")
-def url(settings: Settings, embedder: Embedder) -> Iterator[str]:
-    demo = create_demo(settings, loader=BotLoader(settings, embedder=embedder, rebuild=False).start())
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    _, url, _ = launch(demo, settings, host="127.0.0.1", port=port, block=False, quiet=True)
-    try:
-        yield url
-    finally:
-        demo.close()
+def url(shipped_page: Server) -> str:
+    """The shipped page, shared with other modules (each browser context is a new visitor)."""
+    return shipped_page.url
 
 
 @pytest.fixture(scope="module")
@@ -88,6 +75,17 @@ def ask(page, question: str) -> object:
     return page.locator(".bot-row").last
 
 
+# Every animation that ends (a source block opening, a message fading in) has ended; endless ones
+# (a spinner) are not waited for.
+_ANIMATIONS_DONE = """() => document.getAnimations().every(a => a.playState !== 'running' || !a.effect
+                                                    || a.effect.getComputedTiming().endTime === Infinity)"""
+
+
+def settled(page) -> None:
+    """Wait (up to 5 s) until the page's animations have run, so what is read or shot is the end state."""
+    page.wait_for_function(_ANIMATIONS_DONE, timeout=5_000)
+
+
 def screenshot(page, name: str) -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / name
@@ -116,7 +114,7 @@ def test_asking_shows_a_quote_its_source_and_a_closed_source_block_that_opens(pa
     source.locator(".title").click()
     expect(source.locator("mark")).to_contain_text("Applying ice will reduce the swelling")
     expect(source.locator(".source-line")).to_be_visible()
-    page.wait_for_timeout(500)  # the block's opening animation
+    settled(page)  # the block's opening animation
     screenshot(page, "desktop.png")
 
 
@@ -136,7 +134,7 @@ def test_the_quote_is_highlighted_inside_its_longer_passage(page, repo_bot: Chat
     body = source.inner_text()
     assert _words(marked) == _words(passage.quote), "exactly the quoted sentences are marked"
     assert _words(passage.text) in _words(body), "inside the whole passage"
-    page.wait_for_timeout(500)  # the block's opening animation
+    settled(page)  # the block's opening animation
     screenshot(page, "desktop-highlight.png")
 
 
@@ -186,20 +184,22 @@ def test_a_pasted_image_or_link_stays_text_and_is_never_fetched(page) -> None:
     ask(page, "![pixel](https://example.invalid/p.png) <https://example.invalid/x> lottery numbers")
     expect(page.locator(".user-row").last).to_contain_text("![pixel](https://example.invalid/p.png)")
     expect(page.locator(".bot-row").last.locator(".asked")).to_contain_text("![pixel](https://example.invalid/p.png)")
-    page.wait_for_timeout(300)
+    page.wait_for_timeout(300)  # not a wait for something: the time a fetch would have had to start
     assert page.locator("#chat img[src*='example.invalid'], #chat a[href*='example.invalid']").count() == 0
     assert fetched == []
 
 
 def test_a_like_is_appended_to_the_feedback_log(page, settings: Settings) -> None:
+    log = Path(settings.feedback_log)
+
+    def lines() -> list[str]:
+        return log.read_text(encoding="utf-8").splitlines() if log.exists() else []
+
+    before = len(lines())  # the page is shared: other tests' votes may be in the log already
     ask(page, "Should I stay in bed during a spasm?")
     page.get_by_label("Like", exact=True).last.click()
-    log = Path(settings.feedback_log)
-    for _ in range(50):
-        if log.exists() and log.read_text(encoding="utf-8").strip():
-            break
-        page.wait_for_timeout(100)
-    entry = json.loads(log.read_text(encoding="utf-8").splitlines()[-1])
+    wait_until(lambda: len(lines()) > before, 5, "the like was not logged within 5 s")
+    entry = json.loads(lines()[-1])
     assert entry["rating"] == "like"
     assert entry["question"] == "Should I stay in bed during a spasm?"
     assert "The article says:" in entry["answer"]
@@ -247,6 +247,7 @@ def view(request, browser, url: str) -> Iterator[object]:
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.goto(url)
     expect(page.locator(".page-header h1")).to_be_visible()
+    expect(page.locator(".examples button").first).to_be_visible()  # the page has rendered its examples
     page.view_name = request.param
     try:
         yield page
@@ -255,10 +256,15 @@ def view(request, browser, url: str) -> Iterator[object]:
         context.close()
 
 
+#: For tests of behaviour and layout, not colour: the light scheme on both screens (the dark scheme is
+#: the same code path; its colours are checked by the accessibility and urgent-notice tests).
+COLOUR_BLIND = pytest.mark.parametrize("view", ["desktop-light", "phone-light"], indirect=True)
+
+
 def serious_violations(page) -> list[str]:
     """axe-core's serious and critical violations on the page as it is now, one line each."""
     axe = pytest.importorskip("axe_playwright_python.sync_playwright", reason="pip install -e '.[test]'")
-    page.wait_for_timeout(400)  # Gradio's fade-in of a new message
+    settled(page)  # Gradio's fade-in of a new message: colours are judged once it is opaque
     result = axe.Axe().run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
     return [f"{v['impact']} {v['id']}: {node['target']}" for v in result.response["violations"]
             if v["impact"] in ("serious", "critical") for node in v["nodes"]]
@@ -284,21 +290,25 @@ CONTRAST = """el => {
 }"""
 
 
+_SCROLL = """r => {
+    const log = r.closest('.bubble-wrap');
+    return [r.getBoundingClientRect().top - log.getBoundingClientRect().top, r.getBoundingClientRect().height,
+            log.clientHeight, log.scrollHeight - log.scrollTop - log.clientHeight];
+}"""
+
+
 def assert_scrolled_to_its_top(row, timeout: float = 3.0) -> None:
     """The answer's top is on screen: at the top of the conversation, or all of it is there at its bottom."""
-    deadline = time.monotonic() + timeout
-    while True:
-        offset, height, room, left_below = row.evaluate("""r => {
-            const log = r.closest('.bubble-wrap');
-            return [r.getBoundingClientRect().top - log.getBoundingClientRect().top, r.getBoundingClientRect().height,
-                    log.clientHeight, log.scrollHeight - log.scrollTop - log.clientHeight];
-        }""")
-        if 0 <= offset and (offset <= 24 or (left_below <= 2 and offset + height <= room + 2)):
-            return
-        if time.monotonic() > deadline:
-            raise AssertionError(f"the answer starts {offset:.0f} px down the visible conversation, with "
-                                 f"{left_below:.0f} px of conversation below the visible part")
-        time.sleep(0.1)
+    at_its_top = f"""r => {{
+        const [offset, height, room, leftBelow] = ({_SCROLL})(r);
+        return 0 <= offset && (offset <= 24 || (leftBelow <= 2 && offset + height <= room + 2));
+    }}"""
+    try:
+        row.page.wait_for_function(at_its_top, arg=row.element_handle(), timeout=timeout * 1000)
+    except sync_api.TimeoutError:
+        offset, _, _, left_below = row.evaluate(_SCROLL)
+        raise AssertionError(f"the answer starts {offset:.0f} px down the visible conversation, with "
+                             f"{left_below:.0f} px of conversation below the visible part") from None
 
 
 def test_the_urgent_notice_is_readable_first_on_screen_and_repeated_on_follow_ups(view) -> None:
@@ -323,6 +333,7 @@ def test_the_urgent_notice_is_readable_first_on_screen_and_repeated_on_follow_up
     expect(follow_up.locator("blockquote").first).to_contain_text("Heat or hydrotherapy")
 
 
+@COLOUR_BLIND
 def test_copy_gives_plain_text_for_one_answer_and_for_the_conversation(view) -> None:
     ask(view, "Can't I just rest in bed?")
     ask(view, "Does ice help with back spasms?")
@@ -343,6 +354,7 @@ def test_copy_gives_plain_text_for_one_answer_and_for_the_conversation(view) -> 
             assert markup not in text, f"{markup!r} in the copied text"
 
 
+@COLOUR_BLIND
 def test_the_textbox_notes_the_limit_ignores_blank_input_keeps_its_placeholder_and_focus(view) -> None:
     box = view.get_by_test_id("textbox")
     placeholder = box.get_attribute("placeholder")
@@ -351,7 +363,7 @@ def test_the_textbox_notes_the_limit_ignores_blank_input_keeps_its_placeholder_a
     box.fill("   ")
     view.keyboard.press("Enter")
     view.get_by_test_id("submit-button").click()
-    view.wait_for_timeout(500)
+    view.wait_for_timeout(500)  # not a wait for something: the time a sent message would have had to show
     expect(users).to_have_count(0)
     expect(view.get_by_test_id("bot")).to_have_count(0)
     expect(view.locator("#char-note")).to_have_text("Type a question first.")
@@ -372,6 +384,7 @@ def test_the_textbox_notes_the_limit_ignores_blank_input_keeps_its_placeholder_a
     expect(note).to_have_text("850 / 1000 characters")
 
 
+@COLOUR_BLIND
 def test_a_citation_opens_and_shows_its_source_block(view) -> None:
     ask(view, ORDINARY[1])
     answer = ask(view, ORDINARY[0])  # a list question: several quotes, each with its [n]
@@ -385,7 +398,7 @@ def test_a_citation_opens_and_shows_its_source_block(view) -> None:
     expect(source.locator(".title")).to_contain_text(f"Source [{citations.count()}]")
     expect(source.locator("mark").first).to_be_visible()
     expect(source.locator(".title")).to_have_attribute("aria-expanded", "true")
-    view.wait_for_timeout(600)  # the block's opening
+    settled(view)  # the block's opening
     expect(source.locator(".title")).to_be_in_viewport()
     citations.first.focus()  # and from the keyboard
     view.keyboard.press("Enter")
@@ -394,6 +407,7 @@ def test_a_citation_opens_and_shows_its_source_block(view) -> None:
     expect(first.locator("mark").first).to_be_visible()
 
 
+@COLOUR_BLIND
 def test_the_header_names_the_article_and_its_source_and_the_examples_look_clickable(view) -> None:
     expect(view).to_have_title("Repeated Back Muscle Spasms")
     expect(view.locator(".page-header .source")).to_contain_text("Source: Health article supplied to the project")

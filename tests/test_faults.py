@@ -14,7 +14,6 @@ import logging
 import os
 import shutil
 import signal
-import socket
 import stat
 import subprocess
 import sys
@@ -27,11 +26,10 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import SEED_DOC, make_repo, queue_call
+from conftest import SEED_DOC, free_port, make_repo, queue_call, serve, wait_for_page
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 
-from bot.app import BotLoader, create_demo, launch
 from bot.build import build
 from bot.chatbot import Chatbot
 from bot.cli import main
@@ -43,23 +41,6 @@ from bot.index import MANIFEST, read_manifest
 CANARY = "Does ice help with back spasms?"
 CANARY_QUOTE = "Ice therapy"
 REBUILD = "python -m bot build"
-
-
-@pytest.fixture(scope="module")
-def pristine(tmp_path_factory: pytest.TempPathFactory, embedder) -> Settings:
-    """The shipped corpus with an index built once for this module; tests damage copies of it."""
-    settings = make_repo(tmp_path_factory.mktemp("pristine"), SEED_DOC)
-    build(settings, embedder)
-    return settings
-
-
-@pytest.fixture
-def built_repo(pristine: Settings, tmp_path: Path) -> Settings:
-    """A fresh, good checkout of its own (a copy of the module's build), safe to damage."""
-    root = tmp_path / "repo"
-    shutil.copytree(pristine.corpus_dir, root / "corpus")
-    shutil.copytree(pristine.index_dir, root / "index")
-    return replace(pristine, corpus_dir=root / "corpus", index_dir=root / "index")
 
 
 def data_file(settings: Settings, name: str) -> Path:
@@ -217,6 +198,7 @@ def test_the_cli_refuses_a_bad_index_in_one_line_naming_the_fix(fault: str, buil
 # --- A build killed half-way ---------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_build_killed_while_writing_leaves_the_app_its_previous_index(built_repo: Settings, tmp_path: Path,
                                                                        embedder) -> None:
     running = Chatbot.load(built_repo, embedder=embedder, rebuild=False)
@@ -348,12 +330,6 @@ def test_a_read_only_checkout_with_a_bad_index_refuses_clearly(fault: str, read_
 # --- On the page ------------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.mark.parametrize("fault", ["damaged", "stale"])
 def test_a_bad_index_that_cannot_be_rebuilt_is_explained_on_the_page_without_a_traceback(
         fault: str, built_repo: Settings) -> None:
@@ -362,39 +338,23 @@ def test_a_bad_index_that_cannot_be_rebuilt_is_explained_on_the_page_without_a_t
         DAMAGE["faiss-corrupt"](built_repo)
     else:
         _edit_document(built_repo)
-    settings = replace(built_repo, feedback_log=None)
-    demo = create_demo(settings, loader=BotLoader(settings, rebuild=False).start())
-    _, url, _ = launch(demo, settings, host="127.0.0.1", port=_free_port(), block=False, quiet=True)
-    try:
-        with closing(Client(url, verbose=False, analytics_enabled=False, download_files=False)) as client:
+    with serve(replace(built_repo, feedback_log=None), rebuild=False) as server:
+        with closing(Client(server.url, verbose=False, analytics_enabled=False, download_files=False)) as client:
             for api_name, data in (("/chat", ("Does ice help?",)), ("/search", ("Does ice help?", 3))):
                 with pytest.raises(AppError) as shown:
                     client.predict(*data, api_name=api_name)
                 message = str(shown.value)
                 assert REBUILD in message and "Traceback" not in message and 'File "' not in message
-    finally:
-        demo.close()
 
 
-def _wait_for_page(url: str, process: subprocess.Popen, log_path: Path, seconds: float = 180) -> None:
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            urllib.request.urlopen(url, timeout=5).read()
-            return
-        except OSError:
-            assert process.poll() is None, f"the app exited: {log_path.read_text()[-3000:]}"
-            assert time.monotonic() < deadline, f"the page did not come up within {seconds} s"
-            time.sleep(0.5)
-
-
+@pytest.mark.slow
 def test_the_app_serves_a_read_only_checkout(read_only_checkout: Path) -> None:
     """`python app.py` from a checkout where nothing can be written: it answers from the index it ships."""
     root = read_only_checkout
     shutil.copy(REPO_ROOT / "app.py", root / "app.py")
     _make_read_only(root)
     listing = sorted(str(p.relative_to(root)) for p in root.rglob("*"))
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("BOT_")}  # the checkout's own paths
     env["PYTHONPATH"] = str(REPO_ROOT)
     log_path = root.parent / "app.log"  # a file, not a pipe: a full pipe would stall the server
@@ -403,7 +363,7 @@ def test_the_app_serves_a_read_only_checkout(read_only_checkout: Path) -> None:
                                    env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
     try:
         url = f"http://127.0.0.1:{port}/"
-        _wait_for_page(url, process, log_path)
+        wait_for_page(url, process, output=log_path.read_text)
         with closing(Client(url, verbose=False, analytics_enabled=False, download_files=False)) as client:
             assert CANARY_QUOTE in client.predict(CANARY, api_name="/chat")[0]["content"]
         # A visitor's thumbs-up cannot be stored here; the page must not answer it with an error.

@@ -1,7 +1,7 @@
 """A hardened public page: what a hostile script can reach over HTTP, and what it cannot.
 
 One real server per module, launched with the same queue and launch options as `python app.py`,
-over a temporary checkout (corpus, a freshly built index, a feedback log holding a secret line).
+over the run's build of the article (tests/conftest.py), with a feedback log holding a secret line.
 tests/test_app_e2e.py already checks files of the checkout (403) and the page's config; these tests
 go after the edges: uploads (refused), paths outside the app, traversal tricks, URL fetching, the
 queue bypass, private endpoints, malformed API calls and forged or flooding feedback votes.
@@ -13,8 +13,6 @@ from __future__ import annotations
 import http.server
 import json
 import os
-import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -25,10 +23,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
-from conftest import queue_call
+from conftest import queue_call, serve
 
-from bot.app import BotLoader, create_demo, launch
-from bot.build import build
 from bot.config import REPO_ROOT, Settings
 
 MiB = 1024 * 1024
@@ -66,28 +62,15 @@ class Page:
         return next(d for d in self.config["dependencies"] if d.get("api_name") == api_name)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def page(tmp_path_factory: pytest.TempPathFactory, embedder) -> Iterator[Page]:
-    root = tmp_path_factory.mktemp("hardened-checkout")
-    shutil.copytree(REPO_ROOT / "corpus", root / "corpus")
-    feedback = root / "feedback" / "feedback.jsonl"
-    feedback.parent.mkdir()
+def page(tmp_path_factory: pytest.TempPathFactory, built_article: Settings, embedder) -> Iterator[Page]:
+    """The run's build of the article served with a feedback log of its own, holding a secret line."""
+    feedback = tmp_path_factory.mktemp("hardened-feedback") / "feedback.jsonl"
     feedback.write_text(json.dumps({"rating": "like", "question": SECRET}) + "\n")
-    settings = replace(Settings.for_repo(root), feedback_log=feedback)
-    build(settings, embedder)
-    demo = create_demo(settings, loader=BotLoader(settings, embedder=embedder, rebuild=False).start())
-    _, url, share_url = launch(demo, settings, host="127.0.0.1", port=_free_port(), block=False, quiet=True)
-    try:
-        config = json.loads(urllib.request.urlopen(f"{url}config", timeout=30).read())
-        yield Page(url, share_url, settings, config)
-    finally:
-        demo.close()
+    settings = replace(built_article, feedback_log=feedback)
+    with serve(settings, embedder) as server:
+        config = json.loads(urllib.request.urlopen(f"{server.url}config", timeout=30).read())
+        yield Page(server.url, server.share_url, settings, config)
 
 
 @pytest.fixture(scope="module")

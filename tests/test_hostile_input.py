@@ -11,7 +11,7 @@ After every hostile input a plain question is asked on the same process or sessi
 a hang or a poisoned state shows up as a failure on the next request.
 Per-request timings are written to tests/artifacts/hostile-timings.json.
 
-Both edges serve a temporary checkout of the shipped corpus with an index built for this module,
+Both edges serve a temporary checkout of the shipped corpus with an index built for this run,
 so the results do not depend on the state of the working tree's index/.
 """
 
@@ -21,8 +21,6 @@ import json
 import os
 import queue
 import re
-import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -34,11 +32,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
+from conftest import serve
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 
-from bot.app import BotLoader, create_demo, launch
-from bot.build import build
 from bot.config import REPO_ROOT, Settings
 
 LIMIT = Settings.for_repo(REPO_ROOT).max_question_chars
@@ -201,12 +198,9 @@ def _write_timings():
 
 
 @pytest.fixture(scope="module")
-def checkout(tmp_path_factory: pytest.TempPathFactory, embedder) -> Settings:
-    root = tmp_path_factory.mktemp("hostile-checkout")
-    shutil.copytree(REPO_ROOT / "corpus", root / "corpus")
-    settings = replace(Settings.for_repo(root), feedback_log=root / "feedback" / "feedback.jsonl")
-    build(settings, embedder)
-    return settings
+def checkout(tmp_path_factory: pytest.TempPathFactory, built_article: Settings) -> Settings:
+    """The run's build of the article (tests/conftest.py), with a feedback log of this module's own."""
+    return replace(built_article, feedback_log=tmp_path_factory.mktemp("hostile-feedback") / "feedback.jsonl")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -290,6 +284,7 @@ def _decode_json_line(raw: bytes) -> dict:
     return json.loads(lines[0])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("hostile", [pytest.param(h, id=h.id) for h in HOSTILE])
 def test_cli_answers_hostile_input_clearly_and_quickly(hostile: Hostile, cli_replies: dict[str, dict],
                                                        checkout: Settings) -> None:
@@ -316,21 +311,11 @@ def test_cli_answers_hostile_input_clearly_and_quickly(hostile: Hostile, cli_rep
 # ---------------------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def page_url(checkout: Settings, embedder) -> Iterator[str]:
     """The page as `python app.py` serves it (same queue and launch options), on a free local port."""
-    demo = create_demo(checkout, loader=BotLoader(checkout, embedder=embedder, rebuild=False).start())
-    _, url, _ = launch(demo, checkout, host="127.0.0.1", port=_free_port(), block=False, quiet=True)
-    try:
-        yield url
-    finally:
-        demo.close()
+    with serve(checkout, embedder) as server:
+        yield server.url
 
 
 def _chat_text(messages: list[dict]) -> str:

@@ -1,8 +1,3 @@
-import os
-import signal
-import subprocess
-import sys
-import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -104,31 +99,3 @@ def test_without_rebuild_a_stale_index_is_refused(built_repo: Settings, embedder
     (built_repo.corpus_dir / "new.md").write_text("# Other\n\nText.\n")
     with pytest.raises(StaleIndexError):
         Chatbot.load(built_repo, embedder=embedder, rebuild=False)
-
-
-def test_a_build_killed_half_way_leaves_the_previous_index_whole(built_repo: Settings) -> None:
-    before = read_manifest(built_repo.index_dir)
-    # A much bigger corpus makes the build long enough to kill it while it embeds and writes.
-    document = built_repo.corpus_dir / "repeated-back-muscle-spasms.txt"
-    for copy in range(40):
-        (built_repo.corpus_dir / f"copy-{copy}.txt").write_text(document.read_text())
-    env = dict(os.environ, PYTHONPATH=str(REPO_ROOT))
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "build", "-q", "--corpus", str(built_repo.corpus_dir),
-         "--index", str(built_repo.index_dir)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-    )
-    # Kill it once it has started writing (a temporary file appears) or after a bound.
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and process.poll() is None:
-        if any(p.name.endswith(".tmp") or p.name.startswith("vectors-") and p.name != before["files"]["vectors"]["name"]
-               for p in built_repo.index_dir.iterdir()):
-            break
-        time.sleep(0.01)
-    process.send_signal(signal.SIGKILL)
-    process.wait(timeout=30)
-    assert process.returncode == -signal.SIGKILL, "the build finished before it could be killed"
-    assert read_manifest(built_repo.index_dir) == before
-    for path in built_repo.corpus_dir.glob("copy-*.txt"):
-        path.unlink()
-    assert len(load_index(built_repo).chunks) == before["chunks"]

@@ -15,16 +15,14 @@ import subprocess
 import sys
 import time
 import types
-from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import httpx
 import pytest
-from conftest import free_port, queue_call
+from conftest import Server, free_port, queue_call, wait_for_page, wait_until
 
 from bot import guard
-from bot.app import BotLoader, create_demo, launch
 from bot.config import REPO_ROOT, Settings
 from bot.ui import limits, render_answer
 
@@ -46,15 +44,9 @@ class Served:
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory, embedder) -> Iterator[Served]:
-    feedback = tmp_path_factory.mktemp("feedback") / "feedback.jsonl"
-    settings = replace(Settings.for_repo(REPO_ROOT), feedback_log=feedback)
-    demo = create_demo(settings, loader=BotLoader(settings, embedder=embedder, rebuild=False).start())
-    _, url, _ = launch(demo, settings, host="127.0.0.1", port=free_port(), block=False, quiet=True)
-    try:
-        yield Served(url, demo, httpx.get(f"{url}config", timeout=30).json())
-    finally:
-        demo.close()
+def served(shipped_page: Server) -> Served:
+    """The shipped page (shared with other modules: these tests weigh only sessions they made)."""
+    return Served(shipped_page.url, shipped_page.demo, httpx.get(f"{shipped_page.url}config", timeout=30).json())
 
 
 # --- Weighing a session ----------------------------------------------------------------------------
@@ -382,18 +374,11 @@ def test_app_logs_its_start_up_and_hostile_clients_do_not_grow_its_memory(tmp_pa
                                    stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
     try:
-        deadline = time.monotonic() + 120
-        while "Bot loaded in" not in log.read_text() and time.monotonic() < deadline:
-            assert process.poll() is None, log.read_text()[-3000:]
-            time.sleep(0.5)
+        wait_until(lambda: process.poll() is not None or "Bot loaded in" in log.read_text(), 120,
+                   lambda: log.read_text()[-3000:])
         assert re.search(r"Bot loaded in [\d.]+ s", log.read_text()), log.read_text()[-3000:]
-        config = None
-        while config is None and time.monotonic() < deadline:  # the bot may load before the server listens
-            try:
-                config = httpx.get(f"{url}config", timeout=30).json()
-            except httpx.TransportError:
-                time.sleep(0.5)
-        assert config is not None, log.read_text()[-3000:]
+        # The bot may load before the server listens.
+        config = json.loads(wait_for_page(f"{url}config", process, timeout=120, output=log.read_text))
         chat = next(d for d in config["dependencies"] if d.get("api_name") == "chat")
         sync = _sync_dependency(config)
         queue_call(url, chat["id"], ["Does ice help?", None], "warm-up")
@@ -413,8 +398,15 @@ def test_app_logs_its_start_up_and_hostile_clients_do_not_grow_its_memory(tmp_pa
                         status = 413  # refused from its Content-Length and closed while we still sent
                     assert status in (404, 413), (path, status)
                 assert time.monotonic() - started < 120
-        time.sleep(1)
-        grown = _rss_mb(process.pid) - before
+        # Read once the server has settled (two readings 0.2 s apart within 1 MB), not after a fixed wait.
+        readings = [_rss_mb(process.pid)]
+
+        def settled() -> bool:
+            readings.append(_rss_mb(process.pid))
+            return abs(readings[-1] - readings[-2]) < 1
+
+        wait_until(settled, 30, lambda: f"the server's memory did not settle: {readings[-5:]} MB", interval=0.2)
+        grown = readings[-1] - before
         assert grown < 40, f"resident memory grew {grown:.0f} MB"
         assert "Traceback" not in log.read_text(), log.read_text()[-3000:]
     finally:

@@ -194,6 +194,7 @@ def test_near_topic_questions_the_article_does_not_answer_are_refused(repo_bot: 
 
 # A second document dropped into corpus/
 
+@pytest.mark.slow
 def test_second_document_questions_are_answered_from_it(two_doc_bot: Chatbot) -> None:
     rows = read_jsonl(FIXTURES / "second_corpus_questions.jsonl")
     report = evaluate(two_doc_bot, rows)
@@ -209,6 +210,7 @@ def test_second_document_questions_are_answered_from_it(two_doc_bot: Chatbot) ->
                if r["retrieved"][0]["doc"] == SECOND)
 
 
+@pytest.mark.slow
 def test_the_first_article_still_answers_beside_the_second(two_doc_bot: Chatbot) -> None:
     report = evaluate(two_doc_bot, read_jsonl(TESTS / "data" / "dev.jsonl"))
     assert report.metrics["hit_at_1"] >= 0.80

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -19,24 +18,21 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from conftest import serve
 from gradio_client import Client
 
 from benchmarks.soak import main as soak_main
-from bot.app import BotLoader, create_demo, launch
-from bot.build import build
 from bot.config import REPO_ROOT, Settings
 from bot.ui import from_typed
 
 
 @pytest.fixture(scope="module")
-def checkout(tmp_path_factory: pytest.TempPathFactory, embedder) -> Settings:
-    root = tmp_path_factory.mktemp("soak-checkout")
-    shutil.copytree(REPO_ROOT / "corpus", root / "corpus")
-    settings = replace(Settings.for_repo(root), feedback_log=root / "feedback" / "feedback.jsonl")
-    build(settings, embedder)
-    return settings
+def checkout(tmp_path_factory: pytest.TempPathFactory, built_article: Settings) -> Settings:
+    """The run's build of the article (tests/conftest.py), with a feedback log of this module's own."""
+    return replace(built_article, feedback_log=tmp_path_factory.mktemp("soak-feedback") / "feedback.jsonl")
 
 
+@pytest.mark.slow
 def test_a_short_soak_answers_every_request_and_reports_its_figures(checkout: Settings, tmp_path: Path) -> None:
     # A copy of its own: the server the script starts rebuilds a stale index, in whatever folder it is given.
     shutil.copytree(checkout.corpus_dir.parent, tmp_path / "checkout")
@@ -71,21 +67,11 @@ def test_the_soak_script_refuses_bad_usage() -> None:
 # --- A very long chat ------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(checkout: Settings, embedder) -> Iterator[tuple]:
     settings = replace(checkout, max_history_turns=4)
-    demo = create_demo(settings, loader=BotLoader(settings, embedder=embedder, rebuild=False).start())
-    app, url, _ = launch(demo, settings, host="127.0.0.1", port=_free_port(), block=False, quiet=True)
-    try:
-        yield demo, app, url, settings
-    finally:
-        demo.close()
+    with serve(settings, embedder) as page:
+        yield page.demo, page.app, page.url, settings
 
 
 def test_a_very_long_chat_of_very_long_messages_keeps_a_bounded_history(server: tuple) -> None:
