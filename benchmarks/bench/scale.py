@@ -93,8 +93,8 @@ def write_corpus(corpus_dir: Path, chunks: int, generator: TextGenerator, max_ch
 def measure_sample_build(settings: Settings, root: Path, chunks: int,
                          seed: int = 3) -> tuple[dict, np.ndarray, np.ndarray, TextGenerator]:
     """Build a generated corpus with the real model: figures, real vectors (all, chunks) and the generator."""
-    from bot.build import build
-    from bot.index import chunk_corpus, load_index
+    from bot.build import build, chunk_corpus
+    from bot.index import load_index
 
     generator = TextGenerator(corpus_words(settings.corpus_dir), seed)
     sample = replace(settings, corpus_dir=root / "corpus", index_dir=root / "index", feedback_log=None)
