@@ -41,6 +41,17 @@ def encodable(text: str) -> str:
     return text.encode("utf-8", "replace").decode("utf-8")
 
 
+_MARKUP = re.compile(r"<[^<>]*>|\b(?:https?|ftp)://\S+|\bwww\.\S+", re.IGNORECASE)
+
+
+def without_markup(text: str) -> str:
+    """The question's words without HTML tags or links, which are not words a person asks with: a
+    question pasted with markup is searched for what it says ("<b>lottery</b> numbers" → "lottery
+    numbers"). Markup and nothing else is searched as typed (and refused like any other)."""
+    words = " ".join(_MARKUP.sub(" ", text).split())
+    return words or text
+
+
 def clean_question(raw: str, max_chars: int) -> tuple[str, list[str]]:
     """Normalise a question as typed; return it and notes for the person (e.g. it was cut)."""
     notes: list[str] = []
@@ -117,7 +128,8 @@ class Chatbot:
         text, notes = clean_question(question, self.settings.max_question_chars)
         if not text:
             raise EmptyQuestionError()
-        search, resolved = search_in_conversation(self.retriever, text, history, k or self.settings.top_k)
+        search, resolved = search_in_conversation(self.retriever, without_markup(text), history,
+                                                  k or self.settings.top_k)
         if resolved.follow_up_to:
             notes.append(f"Read as a follow-up to “{resolved.follow_up_to[:200]}”.")
         hits = search.hits

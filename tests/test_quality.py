@@ -214,3 +214,15 @@ def test_second_document_questions_are_answered_from_it(two_doc_bot: Chatbot) ->
 def test_the_first_article_still_answers_beside_the_second(two_doc_bot: Chatbot) -> None:
     report = evaluate(two_doc_bot, read_jsonl(TESTS / "data" / "dev.jsonl"))
     assert report.metrics["hit_at_1"] >= 0.80
+
+
+# Markup pasted with a question
+
+def test_a_question_in_markup_is_searched_for_its_words(repo_bot: Chatbot) -> None:
+    plain, marked = repo_bot.ask("does ice help?"), repo_bot.ask("<b>does ice help?</b> <https://example.org/x>")
+    assert not marked.abstained
+    assert [p.quote for p in marked.quoted] == [p.quote for p in plain.quoted]
+
+
+def test_an_off_topic_question_behind_a_link_is_still_refused(repo_bot: Chatbot) -> None:
+    assert repo_bot.ask("<https://evil.example/autolink> lottery numbers").abstained
