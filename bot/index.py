@@ -96,7 +96,7 @@ class StoredIndex:
         """An index in memory from freshly embedded chunks (bot/build.py), not yet written."""
         owner = np.array([pos for pos, c in enumerate(chunks) for _ in c.sentences], dtype=np.int64)
         _, section_of_chunk = section_keys(chunks)
-        return cls(chunks, _new_faiss_index(vectors, settings), sentence_vectors, owner, section_vectors,
+        return cls(chunks, new_faiss_index(vectors, settings), sentence_vectors, owner, section_vectors,
                    section_of_chunk, {"dim": int(vectors.shape[1])})
 
     def chunk_vector(self, position: int) -> np.ndarray:
@@ -128,7 +128,7 @@ def save_index(settings: Settings, index: StoredIndex, query_model: QueryModel, 
         index_dir.mkdir(parents=True, exist_ok=True)
         build = f"{time.strftime('%Y%m%d%H%M%S')}-{secrets.token_hex(3)}"
         files = {
-            "vectors": _write_atomic(index_dir / f"vectors-{build}.faiss", _faiss_bytes(index.faiss_index)),
+            "vectors": _write_atomic(index_dir / f"vectors-{build}.faiss", faiss_bytes(index.faiss_index)),
             "chunks": _write_atomic(
                 index_dir / f"chunks-{build}.jsonl",
                 "".join(json.dumps(c.to_record(), ensure_ascii=False) + "\n" for c in chunks).encode(),
@@ -239,7 +239,7 @@ def load_index(settings: Settings) -> StoredIndex:
         problems.append("the query model does not fit the vectors")
     if problems:
         raise DamagedIndexError(f"The index in {index_dir} is inconsistent ({'; '.join(problems)}). {REBUILD_HINT}")
-    _tune_search(faiss_index, settings.hnsw_ef_search)
+    tune_search(faiss_index, settings.hnsw_ef_search)
     return StoredIndex(
         chunks, faiss_index, sentence_vectors.astype(np.float32, copy=False), owner,
         section_vectors.astype(np.float32, copy=False), section_of_chunk, manifest, query_model,
@@ -266,7 +266,7 @@ def _read_verified(index_dir: Path, name: str, entry: dict) -> bytes:
     return data
 
 
-def _new_faiss_index(vectors: np.ndarray, settings: Settings):
+def new_faiss_index(vectors: np.ndarray, settings: Settings):
     import faiss
 
     dim = vectors.shape[1]
@@ -280,7 +280,7 @@ def _new_faiss_index(vectors: np.ndarray, settings: Settings):
     return index
 
 
-def _tune_search(faiss_index, ef_search: int) -> None:
+def tune_search(faiss_index, ef_search: int) -> None:
     import faiss
 
     # Searches come one question at a time, from several request threads at once. An OpenMP team per
@@ -292,7 +292,7 @@ def _tune_search(faiss_index, ef_search: int) -> None:
         hnsw.hnsw.efSearch = ef_search
 
 
-def _faiss_bytes(faiss_index) -> bytes:
+def faiss_bytes(faiss_index) -> bytes:
     import faiss
 
     return faiss.serialize_index(faiss_index).tobytes()

@@ -11,7 +11,7 @@ and sentence splitting alone runs at a few hundred chunks/s, so the measurement 
    sentence vectors, Dirichlet(1, 1, 1) weights) plus a little Gaussian noise, re-normalised. So
    the vectors keep the real model's geometry (its directions, its anisotropy) without each being
    a near-copy of one. Queries are the real model's vectors for generated questions. Flat and
-   approximate indexes are built by the bot's own `_new_faiss_index` / `_tune_search`, timed
+   approximate indexes are built by the bot's own `new_faiss_index` / `tune_search`, timed
    (flat and approximate), sized (serialised bytes) and searched with the retriever's k; recall@10
    is the share of the exact top 10 that the approximate index returns.
 """
@@ -149,7 +149,7 @@ def measure_index_layer(settings: Settings, vectors: np.ndarray, queries: np.nda
     """For each size: flat and approximate build time, bytes, query p50/p95 and recall@10."""
     from tqdm.auto import tqdm
 
-    from bot.index import _faiss_bytes, _new_faiss_index, _tune_search
+    from bot.index import faiss_bytes, new_faiss_index, tune_search
 
     exact = replace(settings, ann_min_chunks=10**12)
     approximate = replace(settings, ann_min_chunks=0)
@@ -159,22 +159,22 @@ def measure_index_layer(settings: Settings, vectors: np.ndarray, queries: np.nda
         row: dict = {"chunks": n, "bot_uses": "approximate" if n >= settings.ann_min_chunks else "flat"}
         with tqdm(total=2 if n in ann_sizes else 1, desc=f"Index for {n:,} chunks", unit="index") as bar:
             started = time.perf_counter()
-            flat = _new_faiss_index(data, exact)
-            _tune_search(flat)
+            flat = new_faiss_index(data, exact)
+            tune_search(flat, settings.hnsw_ef_search)
             row["flat"] = _index_figures(flat, time.perf_counter() - started, n, queries)
             bar.update()
             if n in ann_sizes:
                 started = time.perf_counter()
-                ann = _new_faiss_index(data, approximate)
+                ann = new_faiss_index(data, approximate)
                 build_s = time.perf_counter() - started
-                _tune_search(ann)
+                tune_search(ann, settings.hnsw_ef_search)
                 row["approximate"] = _index_figures(ann, build_s, n, queries)
                 row["approximate"]["type"] = type(ann).__name__
                 row["approximate"]["recall_at_10"] = _recall(flat, ann, queries)
                 bar.update()
-        row["flat"]["bytes"] = len(_faiss_bytes(flat))
+        row["flat"]["bytes"] = len(faiss_bytes(flat))
         if "approximate" in row:
-            row["approximate"]["bytes"] = len(_faiss_bytes(ann))
+            row["approximate"]["bytes"] = len(faiss_bytes(ann))
         rows.append(row)
     return rows
 
