@@ -218,3 +218,32 @@ def queue_call(url: str, fn_index: int, data: list, session_hash: str, *, event_
                 if message.get("msg") == "process_completed" and message.get("event_id") == event_id:
                     return 200, message
     raise AssertionError(f"no result for event {event_id} of function {fn_index}")
+
+
+def call_result(url: str, api_name: str, event_id: str) -> tuple[str, object]:
+    """("complete", first output) or ("error", message) of a REST queue call, read from its event stream."""
+    import json
+    import urllib.request
+
+    event = None
+    with urllib.request.urlopen(f"{url}gradio_api/call/{api_name}/{event_id}", timeout=60) as stream:
+        for raw in stream:
+            line = raw.decode("utf-8").rstrip("\n")
+            if line.startswith("event: "):
+                event = line[len("event: "):]
+            elif line.startswith("data: ") and event in ("complete", "error"):
+                payload = json.loads(line[len("data: "):])
+                if event == "complete":
+                    return event, payload[0]
+                return event, payload.get("error") if isinstance(payload, dict) else payload
+    raise AssertionError("the event stream ended without a result")
+
+
+def stop(process: subprocess.Popen, timeout: float = 30) -> None:
+    """Stop a server process: politely, then by force if it does not go within `timeout` seconds."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=timeout)

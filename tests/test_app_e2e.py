@@ -22,7 +22,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import SEED_DOC, free_port, make_repo, serve, wait_for_page
+from conftest import SEED_DOC, free_port, make_repo, serve, stop, wait_for_page
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 
@@ -289,11 +289,7 @@ def test_python_app_py_serves_the_page_and_answers(tmp_path: Path) -> None:
         assert "Ice therapy" in answer
         print(f"process start → first answer: {time.perf_counter() - started:.1f} s")
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop(process)
 
 
 # --- What the page says about itself, and the MCP tools ------------------------------------------------

@@ -26,7 +26,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import SEED_DOC, free_port, make_repo, queue_call, serve, wait_for_page
+from conftest import SEED_DOC, free_port, make_repo, queue_call, serve, stop, wait_for_page
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 
@@ -371,12 +371,7 @@ def test_the_app_serves_a_read_only_checkout(read_only_checkout: Path) -> None:
         with closing(Client(url, verbose=False, analytics_enabled=False, download_files=False)) as client:
             assert CANARY_QUOTE in client.predict(CANARY, api_name="/chat")[0]["content"], "still answering"
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=30)
+        stop(process)
     output = log_path.read_text()
     assert "Rebuilding" not in output
     assert sorted(str(p.relative_to(root)) for p in root.rglob("*")) == listing, "nothing was written"

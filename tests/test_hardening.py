@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
-from conftest import queue_call, serve
+from conftest import call_result, queue_call, serve
 
 from bot.config import REPO_ROOT, Settings
 
@@ -233,19 +233,7 @@ def call(page: Page, api_name: str, *data: object) -> tuple[str, object]:
     """("complete", result) or ("error", message) of one call through the REST queue route."""
     status, _, body = page.post_json(f"gradio_api/call/{api_name}", {"data": list(data)})
     assert status == 200, body[:300]
-    event_id = json.loads(body)["event_id"]
-    event = None
-    with urllib.request.urlopen(f"{page.url}gradio_api/call/{api_name}/{event_id}", timeout=60) as stream:
-        for raw in stream:
-            line = raw.decode("utf-8").rstrip("\n")
-            if line.startswith("event: "):
-                event = line[len("event: "):]
-            elif line.startswith("data: ") and event in ("complete", "error"):
-                payload = json.loads(line[len("data: "):])
-                if event == "complete":
-                    return event, payload[0]
-                return event, payload.get("error") if isinstance(payload, dict) else payload
-    raise AssertionError("the event stream ended without a result")
+    return call_result(page.url, api_name, json.loads(body)["event_id"])
 
 
 @pytest.mark.parametrize("k", ["many", None, -1, 0, 21, 10**30, [3]])

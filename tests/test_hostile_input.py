@@ -32,7 +32,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
-from conftest import serve
+from conftest import call_result, serve
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 
@@ -350,17 +350,10 @@ def call_raw(url: str, api_name: str, *data: object) -> object:
     request = urllib.request.Request(f"{url}gradio_api/call/{api_name}", data=body,
                                      headers={"Content-Type": "application/json"})
     event_id = json.loads(urllib.request.urlopen(request, timeout=30).read())["event_id"]
-    event = None
-    with urllib.request.urlopen(f"{url}gradio_api/call/{api_name}/{event_id}", timeout=60) as stream:
-        for raw in stream:
-            line = raw.decode("utf-8").rstrip("\n")
-            if line.startswith("event: "):
-                event = line[len("event: "):]
-            elif line.startswith("data: ") and event == "complete":
-                return json.loads(line[len("data: "):])[0]
-            elif line.startswith("data: ") and event == "error":
-                raise PageError(json.loads(line[len("data: "):]))
-    raise AssertionError("the event stream ended without a result")
+    event, result = call_result(url, api_name, event_id)
+    if event == "error":
+        raise PageError(result)
+    return result
 
 
 def predict(client: Client, url: str, api_name: str, *data: object) -> object:

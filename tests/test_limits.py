@@ -20,7 +20,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import Server, free_port, queue_call, wait_for_page, wait_until
+from conftest import Server, free_port, queue_call, stop, wait_for_page, wait_until
 
 from bot import guard
 from bot.config import REPO_ROOT, Settings
@@ -410,9 +410,4 @@ def test_app_logs_its_start_up_and_hostile_clients_do_not_grow_its_memory(tmp_pa
         assert grown < 40, f"resident memory grew {grown:.0f} MB"
         assert "Traceback" not in log.read_text(), log.read_text()[-3000:]
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=30)
+        stop(process)
