@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 from .corpus import Document
 
@@ -250,7 +250,7 @@ def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return spans or [(start, end)]
 
 
-@lru_cache(maxsize=1)
+@cache
 def _segmenter():
     # pysbd: rule-based, pure Python, no data download. Imported lazily to keep start-up quick.
     # char_span gives each sentence's offsets in the block (with its trailing white space).
