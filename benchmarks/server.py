@@ -104,7 +104,7 @@ def wait_until_answering(url: str, started: float | None = None, timeout: float 
         return True
 
     try:
-        wait_for(answered, deadline, 0.5, f"a chat answer from {url}")
+        wait_for(answered, deadline, 0.05, f"a chat answer from {url}")
     except TimeoutError as err:
         raise TimeoutError(f"{err}; the last attempt: {last_error[0] if last_error else 'none'}") from None
     finally:
