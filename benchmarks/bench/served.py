@@ -77,8 +77,14 @@ def measure_http(url: str, questions: list[str], single_requests: int, clients: 
 
     pool = [Client(url, verbose=False, ssl_verify=False) for _ in range(clients)]
     server = psutil.Process(server_pid) if server_pid else None
-    runs = [_burst(pool, questions[b * clients:] + questions[: b * clients], per_client, server)
-            for b in range(bursts)]
+    try:
+        runs = [_burst(pool, questions[b * clients:] + questions[: b * clients], per_client, server)
+                for b in range(bursts)]
+    finally:
+        # Closed, so their event streams do not hold the server's graceful shutdown open (it waits
+        # for open connections; once it took past the 30 s the harness gives a Ctrl-C).
+        for each in (client, *pool):
+            each.close()
     latencies = [v for run in runs for v in run["latencies"]]
     errors = [e for run in runs for e in run["errors"]]
     answers, wall = len(latencies), sum(run["wall"] for run in runs)
