@@ -161,7 +161,10 @@ class AppServer:
         self.started = time.perf_counter()
         argv = [str(ROOT / "app.py"), "--host", "127.0.0.1", "--port", str(self.port)]
         # `python app.py ARGS`, except that the hidden modules fail to import (a None in sys.modules).
-        launcher = (f"import runpy, sys; sys.modules.update(dict.fromkeys({list(self.hidden_modules)!r})); "
+        # Ctrl-C is restored first: a process started from a background job inherits SIGINT ignored,
+        # and Python then installs no KeyboardInterrupt handler (the server would not stop on Ctrl-C).
+        launcher = (f"import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+                    f"sys.modules.update(dict.fromkeys({list(self.hidden_modules)!r})); "
                     f"sys.argv = {argv!r}; runpy.run_path(sys.argv[0], run_name='__main__')")
         self.process = subprocess.Popen([sys.executable, "-c", launcher], cwd=ROOT, env=env,
                                         stdout=self._log, stderr=subprocess.STDOUT)
@@ -180,15 +183,12 @@ class AppServer:
         assert self.process is not None
         running = self.process.poll() is None
         peak = peak_rss_mb(self.process.pid) if running else None
-        # Ctrl-C, and a second one if the first was lost (as a person would press it again: in a
-        # loaded full test run the first was, now and then, never acted on), then kill.
-        for _ in range(2 if running else 0):
+        if running:
             self.process.send_signal(signal.SIGINT)
-            try:
-                self.process.wait(timeout / 2)
-                break
-            except subprocess.TimeoutExpired:
-                continue
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            pass
         if self.process.poll() is None:
             self.process.kill()
             self.process.wait()

@@ -98,6 +98,7 @@ def test_the_page_has_the_title_a_notice_and_example_questions(page) -> None:
     expect(page.locator(".page-header")).to_contain_text("quoted word for word")
     expect(page.locator(".page-header .disclaimer")).to_contain_text("not medical advice")
     examples = page.locator(".examples button, button.example")
+    expect(examples.first).to_be_visible()  # the examples render after the header
     assert 4 <= examples.count() <= 6
     expect(page).to_have_title("Repeated Back Muscle Spasms")
 
