@@ -26,7 +26,7 @@ import platform
 import secrets
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
@@ -65,6 +65,11 @@ def section_keys(chunks: list[Chunk]) -> tuple[list[tuple[str, str]], np.ndarray
     return list(rows), np.array(owner, dtype=np.int64)
 
 
+def sentence_owner(chunks: list[Chunk]) -> np.ndarray:
+    """The chunk position of each sentence, in the order sentence vectors are stored."""
+    return np.array([pos for pos, c in enumerate(chunks) for _ in c.sentences], dtype=np.int64)
+
+
 @dataclass
 class StoredIndex:
     """A loaded index: chunks, their vectors in FAISS, and per-sentence vectors for quoting."""
@@ -72,11 +77,12 @@ class StoredIndex:
     chunks: list[Chunk]
     faiss_index: object
     sentence_vectors: np.ndarray  # (n_sentences, dim), rows in chunk order
-    sentence_owner: np.ndarray  # chunk position of each sentence row
     section_vectors: np.ndarray  # (n_sections, dim): each distinct heading, embedded alone
-    section_of_chunk: np.ndarray  # row of section_vectors for each chunk
     manifest: dict
     query_model: QueryModel | None = None  # what was learned from the labelled questions (bot/fitting.py)
+    # Derived from the chunks (not stored): the chunk of each sentence row, the section row of each chunk.
+    sentence_owner: np.ndarray = field(init=False)
+    section_of_chunk: np.ndarray = field(init=False)
 
     @property
     def dim(self) -> int:
@@ -87,6 +93,8 @@ class StoredIndex:
         return range(int(self._first_row[position]), int(self._first_row[position + 1]))
 
     def __post_init__(self) -> None:
+        self.sentence_owner = sentence_owner(self.chunks)
+        _, self.section_of_chunk = section_keys(self.chunks)
         counts = np.bincount(self.sentence_owner, minlength=len(self.chunks))
         self._first_row = np.concatenate([[0], np.cumsum(counts)])
 
@@ -94,10 +102,8 @@ class StoredIndex:
     def create(cls, chunks: list[Chunk], vectors: np.ndarray, sentence_vectors: np.ndarray,
                section_vectors: np.ndarray, settings: Settings) -> StoredIndex:
         """An index in memory from freshly embedded chunks (bot/build.py), not yet written."""
-        owner = np.array([pos for pos, c in enumerate(chunks) for _ in c.sentences], dtype=np.int64)
-        _, section_of_chunk = section_keys(chunks)
-        return cls(chunks, new_faiss_index(vectors, settings), sentence_vectors, owner, section_vectors,
-                   section_of_chunk, {"dim": int(vectors.shape[1])})
+        return cls(chunks, new_faiss_index(vectors, settings), sentence_vectors, section_vectors,
+                   {"dim": int(vectors.shape[1])})
 
     def chunk_vector(self, position: int) -> np.ndarray:
         return self.faiss_index.reconstruct(position)
@@ -222,7 +228,7 @@ def load_index(settings: Settings) -> StoredIndex:
         query_model = QueryModel.from_parts(blobs["model"], manifest["query_model"])
     except (RuntimeError, ValueError, KeyError, TypeError, UnicodeDecodeError, OSError) as err:
         raise DamagedIndexError(f"The index in {index_dir} cannot be read ({err}). {REBUILD_HINT}") from err
-    owner = np.array([pos for pos, c in enumerate(chunks) for _ in c.sentences], dtype=np.int64)
+    owner = sentence_owner(chunks)
     problems = []
     if faiss_index.ntotal != len(chunks) or len(chunks) != manifest["chunks"]:
         problems.append(f"{faiss_index.ntotal} vectors for {len(chunks)} chunks")
@@ -230,7 +236,7 @@ def load_index(settings: Settings) -> StoredIndex:
         problems.append("vector dimensions disagree with the manifest")
     if sentence_vectors.shape[0] != len(owner):
         problems.append(f"{sentence_vectors.shape[0]} sentence vectors for {len(owner)} sentences")
-    sections, section_of_chunk = section_keys(chunks)
+    sections, _ = section_keys(chunks)
     if section_vectors.ndim != 2 or section_vectors.shape != (len(sections), manifest["dim"]):
         problems.append(f"section vectors {section_vectors.shape} for {len(sections)} sections")
     if query_model.adapter.shape != (manifest["dim"], manifest["dim"]) or (
@@ -241,8 +247,8 @@ def load_index(settings: Settings) -> StoredIndex:
         raise DamagedIndexError(f"The index in {index_dir} is inconsistent ({'; '.join(problems)}). {REBUILD_HINT}")
     tune_search(faiss_index, settings.hnsw_ef_search)
     return StoredIndex(
-        chunks, faiss_index, sentence_vectors.astype(np.float32, copy=False), owner,
-        section_vectors.astype(np.float32, copy=False), section_of_chunk, manifest, query_model,
+        chunks, faiss_index, sentence_vectors.astype(np.float32, copy=False),
+        section_vectors.astype(np.float32, copy=False), manifest, query_model,
     )
 
 
