@@ -65,7 +65,7 @@ def embed_chunks(chunks: list[Chunk], embedder: Embedder, settings: Settings, pr
 def fit(settings: Settings, index: StoredIndex, embedder: Embedder) -> QueryModel:
     """The query model fitted on the corpus's labelled questions (corpus/questions/), out-of-fold."""
     bank = load_bank(settings.corpus_dir, index.chunks)
-    model = fit_query_model(index, embedder, prepare(index, embedder, bank), k=settings.top_k)
+    model = fit_query_model(index, embedder, prepare(index, embedder, bank, settings), settings)
     log.info("Fitted the query model on %d labelled questions: %s", len(bank), model.report)
     return model
 

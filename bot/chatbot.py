@@ -99,15 +99,7 @@ class Chatbot:
 
     @cached_property
     def retriever(self) -> Retriever:
-        settings = self.settings
-        return Retriever(self.index, self.embedder, self.query_model, candidates=settings.candidates,
-                         max_quote_chars=settings.max_quote_chars,
-                         list_neighbour_cosine=settings.list_neighbour_cosine,
-                         quote_neighbour_weight=settings.quote_neighbour_weight,
-                         quote_word_overlap_weight=settings.quote_word_overlap_weight,
-                         quote_growth_margin=settings.quote_growth_margin,
-                         spelling_min_word_chars=settings.spelling_min_word_chars,
-                         spelling_cutoff=settings.spelling_cutoff)
+        return Retriever(self.index, self.embedder, self.query_model, self.settings)
 
     def with_query_model(self, model: QueryModel) -> Chatbot:
         """The same bot answering with another query model (cross-validation folds)."""

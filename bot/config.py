@@ -16,12 +16,18 @@ DEFAULT_MODEL = "all-MiniLM-L6-v2"
 DOCUMENT_SUFFIXES = (".md", ".txt")
 
 
+#: The Settings fields the retriever reads (bot/retrieval.py), in the index fingerprint with the rest.
+RETRIEVAL_SETTINGS = ("top_k", "candidates", "spelling_min_word_chars", "spelling_cutoff", "max_quote_chars",
+                      "quote_word_overlap_weight", "quote_growth_margin", "list_neighbour_cosine",
+                      "quote_neighbour_weight")
+
+
 @dataclass(frozen=True)
 class Settings:
     """How the bot is built and how it answers.
 
-    The chunking and embedding fields are part of the index fingerprint: changing any of them
-    makes the stored index stale, so it is rebuilt rather than silently served.
+    The chunking, embedding and retrieval fields are part of the index fingerprint: changing any of
+    them makes the stored index stale, so it is rebuilt rather than silently served.
     """
 
     corpus_dir: Path
@@ -137,11 +143,17 @@ class Settings:
         return cls.for_repo(root, **overrides)
 
     def index_settings(self) -> dict:
-        """The settings that shape the index; stored in its manifest and fingerprint."""
+        """The settings that shape the index; stored in its manifest and fingerprint.
+
+        The retrieval tunables are among them: the build fits the query model by searching the bank
+        exactly as the chat searches (bot/fitting.py), so a model fitted under other values would be
+        served under these. Changing one makes the index stale, and the rebuild refits with it.
+        """
         return {
             "model": self.model,
             "max_chunk_chars": self.max_chunk_chars,
             "ann_min_chunks": self.ann_min_chunks,
             "hnsw_m": self.hnsw_m,
             "hnsw_ef_construction": self.hnsw_ef_construction,
+            "retrieval": {name: getattr(self, name) for name in RETRIEVAL_SETTINGS},
         }

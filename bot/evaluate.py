@@ -167,6 +167,6 @@ def cross_validated_answers(chatbot, rows: list[dict], folds: int) -> list[Answe
         for i in positions:
             answers[i] = fold_bot.ask(rows[i]["question"])
 
-    cross_validate(chatbot.index, chatbot.embedder, bank, [r["question"] for r in rows], answer, folds=folds,
-                   k=chatbot.settings.top_k)
+    cross_validate(chatbot.index, chatbot.embedder, bank, [r["question"] for r in rows], answer,
+                   chatbot.settings, folds=folds)
     return answers

@@ -22,6 +22,7 @@ import numpy as np
 
 from . import abstention
 from .adapter import AdapterSettings, fit_linear_ranker, train_adapter, unit
+from .config import Settings
 from .embedding import Embedder
 from .index import StoredIndex
 from .querymodel import QueryModel
@@ -42,8 +43,8 @@ class Prepared:
     vectors: np.ndarray  # raw model vectors of `texts`
 
 
-def prepare(index: StoredIndex, embedder: Embedder, questions: Sequence[Labelled]) -> Prepared:
-    plain = Retriever(index, embedder, untrained(index))
+def prepare(index: StoredIndex, embedder: Embedder, questions: Sequence[Labelled], settings: Settings) -> Prepared:
+    plain = Retriever(index, embedder, untrained(index), settings)
     texts = [plain.prepare(plain.resolve(q.question).text).search_text for q in questions]
     return Prepared(list(questions), texts, embedder.embed(texts) if texts else np.zeros((0, index.dim), np.float32))
 
@@ -121,15 +122,16 @@ def _without_unknown_off_topic(index: StoredIndex, prepared: Prepared) -> Prepar
 
 
 def _search_all(index: StoredIndex, embedder: Embedder, model: QueryModel, prepared: Prepared, rows: np.ndarray,
-                k: int) -> list[Search]:
-    retriever = Retriever(index, embedder, model)
-    return [retriever.run(prepared.texts[i], k, query_vector=prepared.vectors[i]) for i in rows]
+                settings: Settings) -> list[Search]:
+    """The rows' questions searched as the chat searches them, top_k passages each."""
+    retriever = Retriever(index, embedder, model, settings)
+    return [retriever.run(prepared.texts[i], settings.top_k, query_vector=prepared.vectors[i]) for i in rows]
 
 
-def fit_query_model(index: StoredIndex, embedder: Embedder, prepared: Prepared, k: int = 5, folds: int = FOLDS,
-                    settings: AdapterSettings | None = None, seed: int = 0) -> QueryModel:
+def fit_query_model(index: StoredIndex, embedder: Embedder, prepared: Prepared, settings: Settings,
+                    folds: int = FOLDS, adapter_settings: AdapterSettings | None = None, seed: int = 0) -> QueryModel:
     """The query model for this index, fitted on `prepared` (stacked out-of-fold, then refitted on all)."""
-    settings = settings or AdapterSettings()
+    adapter_settings = adapter_settings or AdapterSettings()
     prepared = _without_unknown_off_topic(index, prepared)
     questions = prepared.questions
     labels = np.array([q.answerable for q in questions], dtype=int)
@@ -144,8 +146,8 @@ def fit_query_model(index: StoredIndex, embedder: Embedder, prepared: Prepared, 
     searches: list[Search | None] = [None] * len(questions)
     for fold in range(folds):
         train, held = np.flatnonzero(fold_of != fold), np.flatnonzero(fold_of == fold)
-        fold_models[fold] = _partial_model(index, prepared, train, default_ranker, passages, settings)
-        searched = _search_all(index, embedder, fold_models[fold], prepared, held, k)
+        fold_models[fold] = _partial_model(index, prepared, train, default_ranker, passages, adapter_settings)
+        searched = _search_all(index, embedder, fold_models[fold], prepared, held, settings)
         for i, search in zip(held, searched, strict=True):
             searches[i] = search
     features, targets = [], []
@@ -160,19 +162,19 @@ def fit_query_model(index: StoredIndex, embedder: Embedder, prepared: Prepared, 
     for fold in range(folds):
         held = np.flatnonzero(fold_of == fold)
         model = replace(fold_models[fold], ranker=ranker)
-        searched = _search_all(index, embedder, model, prepared, held, k)
+        searched = _search_all(index, embedder, model, prepared, held, settings)
         for i, search in zip(held, searched, strict=True):
             x[i] = abstention.features(search)
             top_hits[i] = bool(search.hits) and search.hits[0].position in questions[i].positives
     abstain_model, abstain_report = abstention.calibrate(x, labels, fold_of)
-    final = _partial_model(index, prepared, np.arange(len(questions)), ranker, passages, settings)
+    final = _partial_model(index, prepared, np.arange(len(questions)), ranker, passages, adapter_settings)
     report = {
         "questions": len(questions), "answerable": int(labels.sum()), "folds": folds,
         "sources": sorted({q.source for q in questions}),
         "cv_hit_at_1": round(float(top_hits[labels == 1].mean()), 4),
         "ranker": dict(zip(CHUNK_FEATURES, (round(w, 3) for w in ranker), strict=True)),
-        "adapter": {"temperature": settings.temperature, "l2": settings.l2, "steps": settings.steps,
-                    "learning_rate": settings.learning_rate,
+        "adapter": {"temperature": adapter_settings.temperature, "l2": adapter_settings.l2,
+                    "steps": adapter_settings.steps, "learning_rate": adapter_settings.learning_rate,
                     "distance_from_identity": round(float(np.linalg.norm(final.adapter - np.eye(index.dim))), 3)},
         "abstention": abstain_report,
     }
@@ -180,7 +182,7 @@ def fit_query_model(index: StoredIndex, embedder: Embedder, prepared: Prepared, 
 
 
 def cross_validate(index: StoredIndex, embedder: Embedder, bank: Sequence[Labelled], asked: Sequence[str],
-                   answer: Callable[[QueryModel, list[int]], None], folds: int = FOLDS, k: int = 5,
+                   answer: Callable[[QueryModel, list[int]], None], settings: Settings, folds: int = FOLDS,
                    seed: int = 1) -> np.ndarray:
     """Outer K-fold over the bank plus the `asked` questions: each fold's model is fitted without the
     fold's bank questions, and `answer(model, positions)` answers the `asked` questions of that fold.
@@ -188,9 +190,9 @@ def cross_validate(index: StoredIndex, embedder: Embedder, bank: Sequence[Labell
     `asked` questions that reword a bank question (cosine ≥ 0.8) fall in its fold, so none is answered
     by a model fitted on itself or its paraphrase. Returns the fold of each asked question.
     """
-    plain = Retriever(index, embedder, untrained(index))
+    plain = Retriever(index, embedder, untrained(index), settings)
     asked_texts = [plain.prepare(plain.resolve(q).text).search_text for q in asked]
-    prepared = prepare(index, embedder, bank)
+    prepared = prepare(index, embedder, bank, settings)
     asked_vectors = embedder.embed(asked_texts) if asked_texts else np.zeros((0, index.dim), np.float32)
     everything = np.concatenate([prepared.vectors, asked_vectors]) if len(asked_vectors) else prepared.vectors
     fold_of = paraphrase_folds(everything, folds, seed)
@@ -199,12 +201,12 @@ def cross_validate(index: StoredIndex, embedder: Embedder, bank: Sequence[Labell
         keep = np.flatnonzero(bank_fold != fold)
         sub = Prepared([prepared.questions[i] for i in keep], [prepared.texts[i] for i in keep],
                        prepared.vectors[keep])
-        model = fit_query_model(index, embedder, sub, k=k)
+        model = fit_query_model(index, embedder, sub, settings)
         answer(model, [int(i) for i in np.flatnonzero(asked_fold == fold)])
     return asked_fold
 
 
-def fit_untrained_abstention(index: StoredIndex, embedder: Embedder, prepared: Prepared,
+def fit_untrained_abstention(index: StoredIndex, embedder: Embedder, prepared: Prepared, settings: Settings,
                              seed: int = 0) -> tuple[abstention.AbstentionModel, dict]:
     """The abstention model for corpora without labelled questions (bot/data/abstention_default.json).
 
@@ -214,7 +216,7 @@ def fit_untrained_abstention(index: StoredIndex, embedder: Embedder, prepared: P
     """
     model = untrained(index)
     rows = np.arange(len(prepared.questions))
-    x = np.stack([abstention.features(s) for s in _search_all(index, embedder, model, prepared, rows, 5)])
+    x = np.stack([abstention.features(s) for s in _search_all(index, embedder, model, prepared, rows, settings)])
     y = np.array([q.answerable for q in prepared.questions], dtype=int)
     return abstention.calibrate(x, y, paraphrase_folds(prepared.vectors, FOLDS, seed))
 
@@ -223,7 +225,6 @@ def write_default_abstention() -> None:
     import json
     from importlib import resources
 
-    from .config import Settings
     from .index import load_index
     from .questions import load_bank
 
@@ -231,7 +232,7 @@ def write_default_abstention() -> None:
     index = load_index(settings)
     embedder = Embedder(settings.model)
     model, report = fit_untrained_abstention(index, embedder, prepare(index, embedder, load_bank(
-        settings.corpus_dir, index.chunks)))
+        settings.corpus_dir, index.chunks), settings), settings)
     path = resources.files("bot").joinpath("data/abstention_default.json")
     Path(str(path)).write_text(json.dumps(model.to_dict(), indent=1) + "\n", encoding="utf-8")
     log.warning("Wrote %s: %s", path, report)

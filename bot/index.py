@@ -195,8 +195,10 @@ def check_fresh(settings: Settings, manifest: dict) -> None:
     reasons = []
     if manifest.get("model") != settings.model:
         reasons.append(f"model {manifest.get('model')!r} → {settings.model!r}")
-    if manifest.get("settings") != settings.index_settings():
-        reasons.append("chunk settings changed")
+    built_settings = manifest.get("settings") or {}
+    changed = [name for name, value in settings.index_settings().items() if built_settings.get(name) != value]
+    if changed:
+        reasons.append(f"settings changed: {', '.join(changed)}")
     current = corpus_digest(settings.corpus_dir)
     built = manifest.get("corpus", {})
     for doc in sorted(set(current) | set(built)):

@@ -101,29 +101,16 @@ class _Signals:
 class Retriever:
     """Searches one loaded index with one embedder and the query model fitted to it.
 
-    The tunables default to Settings' (bot/config.py), which the chat passes; the build's fitting
-    (bot/fitting.py) uses the defaults.
+    It takes the whole `Settings`, as the chat and the build's fitting both do: the query model is
+    fitted by searching exactly as the chat will, so the retrieval tunables are part of the index's
+    settings (`Settings.index_settings`), and changing one makes the index stale and refitted.
     """
 
-    def __init__(self, index: StoredIndex, embedder: Embedder, model: QueryModel,
-                 candidates: int = Settings.candidates, max_quote_chars: int = Settings.max_quote_chars,
-                 list_neighbour_cosine: float = Settings.list_neighbour_cosine,
-                 quote_neighbour_weight: float = Settings.quote_neighbour_weight,
-                 quote_word_overlap_weight: float = Settings.quote_word_overlap_weight,
-                 quote_growth_margin: float = Settings.quote_growth_margin,
-                 spelling_min_word_chars: int = Settings.spelling_min_word_chars,
-                 spelling_cutoff: float = Settings.spelling_cutoff) -> None:
+    def __init__(self, index: StoredIndex, embedder: Embedder, model: QueryModel, settings: Settings) -> None:
         self.index = index
         self.embedder = embedder
         self.model = model
-        self.candidates = candidates
-        self.max_quote_chars = max_quote_chars
-        self.list_neighbour_cosine = list_neighbour_cosine
-        self.quote_neighbour_weight = quote_neighbour_weight
-        self.quote_word_overlap_weight = quote_word_overlap_weight
-        self.quote_growth_margin = quote_growth_margin
-        self.spelling_min_word_chars = spelling_min_word_chars
-        self.spelling_cutoff = spelling_cutoff
+        self.settings = settings
 
     # The question: corrected, resolved in its conversation, embedded and adapted.
 
@@ -134,7 +121,7 @@ class Retriever:
 
     @cached_property
     def speller(self) -> Speller:
-        return Speller(self.vocabulary, self.spelling_min_word_chars, self.spelling_cutoff)
+        return Speller(self.vocabulary, self.settings.spelling_min_word_chars, self.settings.spelling_cutoff)
 
     def prepare(self, question: str) -> Query:
         """Correct words the corpus does not use but nearly spells ("sympotms" → "symptoms")."""
@@ -166,7 +153,8 @@ class Retriever:
 
     @cached_property
     def sections(self) -> Sections:
-        return Sections(self.index.chunks, self.speller.stems, self.model.bank_positives, self.list_neighbour_cosine)
+        return Sections(self.index.chunks, self.speller.stems, self.model.bank_positives,
+                        self.settings.list_neighbour_cosine)
 
     @cached_property
     def _bank_sentence_links(self) -> tuple[np.ndarray, np.ndarray]:
@@ -197,7 +185,7 @@ class Retriever:
             return Search(query, [], None)
         raw = self.embedder.embed_one(query.search_text) if query_vector is None else query_vector
         vector = self.adapt(raw)
-        n = min(len(index.chunks), max(self.candidates, k))
+        n = min(len(index.chunks), max(self.settings.candidates, k))
         _, ids = index.search(vector[None, :], n)
         candidates = {int(i) for i in ids[0] if i != -1}
         if self._unlabelled_docs:  # their passages are scored with the model's own vector: search with it too
@@ -257,10 +245,10 @@ class Retriever:
         )
         score = float(np.dot(self.model.ranker, features))
         quote_scores = (sentence_scores
-                        + self.quote_neighbour_weight * signals.sentence_neighbours[rows.start : rows.stop])
-        spans = quote_spans(chunk, quote_scores, signals.search_text, max_chars=self.max_quote_chars,
-                            word_overlap_weight=self.quote_word_overlap_weight,
-                            growth_margin=self.quote_growth_margin)
+                        + self.settings.quote_neighbour_weight * signals.sentence_neighbours[rows.start : rows.stop])
+        spans = quote_spans(chunk, quote_scores, signals.search_text, max_chars=self.settings.max_quote_chars,
+                            word_overlap_weight=self.settings.quote_word_overlap_weight,
+                            growth_margin=self.settings.quote_growth_margin)
         return Hit(chunk, position, score, features, spans)
 
     def _section_first(self, section: Section, hits: list[Hit], signals: _Signals, k: int) -> list[Hit]:

@@ -52,10 +52,22 @@ def test_an_added_document_makes_the_index_stale(built_repo: Settings) -> None:
 
 
 def test_changed_chunk_settings_or_model_make_the_index_stale(built_repo: Settings) -> None:
-    with pytest.raises(StaleIndexError, match="chunk settings changed"):
+    with pytest.raises(StaleIndexError, match="settings changed: max_chunk_chars"):
         load_index(replace(built_repo, max_chunk_chars=200))
     with pytest.raises(StaleIndexError, match="model"):
         load_index(replace(built_repo, model="/somewhere/else"))
+
+
+def test_a_changed_retrieval_setting_makes_the_index_stale(built_repo: Settings) -> None:
+    """The query model was fitted by searching as the chat searches: under other tunables it is refitted."""
+    with pytest.raises(StaleIndexError, match="settings changed: retrieval"):
+        load_index(replace(built_repo, candidates=built_repo.candidates + 1))
+
+
+def test_the_manifest_records_the_retrieval_settings_the_model_was_fitted_with(built_repo: Settings) -> None:
+    manifest = read_manifest(built_repo.index_dir)
+    assert manifest["settings"]["retrieval"]["candidates"] == built_repo.candidates
+    assert manifest["settings"]["retrieval"]["top_k"] == built_repo.top_k
 
 
 @pytest.mark.parametrize("name", ["vectors", "chunks", "sentences", "sections"])
