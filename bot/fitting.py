@@ -81,7 +81,7 @@ def _partial_model(index: StoredIndex, prepared: Prepared, rows: np.ndarray, ran
     coef, bias = fit_scope(vectors, answerable)
     base = untrained(index)
     return QueryModel(adapter, unit(vectors @ adapter.T).astype(np.float32), tuple(q.positives for q in questions),
-                      tuple(q.sentences for q in questions), coef, bias, ranker, base.abstention)
+                      tuple(q.sentences for q in questions), coef, bias, ranker, ranker, base.abstention)
 
 
 #: Inverse L2 strength of the scope classifier: 10 of (0.3, 1, 3, 10), by 5-fold CV of the stacked
@@ -156,12 +156,13 @@ def fit_query_model(index: StoredIndex, embedder: Embedder, prepared: Prepared, 
             features.append(np.array([h.features for h in search.scored]))
             targets.append(np.array([h.position in q.positives for h in search.scored], dtype=float))
     ranker = tuple(float(w) for w in fit_linear_ranker(features, targets))
+    unlabelled_ranker, unlabelled_report = _fit_unlabelled_ranker(index, embedder, prepared, settings, fold_of, ranker)
     # Second pass with the fitted ranker: the abstention signals as the chat will measure them.
     x = np.zeros((len(questions), len(abstention.FEATURES)))
     top_hits = np.zeros(len(questions), dtype=bool)
     for fold in range(folds):
         held = np.flatnonzero(fold_of == fold)
-        model = replace(fold_models[fold], ranker=ranker)
+        model = replace(fold_models[fold], ranker=ranker, unlabelled_ranker=unlabelled_ranker)
         searched = _search_all(index, embedder, model, prepared, held, settings)
         for i, search in zip(held, searched, strict=True):
             x[i] = abstention.features(search)
@@ -178,7 +179,51 @@ def fit_query_model(index: StoredIndex, embedder: Embedder, prepared: Prepared, 
                     "distance_from_identity": round(float(np.linalg.norm(final.adapter - np.eye(index.dim))), 3)},
         "abstention": abstain_report,
     }
-    return replace(final, abstention=abstain_model, report=report)
+    report["unlabelled_ranker"] = unlabelled_report
+    return replace(final, unlabelled_ranker=unlabelled_ranker, abstention=abstain_model, report=report)
+
+
+def _fit_unlabelled_ranker(index: StoredIndex, embedder: Embedder, prepared: Prepared, settings: Settings,
+                           fold_of: np.ndarray, ranker: tuple[float, ...]) -> tuple[tuple[float, ...], dict]:
+    """Ranker weights for the passages of a document no bank question is about.
+
+    Such a passage is scored on the question's own vector, with its own cosine standing in for the
+    neighbour evidence it cannot have (bot/retrieval.py); the labelled ranker never saw signals of
+    that kind, and on them it leans on the adapted cosine where the best sentence and the words
+    matter more. The bank's answerable questions searched with the untrained model, which treats
+    every document so, give those signals for the passages of their answer's document. Nothing in them was
+    fitted (no adapter, no bank), so they need no out-of-fold search; the weights are checked
+    out-of-fold over the same paraphrase folds, and kept only when they order better there than the
+    labelled ranker does on the same signals (else that ranker serves both kinds of passage).
+    """
+    rows = np.flatnonzero([q.answerable for q in prepared.questions])
+    searches = _search_all(index, embedder, untrained(index), prepared, rows, settings)
+    features, targets = [], []
+    for i, search in zip(rows, searches, strict=True):
+        # The lists are the answer's own document: these weights order the passages of one document
+        # (the labelled documents' passages are scored by the other ranker beside them).
+        docs = {index.chunks[c].doc for c in prepared.questions[i].positives}
+        hits = [h for h in search.scored if h.chunk.doc in docs]
+        features.append(np.array([h.features for h in hits]).reshape(len(hits), len(CHUNK_FEATURES)))
+        targets.append(np.array([h.position in prepared.questions[i].positives for h in hits], dtype=float))
+
+    def top_is_right(weights: np.ndarray, j: int) -> bool:
+        return len(features[j]) > 0 and bool(targets[j][int(np.argmax(features[j] @ weights))])
+
+    out_of_fold = []
+    for fold in np.unique(fold_of[rows]):
+        train = [j for j, i in enumerate(rows) if fold_of[i] != fold]
+        weights = fit_linear_ranker([features[j] for j in train], [targets[j] for j in train])
+        out_of_fold += [top_is_right(weights, j) for j, i in enumerate(rows) if fold_of[i] == fold]
+    fitted = tuple(float(w) for w in fit_linear_ranker(features, targets))
+    cv_hit = float(np.mean(out_of_fold)) if out_of_fold else 0.0
+    labelled_hit = float(np.mean([top_is_right(np.array(ranker), j) for j in range(len(rows))])) if len(rows) else 0.0
+    chosen = fitted if cv_hit > labelled_hit else ranker  # kept only where it orders better out-of-fold
+    return chosen, {
+        "weights": dict(zip(CHUNK_FEATURES, (round(w, 3) for w in chosen), strict=True)),
+        "cv_hit_at_1": round(cv_hit, 4), "labelled_ranker_hit_at_1": round(labelled_hit, 4),
+        "chosen": "fitted" if chosen is fitted else "labelled ranker",
+    }
 
 
 def cross_validate(index: StoredIndex, embedder: Embedder, bank: Sequence[Labelled], asked: Sequence[str],

@@ -7,6 +7,8 @@
 - `scope_coef` / `scope_bias`: a logistic regression on the question's own vector, fitted on the
   bank's answerable and off-topic questions: how much a question looks like those the corpus answers;
 - `ranker`: weights of the per-passage signals (retrieval.CHUNK_FEATURES);
+- `unlabelled_ranker`: the weights for passages of a document no bank question is about, whose
+  signals come from the model's own vector and have no neighbour evidence (bot/fitting.py);
 - `abstention`: when to say "the article does not cover this" (bot/abstention.py).
 
 A corpus with no labelled questions gets `QueryModel.untrained`: the identity adapter, no bank,
@@ -32,6 +34,7 @@ class QueryModel:
     scope_coef: np.ndarray  # (d,) float32
     scope_bias: float
     ranker: tuple[float, ...]
+    unlabelled_ranker: tuple[float, ...]
     abstention: AbstentionModel
     report: dict = field(default_factory=dict)
 
@@ -39,7 +42,7 @@ class QueryModel:
     def untrained(cls, dim: int, abstention: AbstentionModel, n_features: int) -> QueryModel:
         ranker = (20.0,) + (0.0,) * (n_features - 1)
         return cls(np.eye(dim, dtype=np.float32), np.zeros((0, dim), np.float32), (), (),
-                   np.zeros(dim, np.float32), 0.0, ranker, abstention,
+                   np.zeros(dim, np.float32), 0.0, ranker, ranker, abstention,
                    {"source": "untrained: no labelled questions in corpus/questions/"})
 
     def in_scope(self, raw: np.ndarray) -> float:
@@ -61,7 +64,8 @@ class QueryModel:
         return buffer.getvalue()
 
     def manifest_entry(self) -> dict:
-        return {"ranker": list(self.ranker), "scope_bias": self.scope_bias, "abstention": self.abstention.to_dict(),
+        return {"ranker": list(self.ranker), "unlabelled_ranker": list(self.unlabelled_ranker),
+                "scope_bias": self.scope_bias, "abstention": self.abstention.to_dict(),
                 "report": self.report}
 
     @classmethod
@@ -72,7 +76,9 @@ class QueryModel:
             return cls(arrays["adapter"].astype(np.float32), arrays["bank_vectors"].astype(np.float32), positives,
                        sentences,
                        arrays["scope_coef"].astype(np.float32), float(entry["scope_bias"]),
-                       tuple(float(w) for w in entry["ranker"]), AbstentionModel.from_dict(entry["abstention"]),
+                       tuple(float(w) for w in entry["ranker"]),
+                       tuple(float(w) for w in entry["unlabelled_ranker"]),
+                       AbstentionModel.from_dict(entry["abstention"]),
                        entry.get("report", {}))
 
 

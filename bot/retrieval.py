@@ -8,8 +8,8 @@ The question's vector goes through the query adapter learned from the labelled q
 - neighbours: the cosine of the closest bank question that this passage answers;
 - lexical: BM25 over the passage and its heading (stemmed), relative to the best passage;
 - section: the adapted cosine with the passage's section heading.
-Their weights (`QueryModel.ranker`) are fitted at build time on the bank, out-of-fold
-(bot/fitting.py).
+Their weights (`QueryModel.ranker`; `unlabelled_ranker` for a document no bank question is about)
+are fitted at build time on the bank, out-of-fold (bot/fitting.py).
 
 The pipeline, one module a step: the question's misspelt words are corrected against the corpus
 (bot/spelling.py); candidates come from FAISS, BM25 (bot/lexical.py) and the bank; each is scored
@@ -168,9 +168,7 @@ class Retriever:
 
     @cached_property
     def _unlabelled_docs(self) -> frozenset[str]:
-        """Documents none of whose passages answers a bank question (when the bank has any)."""
-        if not self.model.bank_positives:
-            return frozenset()
+        """Documents none of whose passages answers a bank question (all of them when there is no bank)."""
         chunks = self.index.chunks
         labelled = {chunks[c].doc for p in self.model.bank_positives for c in p if c < len(chunks)}
         return frozenset(c.doc for c in self.index.chunks) - labelled
@@ -188,7 +186,8 @@ class Retriever:
         n = min(len(index.chunks), max(self.settings.candidates, k))
         _, ids = index.search(vector[None, :], n)
         candidates = {int(i) for i in ids[0] if i != -1}
-        if self._unlabelled_docs:  # their passages are scored with the model's own vector: search with it too
+        if self._unlabelled_docs and self.model.bank_positives:  # scored with the model's own vector: search with it
+            # too (with no bank the adapter is the identity, and that search is the one just made)
             candidates |= {int(i) for i in index.search(raw[None, :], n)[1][0] if i != -1}
         lexical_all = self.lexical.scores(query.search_text)
         lexical_top = float(lexical_all.max()) if lexical_all.size else 0.0
@@ -229,8 +228,9 @@ class Retriever:
         rows = self.index.sentence_rows(position)
         unlabelled = chunk.doc in self._unlabelled_docs
         # A document dropped in without labelled questions: the adapter never learned its wording,
-        # so its passages are scored with the model's own vector, and their neighbour signal (no
-        # bank question can name them) is estimated by their own cosine.
+        # so its passages are scored with the model's own vector, their neighbour signal (no bank
+        # question can name them) is estimated by their own cosine, and the weights are those fitted
+        # for signals of that kind (QueryModel.unlabelled_ranker).
         own = signals.raw if unlabelled else signals.vector
         sentence_scores = self.index.sentence_vectors[rows.start : rows.stop] @ own
         dense = float(chunk_vector @ own)
@@ -243,7 +243,7 @@ class Retriever:
             float(signals.lexical[position]) / signals.lexical_top if signals.lexical_top > 0 else 0.0,
             float(section_vector @ own),
         )
-        score = float(np.dot(self.model.ranker, features))
+        score = float(np.dot(self.model.unlabelled_ranker if unlabelled else self.model.ranker, features))
         quote_scores = (sentence_scores
                         + self.settings.quote_neighbour_weight * signals.sentence_neighbours[rows.start : rows.stop])
         spans = quote_spans(chunk, quote_scores, signals.search_text, max_chars=self.settings.max_quote_chars,

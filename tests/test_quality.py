@@ -198,9 +198,8 @@ def test_near_topic_questions_the_article_does_not_answer_are_refused(repo_bot: 
 def test_second_document_questions_are_answered_from_it(two_doc_bot: Chatbot) -> None:
     rows = read_jsonl(FIXTURES / "second_corpus_questions.jsonl")
     report = evaluate(two_doc_bot, rows)
-    # Measured floors; hit@1 is below the answer-quality issue's 0.85: the second document has no
-    # labelled questions, and the bank reads subject-less questions as the article's (docs/quality.md).
-    assert report.metrics["hit_at_1"] >= 0.65
+    # The answer-quality issue's target for a document without labelled questions (docs/quality.md).
+    assert report.metrics["hit_at_1"] >= 0.85
     assert report.metrics["hit_at_3"] >= 0.90
     assert report.metrics["refused_in_scope_max"] <= 0.10
     answered = [r for r in report.rows if not r["abstain"]]
@@ -208,6 +207,22 @@ def test_second_document_questions_are_answered_from_it(two_doc_bot: Chatbot) ->
     assert named[SECOND] >= 0.7 * len(answered)
     assert all(r["retrieved"][0]["section"].startswith("Tension-Type Headaches ›") for r in answered
                if r["retrieved"][0]["doc"] == SECOND)
+
+
+def test_a_document_without_labelled_questions_gets_its_own_ranker_only_where_it_ranks_better(
+        two_doc_bot: Chatbot) -> None:
+    model = two_doc_bot.query_model
+    report = model.report["unlabelled_ranker"]
+    if report["chosen"] == "fitted":
+        assert report["cv_hit_at_1"] > report["labelled_ranker_hit_at_1"]
+        assert model.unlabelled_ranker != model.ranker
+    else:
+        assert model.unlabelled_ranker == model.ranker
+    # Its passages are scored with those weights: the score is the weights on the passage's signals.
+    search = two_doc_bot.retriever.run("When is a tension headache called chronic?", 5)
+    top = search.hits[0]
+    assert top.chunk.doc == SECOND
+    assert top.score == pytest.approx(float(np.dot(model.unlabelled_ranker, top.features)))
 
 
 @pytest.mark.slow
