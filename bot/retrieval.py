@@ -34,7 +34,7 @@ from .lexical import LexicalIndex
 from .querymodel import QueryModel
 from .quotes import quote_spans
 from .sections import Section, Sections
-from .spelling import Speller
+from .spelling import Speller, speller_for
 from .text import content_words, stem, words
 
 CHUNK_FEATURES = ("dense", "sentence", "raw_dense", "neighbours", "lexical", "section")
@@ -121,7 +121,7 @@ class Retriever:
 
     @cached_property
     def speller(self) -> Speller:
-        return Speller(self.vocabulary, self.settings.spelling_min_word_chars, self.settings.spelling_cutoff)
+        return speller_for(self.vocabulary, self.settings.spelling_min_word_chars, self.settings.spelling_cutoff)
 
     def prepare(self, question: str) -> Query:
         """Correct words the corpus does not use but nearly spells ("sympotms" → "symptoms")."""

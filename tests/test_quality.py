@@ -6,10 +6,12 @@ import numpy as np
 import pytest
 from conftest import FIXTURES, TESTS, read_jsonl
 
+from bot import spelling
 from bot.abstention import calibrate, choose_threshold, fit
 from bot.chatbot import Chatbot
 from bot.evaluate import evaluate
 from bot.followup import is_follow_up, resolve
+from bot.spelling import Speller
 
 SECOND = "tension-headaches.md"
 
@@ -69,6 +71,18 @@ def test_a_misspelt_word_is_read_as_the_article_spells_it(repo_bot: Chatbot) -> 
 
 
 # Follow-ups
+
+def test_the_speller_remembers_words_within_a_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every visitor's made-up words pass through it: what it remembers stays bounded."""
+    monkeypatch.setattr(spelling, "_MAX_KNOWN", 5)
+    speller = Speller(frozenset({"symptoms", "spasms", "muscle"}), 5, 0.8)
+    for n in range(20):
+        speller.correct(f"qwertz{'x' * n} sympotms")
+        assert len(speller._known) <= 5
+    assert speller.correct("sympotms of musle spasms") == (
+        "symptoms of muscle spasms", {"sympotms": "symptoms", "musle": "muscle"})
+    assert speller.correction("sympotms") == "symptoms" and speller.correction("zzzzzz") is None
+
 
 def test_a_follow_up_is_read_with_the_earlier_question(repo_bot: Chatbot) -> None:
     answer = repo_bot.ask("and how is it treated?", history=conversation("What causes back spasms?"))
