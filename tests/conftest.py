@@ -21,6 +21,7 @@ import json
 import shutil
 import socket
 import subprocess
+import threading
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -125,6 +126,39 @@ def two_doc_bot(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) ->
 
 # --- A real page on loopback, and calls the way the browser makes them ------------------------------
 
+# Every test server speaks plain HTTP on 127.0.0.1, so there is no certificate to check. Left on,
+# verification makes httpx load the CA bundle for every client it creates (~80 ms of CPU each), and
+# gradio_client creates one for every request: about a minute of CPU over the suite, for nothing.
+# So the test's HTTP clients are made with `verify=False` / `ssl_verify=False`; against an https
+# URL nothing here would be used.
+
+
+def new_client(url: str):
+    """A new visitor through `gradio_client` (its own session), as a script reaches the page."""
+    from gradio_client import Client
+
+    assert url.startswith("http://127.0.0.1:"), url  # plain HTTP on loopback: nothing to verify
+    return Client(url, verbose=False, analytics_enabled=False, download_files=False, ssl_verify=False)
+
+
+def let_go(client) -> None:
+    """Close a `gradio_client` Client without waiting on it. Its close() tells the heartbeat thread to
+    stop, then joins it for up to 1 s; that thread is blocked reading the server's heartbeat stream
+    (a line every 15 s), so the join always runs out: one idle second per client, and the thread
+    ends on the stream's next line either way. The close runs in a thread of its own."""
+    threading.Thread(target=client.close, name="close-gradio-client", daemon=True).start()
+
+
+@contextmanager
+def visitor(url: str) -> Iterator:
+    """`new_client(url)` for the block, let go of at its end."""
+    client = new_client(url)
+    try:
+        yield client
+    finally:
+        let_go(client)
+
+
 
 def free_port() -> int:
     """A port nothing listens on now (the OS's pick), for a server about to start."""
@@ -205,7 +239,7 @@ def queue_call(url: str, fn_index: int, data: list, session_hash: str, *, event_
 
     body = {"data": data, "fn_index": fn_index, "session_hash": session_hash, "event_data": event_data,
             "trigger_id": trigger_id}
-    with httpx.Client(base_url=url, timeout=timeout) as http:
+    with httpx.Client(base_url=url, timeout=timeout, verify=False) as http:  # plain HTTP on loopback
         joined = http.post("gradio_api/queue/join", json=body)
         if joined.status_code != 200:
             return joined.status_code, joined.text

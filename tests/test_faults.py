@@ -21,13 +21,11 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
-from contextlib import closing
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import SEED_DOC, free_port, make_repo, queue_call, serve, stop, wait_for_page
-from gradio_client import Client
+from conftest import SEED_DOC, free_port, make_repo, queue_call, serve, stop, visitor, wait_for_page
 from gradio_client.exceptions import AppError
 
 from bot.build import build
@@ -339,7 +337,7 @@ def test_a_bad_index_that_cannot_be_rebuilt_is_explained_on_the_page_without_a_t
     else:
         _edit_document(built_repo)
     with serve(replace(built_repo, feedback_log=None), rebuild=False) as server:
-        with closing(Client(server.url, verbose=False, analytics_enabled=False, download_files=False)) as client:
+        with visitor(server.url) as client:
             for api_name, data in (("/chat", ("Does ice help?",)), ("/search", ("Does ice help?", 3))):
                 with pytest.raises(AppError) as shown:
                     client.predict(*data, api_name=api_name)
@@ -364,11 +362,11 @@ def test_the_app_serves_a_read_only_checkout(read_only_checkout: Path) -> None:
     try:
         url = f"http://127.0.0.1:{port}/"
         wait_for_page(url, process, output=log_path.read_text)
-        with closing(Client(url, verbose=False, analytics_enabled=False, download_files=False)) as client:
+        with visitor(url) as client:
             assert CANARY_QUOTE in client.predict(CANARY, api_name="/chat")[0]["content"]
         # A visitor's thumbs-up cannot be stored here; the page must not answer it with an error.
         vote_status = _vote(url, "Does ice help?")
-        with closing(Client(url, verbose=False, analytics_enabled=False, download_files=False)) as client:
+        with visitor(url) as client:
             assert CANARY_QUOTE in client.predict(CANARY, api_name="/chat")[0]["content"], "still answering"
     finally:
         stop(process)

@@ -13,13 +13,11 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
-from contextlib import closing
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import serve
-from gradio_client import Client
+from conftest import serve, visitor
 
 from benchmarks.soak import main as soak_main
 from bot.config import REPO_ROOT, Settings
@@ -76,7 +74,7 @@ def server(checkout: Settings, embedder) -> Iterator[tuple]:
 
 def test_a_very_long_chat_of_very_long_messages_keeps_a_bounded_history(server: tuple) -> None:
     demo, app, url, settings = server
-    with closing(Client(url, verbose=False, analytics_enabled=False, download_files=False)) as client:
+    with visitor(url) as client:
         for turn in range(3 * settings.max_history_turns):
             reply = client.predict(f"Turn {turn}: does ice help with back spasms? " + "why " * 5000, api_name="/chat")
             assert "longer than" in reply[0]["content"], "every message is over the limit and says it was cut"
