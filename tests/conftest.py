@@ -15,6 +15,11 @@ import os
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+# Gradio's heartbeat stream (one per visitor) sends a line every 15 s unless told otherwise, and a
+# visitor's stream ends only at its next line: a server stopped with Ctrl-C (the benchmark's and the
+# soak's) waits for those streams, up to 15 s, doing nothing. Gradio's own end-to-end tests use
+# 0.25 s; a second here. Servers the tests start in subprocesses inherit it.
+os.environ.setdefault("GRADIO_HEARTBEAT_INTERVAL", "1")
 
 import fcntl
 import json
@@ -144,8 +149,8 @@ def new_client(url: str):
 def let_go(client) -> None:
     """Close a `gradio_client` Client without waiting on it. Its close() tells the heartbeat thread to
     stop, then joins it for up to 1 s; that thread is blocked reading the server's heartbeat stream
-    (a line every 15 s), so the join always runs out: one idle second per client, and the thread
-    ends on the stream's next line either way. The close runs in a thread of its own."""
+    until its next line (GRADIO_HEARTBEAT_INTERVAL above), so the join mostly waits idle, and the
+    thread ends on that line either way. The close runs in a thread of its own."""
     threading.Thread(target=client.close, name="close-gradio-client", daemon=True).start()
 
 
