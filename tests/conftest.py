@@ -286,3 +286,40 @@ def stop(process: subprocess.Popen, timeout: float = 30) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait(timeout=timeout)
+
+
+# --- How `pytest -n 2` shares the files out ----------------------------------------------------------------
+
+#: Test files that share an expensive import or session fixture run on one worker, which then pays
+#: for it once: sentence-transformers (torch) for the reference encoder; Chromium and the shipped page.
+TOGETHER = {
+    "tests/test_embedding.py": "torch", "tests/test_bench.py": "torch",
+    "tests/test_browser.py": "browser", "tests/test_browser_flow.py": "browser",
+}
+#: Roughly what each costly unit (a file, or a TOGETHER group) takes in a run of the suite on the 2-core
+#: machine, in seconds: only their order matters. The costliest start first, so that the two workers
+#: end together; xdist's own order (most tests first) left the bench and the soak to the very end.
+COST = {"browser": 105, "torch": 60, "tests/test_quality.py": 40, "tests/test_faults.py": 33,
+        "tests/test_hostile_input.py": 30, "tests/test_limits.py": 27, "tests/test_soak.py": 20,
+        "tests/test_app_e2e.py": 16, "tests/test_hardening.py": 8}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """`--dist loadfile` (pyproject's addopts), with the TOGETHER groups and the costliest units first."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class CostliestFirst(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = super()._split_scope(nodeid)
+            return TOGETHER.get(path, path)
+
+        def _assign_work_unit(self, node) -> None:
+            # Hand out the costliest unit left (unknown ones cost little: a few unit tests).
+            scope = max(self.workqueue, key=lambda s: (COST.get(s, 0), len(self.workqueue[s])))
+            self.workqueue.move_to_end(scope, last=False)
+            super()._assign_work_unit(node)
+
+    return CostliestFirst(config, log)
