@@ -26,6 +26,7 @@ import json
 import shutil
 import socket
 import subprocess
+import sys
 import threading
 import time
 import urllib.request
@@ -205,6 +206,39 @@ def shipped_page(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -
         yield server
 
 
+@dataclass
+class AppProcess:
+    """`python app.py` in a child process: its URL, its output (a file) and when it was spawned."""
+
+    process: subprocess.Popen
+    url: str
+    log: Path
+    started: float  # time.perf_counter() just before the spawn
+
+    def output(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+
+@pytest.fixture(scope="session")
+def app_py(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppProcess]:
+    """`python app.py --port N` in the checkout, as the README and a Space start it (its feedback log in
+    a temporary folder), started once per run (per worker) for the tests that need the real process:
+    its cold start (tests/test_app_e2e.py, which comes first) and its start-up log and memory under
+    hostile clients (tests/test_limits.py). Those two files run on one worker (TOGETHER, below)."""
+    folder = tmp_path_factory.mktemp("app-py")
+    port = free_port()
+    env = {**os.environ, "BOT_FEEDBACK_LOG": str(folder / "feedback.jsonl"), "GRADIO_ANALYTICS_ENABLED": "False"}
+    log = folder / "app.log"
+    with log.open("w") as out:  # a file, not a pipe: a full pipe would stall the server
+        started = time.perf_counter()
+        process = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=REPO_ROOT, env=env,
+                                   stdout=out, stderr=subprocess.STDOUT)
+    try:
+        yield AppProcess(process, f"http://127.0.0.1:{port}/", log, started)
+    finally:
+        stop(process)
+
+
 def wait_until(condition: Callable[[], object], timeout: float, message: str | Callable[[], str],
                interval: float = 0.05) -> object:
     """Poll `condition()` until it returns something true, and return that; fail with `message`
@@ -291,17 +325,18 @@ def stop(process: subprocess.Popen, timeout: float = 30) -> None:
 # --- How `pytest -n 2` shares the files out ----------------------------------------------------------------
 
 #: Test files that share an expensive import or session fixture run on one worker, which then pays
-#: for it once: sentence-transformers (torch) for the reference encoder; Chromium and the shipped page.
+#: for it once: sentence-transformers (torch) for the reference encoder; Chromium and the shipped page;
+#: `python app.py` in a child process (`app_py`).
 TOGETHER = {
     "tests/test_embedding.py": "torch", "tests/test_bench.py": "torch",
     "tests/test_browser.py": "browser", "tests/test_browser_flow.py": "browser",
+    "tests/test_app_e2e.py": "app.py", "tests/test_limits.py": "app.py",
 }
 #: Roughly what each costly unit (a file, or a TOGETHER group) takes in a run of the suite on the 2-core
 #: machine, in seconds: only their order matters. The costliest start first, so that the two workers
 #: end together; xdist's own order (most tests first) left the bench and the soak to the very end.
-COST = {"browser": 105, "torch": 60, "tests/test_quality.py": 40, "tests/test_faults.py": 33,
-        "tests/test_hostile_input.py": 30, "tests/test_limits.py": 27, "tests/test_soak.py": 20,
-        "tests/test_app_e2e.py": 16, "tests/test_hardening.py": 8}
+COST = {"browser": 105, "torch": 60, "app.py": 40, "tests/test_quality.py": 40, "tests/test_faults.py": 33,
+        "tests/test_hostile_input.py": 30, "tests/test_soak.py": 20, "tests/test_hardening.py": 8}
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -10,9 +10,6 @@ import html
 import importlib.util
 import json
 import logging
-import os
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -21,7 +18,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import SEED_DOC, free_port, let_go, make_repo, new_client, serve, stop, visitor, wait_for_page
+from conftest import SEED_DOC, AppProcess, let_go, make_repo, new_client, serve, visitor, wait_for_page
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 
@@ -268,23 +265,14 @@ def test_a_request_during_loading_gets_a_readable_message_when_it_gives_up(tmp_p
 
 
 @pytest.mark.slow
-def test_python_app_py_serves_the_page_and_answers(tmp_path: Path) -> None:
+def test_python_app_py_serves_the_page_and_answers(app_py: AppProcess) -> None:
     """The README's first command, cold: process start → page → first answer over HTTP."""
-    port = free_port()
-    env = {**os.environ, "BOT_FEEDBACK_LOG": str(tmp_path / "feedback.jsonl"), "GRADIO_ANALYTICS_ENABLED": "False"}
-    started = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=REPO_ROOT, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        url = f"http://127.0.0.1:{port}/"
-        page = wait_for_page(url, process, output=lambda: process.stdout.read() if process.poll() is not None else "")
-        assert "<gradio-app" in page or "gradio" in page.lower()
-        with visitor(url) as client:
-            answer = chat(client, "Does ice help with back spasms?")[0]["content"]
-        assert "Ice therapy" in answer
-        print(f"process start → first answer: {time.perf_counter() - started:.1f} s")
-    finally:
-        stop(process)
+    page = wait_for_page(app_py.url, app_py.process, output=app_py.output)
+    assert "<gradio-app" in page or "gradio" in page.lower()
+    with visitor(app_py.url) as client:
+        answer = chat(client, "Does ice help with back spasms?")[0]["content"]
+    assert "Ice therapy" in answer
+    print(f"process start → first answer: {time.perf_counter() - app_py.started:.1f} s")
 
 
 # --- What the page says about itself, and the MCP tools ------------------------------------------------

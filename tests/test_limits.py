@@ -8,10 +8,8 @@ requests here is bounded in count and time.
 from __future__ import annotations
 
 import json
-import os
 import re
 import socket
-import subprocess
 import sys
 import time
 import types
@@ -20,7 +18,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import Server, free_port, queue_call, stop, wait_for_page, wait_until
+from conftest import AppProcess, Server, queue_call, wait_for_page, wait_until
 
 from bot import guard
 from bot.config import REPO_ROOT, Settings
@@ -367,49 +365,41 @@ def _rss_mb(pid: int) -> float:
 
 
 @pytest.mark.slow
-def test_app_logs_its_start_up_and_hostile_clients_do_not_grow_its_memory(tmp_path: Path) -> None:
-    port = free_port()
-    log = tmp_path / "app.log"
-    env = {**os.environ, "BOT_FEEDBACK_LOG": str(tmp_path / "feedback.jsonl"), "GRADIO_ANALYTICS_ENABLED": "False"}
-    with log.open("w") as out:
-        process = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=REPO_ROOT, env=env,
-                                   stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        wait_until(lambda: process.poll() is not None or "Bot loaded in" in log.read_text(), 120,
-                   lambda: log.read_text()[-3000:])
-        assert re.search(r"Bot loaded in [\d.]+ s", log.read_text()), log.read_text()[-3000:]
-        # The bot may load before the server listens.
-        config = json.loads(wait_for_page(f"{url}config", process, timeout=120, output=log.read_text))
-        chat = next(d for d in config["dependencies"] if d.get("api_name") == "chat")
-        sync = _sync_dependency(config)
-        queue_call(url, chat["id"], ["Does ice help?", None], "warm-up")
-        before = _rss_mb(process.pid)
-        started = time.monotonic()
-        question = "x" * (5 * MiB)
-        history = [{"role": "user", "content": [{"type": "text", "text": "y" * (8 * MiB)}]}]
-        with httpx.Client(base_url=url, timeout=30, verify=False) as http:
-            for i in range(20):  # the probes: 5 MB questions, 8 MB histories, by both routes
-                for path, body in [("gradio_api/queue/join", {"data": [question, None], "fn_index": chat["id"],
-                                                               "session_hash": f"big-{i}"}),
-                                   ("gradio_api/run/predict", {"data": [history], "fn_index": sync["id"],
-                                                               "session_hash": f"big-{i}"})]:
-                    try:
-                        status = http.post(path, json=body).status_code
-                    except httpx.TransportError:
-                        status = 413  # refused from its Content-Length and closed while we still sent
-                    assert status in (404, 413), (path, status)
-                assert time.monotonic() - started < 120
-        # Read once the server has settled (two readings 0.2 s apart within 1 MB), not after a fixed wait.
-        readings = [_rss_mb(process.pid)]
+def test_app_logs_its_start_up_and_hostile_clients_do_not_grow_its_memory(app_py: AppProcess) -> None:
+    process, url, log = app_py.process, app_py.url, app_py.log
+    # The run's `python app.py` (tests/conftest.py: started once, stopped at the end of the run).
+    wait_until(lambda: process.poll() is not None or "Bot loaded in" in log.read_text(), 120,
+               lambda: log.read_text()[-3000:])
+    assert re.search(r"Bot loaded in [\d.]+ s", log.read_text()), log.read_text()[-3000:]
+    # The bot may load before the server listens.
+    config = json.loads(wait_for_page(f"{url}config", process, timeout=120, output=log.read_text))
+    chat = next(d for d in config["dependencies"] if d.get("api_name") == "chat")
+    sync = _sync_dependency(config)
+    queue_call(url, chat["id"], ["Does ice help?", None], "warm-up")
+    before = _rss_mb(process.pid)
+    started = time.monotonic()
+    question = "x" * (5 * MiB)
+    history = [{"role": "user", "content": [{"type": "text", "text": "y" * (8 * MiB)}]}]
+    with httpx.Client(base_url=url, timeout=30, verify=False) as http:
+        for i in range(20):  # the probes: 5 MB questions, 8 MB histories, by both routes
+            for path, body in [("gradio_api/queue/join", {"data": [question, None], "fn_index": chat["id"],
+                                                           "session_hash": f"big-{i}"}),
+                               ("gradio_api/run/predict", {"data": [history], "fn_index": sync["id"],
+                                                           "session_hash": f"big-{i}"})]:
+                try:
+                    status = http.post(path, json=body).status_code
+                except httpx.TransportError:
+                    status = 413  # refused from its Content-Length and closed while we still sent
+                assert status in (404, 413), (path, status)
+            assert time.monotonic() - started < 120
+    # Read once the server has settled (two readings 0.2 s apart within 1 MB), not after a fixed wait.
+    readings = [_rss_mb(process.pid)]
 
-        def settled() -> bool:
-            readings.append(_rss_mb(process.pid))
-            return abs(readings[-1] - readings[-2]) < 1
+    def settled() -> bool:
+        readings.append(_rss_mb(process.pid))
+        return abs(readings[-1] - readings[-2]) < 1
 
-        wait_until(settled, 30, lambda: f"the server's memory did not settle: {readings[-5:]} MB", interval=0.2)
-        grown = readings[-1] - before
-        assert grown < 40, f"resident memory grew {grown:.0f} MB"
-        assert "Traceback" not in log.read_text(), log.read_text()[-3000:]
-    finally:
-        stop(process)
+    wait_until(settled, 30, lambda: f"the server's memory did not settle: {readings[-5:]} MB", interval=0.2)
+    grown = readings[-1] - before
+    assert grown < 40, f"resident memory grew {grown:.0f} MB"
+    assert "Traceback" not in log.read_text(), log.read_text()[-3000:]
