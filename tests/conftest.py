@@ -3,7 +3,7 @@
 The expensive things are made once per run: the model (per worker under `pytest -n`), the build
 of the shipped article (`built_article`, shared by the workers), which tests copy when they damage
 it (`built_repo`), and the full build with a fitted query model (`two_doc_bot`). `serve()` is the
-one way a test starts the page; `shipped_page` is the shipped checkout served once per run.
+one way a test starts the page; `shipped_page` is the shipped checkout served for a module.
 """
 
 from __future__ import annotations
@@ -196,11 +196,13 @@ def serve(settings: Settings, embedder: Embedder | None = None, *, rebuild: bool
         demo.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def shipped_page(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Iterator[Server]:
-    """The shipped checkout (corpus and committed index) served once per run (per worker), with the
-    feedback log in a temporary folder. Tests on it look only at their own sessions and what they
-    added to the log; a test that needs other settings starts its own page with serve()."""
+    """The shipped checkout (corpus and committed index) served for a test module, with the feedback
+    log in a temporary folder. Tests on it look only at their own sessions and what they added to the
+    log; a test that needs other settings starts its own page with serve(). Per module, not per run:
+    an idle Gradio server still takes ~8 % of a core (its queue polls every millisecond), and a page
+    kept for the run idled on through every later module of the worker."""
     feedback = tmp_path_factory.mktemp("shipped-page") / "feedback.jsonl"
     with serve(replace(Settings.for_repo(REPO_ROOT), feedback_log=feedback), embedder) as server:
         yield server
@@ -325,18 +327,18 @@ def stop(process: subprocess.Popen, timeout: float = 30) -> None:
 # --- How `pytest -n 2` shares the files out ----------------------------------------------------------------
 
 #: Test files that share an expensive import or session fixture run on one worker, which then pays
-#: for it once: sentence-transformers (torch) for the reference encoder; Chromium and the shipped page;
-#: `python app.py` in a child process (`app_py`).
+#: for it once: sentence-transformers (torch) for the reference encoder; `python app.py` in a child
+#: process (`app_py`).
 TOGETHER = {
     "tests/test_embedding.py": "torch", "tests/test_bench.py": "torch",
-    "tests/test_browser.py": "browser", "tests/test_browser_flow.py": "browser",
     "tests/test_app_e2e.py": "app.py", "tests/test_limits.py": "app.py",
 }
 #: Roughly what each costly unit (a file, or a TOGETHER group) takes in a run of the suite on the 2-core
 #: machine, in seconds: only their order matters. The costliest start first, so that the two workers
 #: end together; xdist's own order (most tests first) left the bench and the soak to the very end.
-COST = {"browser": 105, "torch": 60, "app.py": 40, "tests/test_quality.py": 40, "tests/test_faults.py": 33,
-        "tests/test_hostile_input.py": 30, "tests/test_soak.py": 20, "tests/test_hardening.py": 8}
+COST = {"tests/test_browser.py": 95, "torch": 60, "app.py": 40, "tests/test_quality.py": 40,
+        "tests/test_faults.py": 33, "tests/test_hostile_input.py": 30, "tests/test_soak.py": 20,
+        "tests/test_browser_flow.py": 10, "tests/test_hardening.py": 8}
 
 
 @pytest.hookimpl(tryfirst=True)

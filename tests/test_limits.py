@@ -43,7 +43,7 @@ class Served:
 
 @pytest.fixture(scope="module")
 def served(shipped_page: Server) -> Served:
-    """The shipped page (shared with other modules: these tests weigh only sessions they made)."""
+    """The shipped page (these tests weigh only sessions they made)."""
     config = httpx.get(f"{shipped_page.url}config", timeout=30, verify=False).json()  # plain HTTP on loopback
     return Served(shipped_page.url, shipped_page.demo, config)
 
