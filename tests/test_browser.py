@@ -8,7 +8,7 @@ to tests/artifacts/ (docs/screenshot*.png are copies of them).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -54,35 +54,15 @@ def browser() -> Iterator[object]:
             browser.close()
 
 
-@pytest.fixture(scope="module")
-def context_for(browser) -> Iterator[Callable[..., object]]:
-    """`context_for(name, **options)`: the browser context for one screen and colour scheme, made the
-    first time a test asks for it and kept for the module. Each test still opens a page of its own in
-    it, a new visitor with a chat of its own; what the pages of one context share is the browser's
-    cache, so the page's scripts and styles (50-odd files) are fetched and compiled once per context
-    rather than once per test. (The page keeps nothing in the browser's storage.)"""
-    made: dict[str, object] = {}
-
-    def context(name: str, **options) -> object:
-        if name not in made:
-            made[name] = browser.new_context(**options)
-        return made[name]
-
-    try:
-        yield context
-    finally:
-        for each in made.values():
-            each.close()
-
-
 @pytest.fixture
-def page(context_for, url: str) -> Iterator[object]:
-    page = context_for("desktop", viewport={"width": 1280, "height": 900}).new_page()
+def page(browser, url: str) -> Iterator[object]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(url)
     try:
-        page.goto(url)
         yield page
     finally:
-        page.close()
+        context.close()
 
 
 def ask(page, question: str) -> object:
@@ -259,22 +239,22 @@ ORDINARY = ["What are the symptoms of back spasms?", "What treatments does the a
 
 
 @pytest.fixture(params=list(VIEWS))
-def view(request, context_for, url: str) -> Iterator[object]:
-    """The page in one of VIEWS (a page of its own in that view's context), with the clipboard readable by the test."""
-    context = context_for(request.param, **VIEWS[request.param])
+def view(request, browser, url: str) -> Iterator[object]:
+    """The page in one of VIEWS, with the clipboard readable by the test."""
+    context = browser.new_context(**VIEWS[request.param])
     context.grant_permissions(["clipboard-read", "clipboard-write"])
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(url)
+    expect(page.locator(".page-header h1")).to_be_visible()
+    expect(page.locator(".examples button").first).to_be_visible()  # the page has rendered its examples
+    page.view_name = request.param
     try:
-        page.goto(url)
-        expect(page.locator(".page-header h1")).to_be_visible()
-        expect(page.locator(".examples button").first).to_be_visible()  # the page has rendered its examples
-        page.view_name = request.param
         yield page
         assert errors == [], "the page's script raised"  # bot/data/page.js runs on every view
     finally:
-        page.close()
+        context.close()
 
 
 #: For tests of behaviour and layout, not colour: the light scheme on both screens (the dark scheme is
