@@ -3,7 +3,7 @@
 The expensive things are made once per run: the model (per worker under `pytest -n`), the build
 of the shipped article (`built_article`, shared by the workers), which tests copy when they damage
 it (`built_repo`), and the full build with a fitted query model (`two_doc_bot`). `serve()` is the
-one way a test starts the page; `shipped_page` is the shipped checkout served once per run.
+one way a test starts the page; `shipped_page` is the shipped checkout served for a module.
 """
 
 from __future__ import annotations
@@ -15,12 +15,19 @@ import os
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+# Gradio's heartbeat stream (one per visitor) sends a line every 15 s unless told otherwise, and a
+# visitor's stream ends only at its next line: a server stopped with Ctrl-C (the benchmark's and the
+# soak's) waits for those streams, up to 15 s, doing nothing. Gradio's own end-to-end tests use
+# 0.25 s; a second here. Servers the tests start in subprocesses inherit it.
+os.environ.setdefault("GRADIO_HEARTBEAT_INTERVAL", "1")
 
 import fcntl
 import json
 import shutil
 import socket
 import subprocess
+import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -125,6 +132,39 @@ def two_doc_bot(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) ->
 
 # --- A real page on loopback, and calls the way the browser makes them ------------------------------
 
+# Every test server speaks plain HTTP on 127.0.0.1, so there is no certificate to check. Left on,
+# verification makes httpx load the CA bundle for every client it creates (~80 ms of CPU each), and
+# gradio_client creates one for every request: about a minute of CPU over the suite, for nothing.
+# So the test's HTTP clients are made with `verify=False` / `ssl_verify=False`; against an https
+# URL nothing here would be used.
+
+
+def new_client(url: str):
+    """A new visitor through `gradio_client` (its own session), as a script reaches the page."""
+    from gradio_client import Client
+
+    assert url.startswith("http://127.0.0.1:"), url  # plain HTTP on loopback: nothing to verify
+    return Client(url, verbose=False, analytics_enabled=False, download_files=False, ssl_verify=False)
+
+
+def let_go(client) -> None:
+    """Close a `gradio_client` Client without waiting on it. Its close() tells the heartbeat thread to
+    stop, then joins it for up to 1 s; that thread is blocked reading the server's heartbeat stream
+    until its next line (GRADIO_HEARTBEAT_INTERVAL above), so the join mostly waits idle, and the
+    thread ends on that line either way. The close runs in a thread of its own."""
+    threading.Thread(target=client.close, name="close-gradio-client", daemon=True).start()
+
+
+@contextmanager
+def visitor(url: str) -> Iterator:
+    """`new_client(url)` for the block, let go of at its end."""
+    client = new_client(url)
+    try:
+        yield client
+    finally:
+        let_go(client)
+
+
 
 def free_port() -> int:
     """A port nothing listens on now (the OS's pick), for a server about to start."""
@@ -156,14 +196,49 @@ def serve(settings: Settings, embedder: Embedder | None = None, *, rebuild: bool
         demo.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def shipped_page(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Iterator[Server]:
-    """The shipped checkout (corpus and committed index) served once per run (per worker), with the
-    feedback log in a temporary folder. Tests on it look only at their own sessions and what they
-    added to the log; a test that needs other settings starts its own page with serve()."""
+    """The shipped checkout (corpus and committed index) served for a test module, with the feedback
+    log in a temporary folder. Tests on it look only at their own sessions and what they added to the
+    log; a test that needs other settings starts its own page with serve(). Per module, not per run:
+    an idle Gradio server still takes ~8 % of a core (its queue polls every millisecond), and a page
+    kept for the run idled on through every later module of the worker."""
     feedback = tmp_path_factory.mktemp("shipped-page") / "feedback.jsonl"
     with serve(replace(Settings.for_repo(REPO_ROOT), feedback_log=feedback), embedder) as server:
         yield server
+
+
+@dataclass
+class AppProcess:
+    """`python app.py` in a child process: its URL, its output (a file) and when it was spawned."""
+
+    process: subprocess.Popen
+    url: str
+    log: Path
+    started: float  # time.perf_counter() just before the spawn
+
+    def output(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+
+@pytest.fixture(scope="session")
+def app_py(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppProcess]:
+    """`python app.py --port N` in the checkout, as the README and a Space start it (its feedback log in
+    a temporary folder), started once per run (per worker) for the tests that need the real process:
+    its cold start (tests/test_app_e2e.py, which comes first) and its start-up log and memory under
+    hostile clients (tests/test_limits.py). Those two files run on one worker (TOGETHER, below)."""
+    folder = tmp_path_factory.mktemp("app-py")
+    port = free_port()
+    env = {**os.environ, "BOT_FEEDBACK_LOG": str(folder / "feedback.jsonl"), "GRADIO_ANALYTICS_ENABLED": "False"}
+    log = folder / "app.log"
+    with log.open("w") as out:  # a file, not a pipe: a full pipe would stall the server
+        started = time.perf_counter()
+        process = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=REPO_ROOT, env=env,
+                                   stdout=out, stderr=subprocess.STDOUT)
+    try:
+        yield AppProcess(process, f"http://127.0.0.1:{port}/", log, started)
+    finally:
+        stop(process)
 
 
 def wait_until(condition: Callable[[], object], timeout: float, message: str | Callable[[], str],
@@ -205,7 +280,7 @@ def queue_call(url: str, fn_index: int, data: list, session_hash: str, *, event_
 
     body = {"data": data, "fn_index": fn_index, "session_hash": session_hash, "event_data": event_data,
             "trigger_id": trigger_id}
-    with httpx.Client(base_url=url, timeout=timeout) as http:
+    with httpx.Client(base_url=url, timeout=timeout, verify=False) as http:  # plain HTTP on loopback
         joined = http.post("gradio_api/queue/join", json=body)
         if joined.status_code != 200:
             return joined.status_code, joined.text
@@ -247,3 +322,41 @@ def stop(process: subprocess.Popen, timeout: float = 30) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait(timeout=timeout)
+
+
+# --- How `pytest -n 2` shares the files out ----------------------------------------------------------------
+
+#: Test files that share an expensive import or session fixture run on one worker, which then pays
+#: for it once: sentence-transformers (torch) for the reference encoder; `python app.py` in a child
+#: process (`app_py`).
+TOGETHER = {
+    "tests/test_embedding.py": "torch", "tests/test_bench.py": "torch",
+    "tests/test_app_e2e.py": "app.py", "tests/test_limits.py": "app.py",
+}
+#: Roughly what each costly unit (a file, or a TOGETHER group) takes in a run of the suite on the 2-core
+#: machine, in seconds: only their order matters. The costliest start first, so that the two workers
+#: end together; xdist's own order (most tests first) left the bench and the soak to the very end.
+COST = {"tests/test_browser.py": 95, "torch": 60, "app.py": 40, "tests/test_quality.py": 40,
+        "tests/test_faults.py": 33, "tests/test_hostile_input.py": 30, "tests/test_soak.py": 20,
+        "tests/test_browser_flow.py": 10, "tests/test_hardening.py": 8}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """`--dist loadfile` (pyproject's addopts), with the TOGETHER groups and the costliest units first."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class CostliestFirst(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = super()._split_scope(nodeid)
+            return TOGETHER.get(path, path)
+
+        def _assign_work_unit(self, node) -> None:
+            # Hand out the costliest unit left (unknown ones cost little: a few unit tests).
+            scope = max(self.workqueue, key=lambda s: (COST.get(s, 0), len(self.workqueue[s])))
+            self.workqueue.move_to_end(scope, last=False)
+            super()._assign_work_unit(node)
+
+    return CostliestFirst(config, log)

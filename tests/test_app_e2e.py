@@ -10,19 +10,15 @@ import html
 import importlib.util
 import json
 import logging
-import os
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from contextlib import closing
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import SEED_DOC, free_port, make_repo, serve, stop, wait_for_page
+from conftest import SEED_DOC, AppProcess, let_go, make_repo, new_client, serve, visitor, wait_for_page
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 
@@ -63,11 +59,7 @@ def client(url: str) -> Iterator[Client]:
     try:
         yield client
     finally:
-        client.close()
-
-
-def new_client(url: str) -> Client:
-    return Client(url, verbose=False, analytics_enabled=False, download_files=False)
+        let_go(client)
 
 
 def chat(client: Client, message: str) -> list[dict]:
@@ -138,7 +130,7 @@ def test_a_warning_sign_gets_the_urgent_notice_before_any_quote(client: Client) 
     urgent, answer, *_ = chat(client, "I fell off a ladder yesterday, should I stay in bed during the spasm?")
     assert 'class="urgent"' in urgent["content"] and "Get urgent medical help." in urgent["content"]
     assert "Match:" not in urgent["content"] and "The article says:" in answer["content"]  # quotes come after it
-    with closing(new_client(client.src)) as other:  # another visitor: nothing carries over between sessions
+    with visitor(client.src) as other:  # another visitor: nothing carries over between sessions
         assert all('class="urgent"' not in m["content"] for m in chat(other, "Does ice help?"))
 
 
@@ -172,7 +164,7 @@ def test_a_follow_up_in_the_same_session_sees_the_conversation(server: tuple, cl
     follow_up = chat(client, "And what about heat?")
     assert follow_up[0]["content"]
     assert session_questions(server, client) == ["Does ice help with back spasms?", "And what about heat?"]
-    with closing(new_client(url)) as stranger:
+    with visitor(url) as stranger:
         chat(stranger, "What can trigger a back spasm?")
         assert session_questions(server, stranger) == ["What can trigger a back spasm?"]
 
@@ -251,7 +243,7 @@ def test_the_page_is_configured_for_the_public(url: str, settings: Settings) -> 
 
 def test_a_bot_that_cannot_load_shows_its_reason_on_the_page(tmp_path: Path) -> None:
     settings = make_repo(tmp_path, SEED_DOC)  # a corpus, no index, and no rebuild allowed
-    with serve(settings, rebuild=False) as page, closing(new_client(page.url)) as client:
+    with serve(settings, rebuild=False) as page, visitor(page.url) as client:
         with pytest.raises(AppError, match=r"No index in .*Build it with: python -m bot build") as shown:
             chat(client, "Does ice help?")
         assert "Traceback" not in str(shown.value)
@@ -273,23 +265,14 @@ def test_a_request_during_loading_gets_a_readable_message_when_it_gives_up(tmp_p
 
 
 @pytest.mark.slow
-def test_python_app_py_serves_the_page_and_answers(tmp_path: Path) -> None:
+def test_python_app_py_serves_the_page_and_answers(app_py: AppProcess) -> None:
     """The README's first command, cold: process start → page → first answer over HTTP."""
-    port = free_port()
-    env = {**os.environ, "BOT_FEEDBACK_LOG": str(tmp_path / "feedback.jsonl"), "GRADIO_ANALYTICS_ENABLED": "False"}
-    started = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=REPO_ROOT, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        url = f"http://127.0.0.1:{port}/"
-        page = wait_for_page(url, process, output=lambda: process.stdout.read() if process.poll() is not None else "")
-        assert "<gradio-app" in page or "gradio" in page.lower()
-        with closing(new_client(url)) as client:
-            answer = chat(client, "Does ice help with back spasms?")[0]["content"]
-        assert "Ice therapy" in answer
-        print(f"process start → first answer: {time.perf_counter() - started:.1f} s")
-    finally:
-        stop(process)
+    page = wait_for_page(app_py.url, app_py.process, output=app_py.output)
+    assert "<gradio-app" in page or "gradio" in page.lower()
+    with visitor(app_py.url) as client:
+        answer = chat(client, "Does ice help with back spasms?")[0]["content"]
+    assert "Ice therapy" in answer
+    print(f"process start → first answer: {time.perf_counter() - app_py.started:.1f} s")
 
 
 # --- What the page says about itself, and the MCP tools ------------------------------------------------

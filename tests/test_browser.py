@@ -40,7 +40,7 @@ def settings(shipped_page: Server) -> Settings:
 
 @pytest.fixture(scope="module")
 def url(shipped_page: Server) -> str:
-    """The shipped page, shared with other modules (each browser context is a new visitor)."""
+    """The shipped page, served for this module (each page opened on it is a new visitor)."""
     return shipped_page.url
 
 

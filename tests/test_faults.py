@@ -9,9 +9,12 @@ subprocesses; the page-level checks are in the second half of this file.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import json
 import logging
 import os
+import select
 import shutil
 import signal
 import stat
@@ -21,13 +24,11 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
-from contextlib import closing
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import SEED_DOC, free_port, make_repo, queue_call, serve, stop, wait_for_page
-from gradio_client import Client
+from conftest import SEED_DOC, free_port, make_repo, queue_call, serve, stop, visitor, wait_for_page
 from gradio_client.exceptions import AppError
 
 from bot.build import build
@@ -211,20 +212,23 @@ def test_a_build_killed_while_writing_leaves_the_app_its_previous_index(built_re
     for copy in range(3):
         (next_corpus / f"part-{copy}.txt").write_text(SEED_DOC.read_text(encoding="utf-8"), encoding="utf-8")
     files_before = set(os.listdir(built_repo.index_dir))
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "build", "-q", "--corpus", str(next_corpus),
-         "--index", str(built_repo.index_dir)],
-        env=dict(os.environ, PYTHONPATH=str(REPO_ROOT)), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
     new_files: set[str] = set()
     deadline = time.monotonic() + 120
-    try:
-        # Busy-poll: the write phase lasts milliseconds; kill the moment the first new file appears.
-        while not new_files and process.poll() is None and time.monotonic() < deadline:
-            new_files = set(os.listdir(built_repo.index_dir)) - files_before
-        process.send_signal(signal.SIGKILL)
-    finally:
-        process.wait(timeout=30)
+    with _FileCreations(built_repo.index_dir) as created:  # watching before the build starts
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "build", "-q", "--corpus", str(next_corpus),
+             "--index", str(built_repo.index_dir)],
+            env=dict(os.environ, PYTHONPATH=str(REPO_ROOT)), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        )
+        try:
+            # The write phase lasts milliseconds: kill the moment the first new file appears.
+            while not new_files and process.poll() is None and time.monotonic() < deadline:
+                if created.wait(0.1):
+                    process.send_signal(signal.SIGKILL)
+                new_files = set(os.listdir(built_repo.index_dir)) - files_before
+            process.send_signal(signal.SIGKILL)
+        finally:
+            process.wait(timeout=30)
     assert process.returncode == -signal.SIGKILL, (
         f"the build ended (exit {process.returncode}) before it could be killed: {process.stderr.read()[-2000:]!r}")
     assert new_files, "the build was killed before it wrote anything"
@@ -239,6 +243,39 @@ def test_a_build_killed_while_writing_leaves_the_app_its_previous_index(built_re
     manifest = build(built_repo, embedder)
     expected = [MANIFEST] + [f["name"] for f in manifest["files"].values()]
     assert sorted(os.listdir(built_repo.index_dir)) == sorted(expected)
+
+
+class _FileCreations:
+    """`wait(timeout)`: True as soon as a file is created in (or moved into) `folder`, told by the kernel
+    (Linux's inotify), so the test sleeps while the build runs instead of polling the folder (a whole
+    core, taken from the build and the other test worker). Where there is no inotify, `wait` polls
+    the folder without a pause, as this test did before."""
+
+    _CREATE, _MOVED_TO, _CLOEXEC = 0x100, 0x80, 0o2000000
+
+    def __init__(self, folder: Path) -> None:
+        self.folder, self.fd = folder, -1
+        self.before = set(os.listdir(folder))
+        try:
+            libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+            self.fd = libc.inotify_init1(self._CLOEXEC)
+            if self.fd >= 0 and libc.inotify_add_watch(self.fd, os.fsencode(folder), self._CREATE | self._MOVED_TO) < 0:
+                os.close(self.fd)
+                self.fd = -1
+        except (OSError, AttributeError):  # no libc, or a libc without inotify
+            self.fd = -1
+
+    def wait(self, timeout: float) -> bool:
+        if self.fd < 0:
+            return bool(set(os.listdir(self.folder)) - self.before)
+        return bool(select.select([self.fd], [], [], timeout)[0])
+
+    def __enter__(self) -> _FileCreations:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)
 
 
 # --- A read-only checkout (as on some hosts) -------------------------------------------------------
@@ -339,7 +376,7 @@ def test_a_bad_index_that_cannot_be_rebuilt_is_explained_on_the_page_without_a_t
     else:
         _edit_document(built_repo)
     with serve(replace(built_repo, feedback_log=None), rebuild=False) as server:
-        with closing(Client(server.url, verbose=False, analytics_enabled=False, download_files=False)) as client:
+        with visitor(server.url) as client:
             for api_name, data in (("/chat", ("Does ice help?",)), ("/search", ("Does ice help?", 3))):
                 with pytest.raises(AppError) as shown:
                     client.predict(*data, api_name=api_name)
@@ -364,11 +401,11 @@ def test_the_app_serves_a_read_only_checkout(read_only_checkout: Path) -> None:
     try:
         url = f"http://127.0.0.1:{port}/"
         wait_for_page(url, process, output=log_path.read_text)
-        with closing(Client(url, verbose=False, analytics_enabled=False, download_files=False)) as client:
+        with visitor(url) as client:
             assert CANARY_QUOTE in client.predict(CANARY, api_name="/chat")[0]["content"]
         # A visitor's thumbs-up cannot be stored here; the page must not answer it with an error.
         vote_status = _vote(url, "Does ice help?")
-        with closing(Client(url, verbose=False, analytics_enabled=False, download_files=False)) as client:
+        with visitor(url) as client:
             assert CANARY_QUOTE in client.predict(CANARY, api_name="/chat")[0]["content"], "still answering"
     finally:
         stop(process)

@@ -32,7 +32,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
-from conftest import call_result, serve
+from conftest import call_result, let_go, new_client, serve
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 
@@ -370,7 +370,7 @@ def predict(client: Client, url: str, api_name: str, *data: object) -> object:
 def page_replies(page_url: str) -> dict[str, dict]:
     """Every hostile input through /chat in one visitor's session, each followed by the canary."""
     replies: dict[str, dict] = {}
-    client = Client(page_url, verbose=False, analytics_enabled=False, download_files=False)
+    client = new_client(page_url)
     try:
         client.predict(CANARY, api_name="/chat")  # waits for the background load: not a hostile input's time
         for hostile in HOSTILE:
@@ -383,7 +383,7 @@ def page_replies(page_url: str) -> dict[str, dict]:
             canary = _chat_text(client.predict(CANARY, api_name="/chat"))
             replies[hostile.id] = {"reply": reply, "seconds": seconds, "canary": canary}
     finally:
-        client.close()
+        let_go(client)
     return replies
 
 
@@ -409,7 +409,7 @@ SEARCH_SAMPLE = [h for h in HOSTILE if h.id in {
 @pytest.fixture(scope="module")
 def search_replies(page_url: str) -> dict[str, object]:
     replies: dict[str, object] = {}
-    client = Client(page_url, verbose=False, analytics_enabled=False, download_files=False)
+    client = new_client(page_url)
     try:
         for hostile in SEARCH_SAMPLE:
             started = time.perf_counter()
@@ -419,7 +419,7 @@ def search_replies(page_url: str) -> dict[str, object]:
                 replies[hostile.id] = err
             record_timing("search", hostile.id, time.perf_counter() - started)
     finally:
-        client.close()
+        let_go(client)
     return replies
 
 

@@ -8,10 +8,8 @@ requests here is bounded in count and time.
 from __future__ import annotations
 
 import json
-import os
 import re
 import socket
-import subprocess
 import sys
 import time
 import types
@@ -20,7 +18,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import Server, free_port, queue_call, stop, wait_for_page, wait_until
+from conftest import AppProcess, Server, queue_call, wait_for_page, wait_until
 
 from bot import guard
 from bot.config import REPO_ROOT, Settings
@@ -45,8 +43,9 @@ class Served:
 
 @pytest.fixture(scope="module")
 def served(shipped_page: Server) -> Served:
-    """The shipped page (shared with other modules: these tests weigh only sessions they made)."""
-    return Served(shipped_page.url, shipped_page.demo, httpx.get(f"{shipped_page.url}config", timeout=30).json())
+    """The shipped page (these tests weigh only sessions they made)."""
+    config = httpx.get(f"{shipped_page.url}config", timeout=30, verify=False).json()  # plain HTTP on loopback
+    return Served(shipped_page.url, shipped_page.demo, config)
 
 
 # --- Weighing a session ----------------------------------------------------------------------------
@@ -177,10 +176,10 @@ def test_a_long_question_is_cut_before_gradio_keeps_it(served: Served) -> None:
 
 
 def test_every_function_is_documented_or_refuses_calls_outside_the_pages_own_flow(served: Served) -> None:
-    info = httpx.get(f"{served.url}gradio_api/info", timeout=30).json()
+    info = httpx.get(f"{served.url}gradio_api/info", timeout=30, verify=False).json()
     documented = {name.strip("/") for name in info["named_endpoints"]}
     assert documented == {"chat", "search"}
-    with httpx.Client(base_url=served.url, timeout=30) as http:
+    with httpx.Client(base_url=served.url, timeout=30, verify=False) as http:
         for dependency in served.config["dependencies"]:
             name = dependency.get("api_name")
             assert dependency["queue"] is True, (dependency["id"], name)  # never a direct POST
@@ -219,7 +218,7 @@ def test_garbage_sent_to_the_pages_internal_functions_leaves_no_traceback(served
                                                                       "missing"])
 def test_a_call_naming_no_function_gets_4xx_and_no_traceback(served: Served, capfd, fn_index: object) -> None:
     capfd.readouterr()
-    reply = httpx.post(f"{served.url}gradio_api/queue/join", timeout=30,
+    reply = httpx.post(f"{served.url}gradio_api/queue/join", timeout=30, verify=False,
                        json={"data": [], "fn_index": fn_index, "session_hash": "no-such-function"})
     assert 400 <= reply.status_code < 500, reply.text[:300]
     assert "Traceback" not in capfd.readouterr().err
@@ -231,7 +230,7 @@ def test_a_bad_upload_gets_4xx_and_no_traceback(served: Served, capfd) -> None:
                                 "multipart/form-data; boundary=b"),
                                (b"not multipart", "multipart/form-data"), (b"", "text/plain")]:
         reply = httpx.post(f"{served.url}gradio_api/upload", content=body, headers={"Content-Type": content_type},
-                           timeout=30)
+                           timeout=30, verify=False)
         assert 400 <= reply.status_code < 500, reply.text[:300]
     assert "Traceback" not in capfd.readouterr().err
 
@@ -246,7 +245,8 @@ def test_deep_links_cannot_be_made_so_a_forged_chat_cannot_be_shared(served: Ser
     queue_call(served.url, sync["id"], [forged], "deep-link-forger")
     upload_dir = Path(served.demo.app.uploaded_file_dir) / "deep_links"
     before = set(upload_dir.glob("*")) if upload_dir.exists() else set()
-    reply = httpx.get(f"{served.url}gradio_api/deep_link", params={"session_hash": "deep-link-forger"}, timeout=30)
+    reply = httpx.get(f"{served.url}gradio_api/deep_link", params={"session_hash": "deep-link-forger"}, timeout=30,
+                      verify=False)
     assert reply.status_code == 404
     after = set(upload_dir.glob("*")) if upload_dir.exists() else set()
     assert after == before, "nothing written"
@@ -262,7 +262,7 @@ def test_a_deep_link_made_before_they_were_closed_does_not_open(served: Served) 
     (folder / "state.json").write_text(json.dumps([forged]))
     try:
         for path in ("config", ""):
-            reply = httpx.get(f"{served.url}{path}", params={"deep_link": link}, timeout=30)
+            reply = httpx.get(f"{served.url}{path}", params={"deep_link": link}, timeout=30, verify=False)
             assert reply.status_code == 200 and "FORGED-7c1e" not in reply.text, path
     finally:
         (folder / "state.json").unlink()
@@ -300,7 +300,7 @@ def test_a_rendered_note_is_inert_however_it_got_there(repo_bot) -> None:
 
 def test_cors_grants_nothing_to_another_site_behind_a_real_host_name(served: Served) -> None:
     foreign = {"Host": "example.org", "Origin": "https://evil.example"}
-    with httpx.Client(base_url=served.url, timeout=30) as http:
+    with httpx.Client(base_url=served.url, timeout=30, verify=False) as http:
         reply = http.get("config", headers=foreign)
         assert "access-control-allow-origin" not in reply.headers, dict(reply.headers)
         preflight = http.options("gradio_api/queue/join", headers={**foreign, "Access-Control-Request-Method": "POST"})
@@ -365,49 +365,41 @@ def _rss_mb(pid: int) -> float:
 
 
 @pytest.mark.slow
-def test_app_logs_its_start_up_and_hostile_clients_do_not_grow_its_memory(tmp_path: Path) -> None:
-    port = free_port()
-    log = tmp_path / "app.log"
-    env = {**os.environ, "BOT_FEEDBACK_LOG": str(tmp_path / "feedback.jsonl"), "GRADIO_ANALYTICS_ENABLED": "False"}
-    with log.open("w") as out:
-        process = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=REPO_ROOT, env=env,
-                                   stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        wait_until(lambda: process.poll() is not None or "Bot loaded in" in log.read_text(), 120,
-                   lambda: log.read_text()[-3000:])
-        assert re.search(r"Bot loaded in [\d.]+ s", log.read_text()), log.read_text()[-3000:]
-        # The bot may load before the server listens.
-        config = json.loads(wait_for_page(f"{url}config", process, timeout=120, output=log.read_text))
-        chat = next(d for d in config["dependencies"] if d.get("api_name") == "chat")
-        sync = _sync_dependency(config)
-        queue_call(url, chat["id"], ["Does ice help?", None], "warm-up")
-        before = _rss_mb(process.pid)
-        started = time.monotonic()
-        question = "x" * (5 * MiB)
-        history = [{"role": "user", "content": [{"type": "text", "text": "y" * (8 * MiB)}]}]
-        with httpx.Client(base_url=url, timeout=30) as http:
-            for i in range(20):  # the issue's probes: 5 MB questions, 8 MB histories, by both routes
-                for path, body in [("gradio_api/queue/join", {"data": [question, None], "fn_index": chat["id"],
-                                                               "session_hash": f"big-{i}"}),
-                                   ("gradio_api/run/predict", {"data": [history], "fn_index": sync["id"],
-                                                               "session_hash": f"big-{i}"})]:
-                    try:
-                        status = http.post(path, json=body).status_code
-                    except httpx.TransportError:
-                        status = 413  # refused from its Content-Length and closed while we still sent
-                    assert status in (404, 413), (path, status)
-                assert time.monotonic() - started < 120
-        # Read once the server has settled (two readings 0.2 s apart within 1 MB), not after a fixed wait.
-        readings = [_rss_mb(process.pid)]
+def test_app_logs_its_start_up_and_hostile_clients_do_not_grow_its_memory(app_py: AppProcess) -> None:
+    process, url, log = app_py.process, app_py.url, app_py.log
+    # The run's `python app.py` (tests/conftest.py: started once, stopped at the end of the run).
+    wait_until(lambda: process.poll() is not None or "Bot loaded in" in log.read_text(), 120,
+               lambda: log.read_text()[-3000:])
+    assert re.search(r"Bot loaded in [\d.]+ s", log.read_text()), log.read_text()[-3000:]
+    # The bot may load before the server listens.
+    config = json.loads(wait_for_page(f"{url}config", process, timeout=120, output=log.read_text))
+    chat = next(d for d in config["dependencies"] if d.get("api_name") == "chat")
+    sync = _sync_dependency(config)
+    queue_call(url, chat["id"], ["Does ice help?", None], "warm-up")
+    before = _rss_mb(process.pid)
+    started = time.monotonic()
+    question = "x" * (5 * MiB)
+    history = [{"role": "user", "content": [{"type": "text", "text": "y" * (8 * MiB)}]}]
+    with httpx.Client(base_url=url, timeout=30, verify=False) as http:
+        for i in range(20):  # the issue's probes: 5 MB questions, 8 MB histories, by both routes
+            for path, body in [("gradio_api/queue/join", {"data": [question, None], "fn_index": chat["id"],
+                                                           "session_hash": f"big-{i}"}),
+                               ("gradio_api/run/predict", {"data": [history], "fn_index": sync["id"],
+                                                           "session_hash": f"big-{i}"})]:
+                try:
+                    status = http.post(path, json=body).status_code
+                except httpx.TransportError:
+                    status = 413  # refused from its Content-Length and closed while we still sent
+                assert status in (404, 413), (path, status)
+            assert time.monotonic() - started < 120
+    # Read once the server has settled (two readings 0.2 s apart within 1 MB), not after a fixed wait.
+    readings = [_rss_mb(process.pid)]
 
-        def settled() -> bool:
-            readings.append(_rss_mb(process.pid))
-            return abs(readings[-1] - readings[-2]) < 1
+    def settled() -> bool:
+        readings.append(_rss_mb(process.pid))
+        return abs(readings[-1] - readings[-2]) < 1
 
-        wait_until(settled, 30, lambda: f"the server's memory did not settle: {readings[-5:]} MB", interval=0.2)
-        grown = readings[-1] - before
-        assert grown < 40, f"resident memory grew {grown:.0f} MB"
-        assert "Traceback" not in log.read_text(), log.read_text()[-3000:]
-    finally:
-        stop(process)
+    wait_until(settled, 30, lambda: f"the server's memory did not settle: {readings[-5:]} MB", interval=0.2)
+    grown = readings[-1] - before
+    assert grown < 40, f"resident memory grew {grown:.0f} MB"
+    assert "Traceback" not in log.read_text(), log.read_text()[-3000:]

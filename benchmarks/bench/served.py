@@ -82,9 +82,13 @@ def measure_http(url: str, questions: list[str], single_requests: int, clients: 
                 for b in range(bursts)]
     finally:
         # Closed, so their event streams do not hold the server's graceful shutdown open (it waits
-        # for open connections; once it took past the 30 s the harness gives a Ctrl-C).
-        for each in (client, *pool):
-            each.close()
+        # for open connections; once it took past the 30 s the harness gives a Ctrl-C). All at once:
+        # each close() waits up to 1 s for the client's heartbeat thread, which is blocked reading.
+        closers = [threading.Thread(target=each.close) for each in (client, *pool)]
+        for closer in closers:
+            closer.start()
+        for closer in closers:
+            closer.join()
     latencies = [v for run in runs for v in run["latencies"]]
     errors = [e for run in runs for e in run["errors"]]
     answers, wall = len(latencies), sum(run["wall"] for run in runs)
