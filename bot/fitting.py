@@ -64,6 +64,11 @@ def _positive_mask(questions: Sequence[Labelled], n_chunks: int) -> np.ndarray:
     return mask
 
 
+def _labelled_docs(index: StoredIndex, questions: Sequence[Labelled]) -> set[str]:
+    """The documents some of these questions are answered from."""
+    return {index.chunks[c].doc for q in questions for c in q.positives}
+
+
 def _partial_model(index: StoredIndex, prepared: Prepared, rows: np.ndarray, ranker: tuple[float, ...],
                    passages: np.ndarray, settings: AdapterSettings) -> QueryModel:
     """Adapter and bank from the given rows only (ranker and abstention supplied or default).
@@ -74,7 +79,7 @@ def _partial_model(index: StoredIndex, prepared: Prepared, rows: np.ndarray, ran
     questions = [prepared.questions[i] for i in rows]
     answerable = np.array([q.answerable for q in questions], dtype=bool)
     vectors = prepared.vectors[rows]
-    labelled_docs = {index.chunks[c].doc for q in questions for c in q.positives}
+    labelled_docs = _labelled_docs(index, questions)
     columns = [i for i, c in enumerate(index.chunks) if c.doc in labelled_docs]
     mask = _positive_mask(questions, len(passages))[:, columns]
     adapter = train_adapter(vectors[answerable], mask[answerable], passages[columns], settings)
@@ -107,7 +112,7 @@ def _without_unknown_off_topic(index: StoredIndex, prepared: Prepared) -> Prepar
     passage ("can stress give me a headache?" once a headache explainer is dropped in) is unknown,
     not off-topic. With every document labelled, nothing is dropped.
     """
-    labelled_docs = {index.chunks[c].doc for q in prepared.questions for c in q.positives}
+    labelled_docs = _labelled_docs(index, prepared.questions)
     if not labelled_docs or labelled_docs == {c.doc for c in index.chunks}:
         return prepared
     passages = _passages(index)
@@ -178,8 +183,8 @@ def fit_query_model(index: StoredIndex, embedder: Embedder, prepared: Prepared, 
                     "steps": adapter_settings.steps, "learning_rate": adapter_settings.learning_rate,
                     "distance_from_identity": round(float(np.linalg.norm(final.adapter - np.eye(index.dim))), 3)},
         "abstention": abstain_report,
+        "unlabelled_ranker": unlabelled_report,
     }
-    report["unlabelled_ranker"] = unlabelled_report
     return replace(final, unlabelled_ranker=unlabelled_ranker, abstention=abstain_model, report=report)
 
 
@@ -196,6 +201,10 @@ def _fit_unlabelled_ranker(index: StoredIndex, embedder: Embedder, prepared: Pre
     out-of-fold over the same paraphrase folds, and kept only when they order better there than the
     labelled ranker does on the same signals (else that ranker serves both kinds of passage).
     """
+    if _labelled_docs(index, prepared.questions) == {c.doc for c in index.chunks}:
+        # Every document has labelled questions: no passage will be scored this way in this index
+        # (a document added later makes it stale, and its rebuild fits these weights).
+        return ranker, {"chosen": "labelled ranker", "reason": "every document has labelled questions"}
     rows = np.flatnonzero([q.answerable for q in prepared.questions])
     searches = _search_all(index, embedder, untrained(index), prepared, rows, settings)
     features, targets = [], []
