@@ -84,6 +84,31 @@ def test_the_speller_remembers_words_within_a_bound(monkeypatch: pytest.MonkeyPa
     assert speller.correction("sympotms") == "symptoms" and speller.correction("zzzzzz") is None
 
 
+
+
+def test_the_speller_offers_what_difflib_offers_from_the_whole_vocabulary(repo_bot: Chatbot) -> None:
+    """It asks difflib only about the words of a possible length: the same corrections, sooner."""
+    import difflib
+    import random
+
+    speller = repo_bot.retriever.speller
+    whole = sorted(w for w in speller.vocabulary if len(w) >= spelling._MIN_CORRECTION_CHARS and w.isalpha())
+    rng = random.Random(7)
+    typos = []
+    for word in sorted(speller.vocabulary):
+        letters = list(word)
+        spot = rng.randrange(len(letters))
+        edit = rng.choice(["drop", "add", "swap"])
+        if edit == "drop":
+            del letters[spot]
+        elif edit == "add":
+            letters.insert(spot, rng.choice("aeiourstn"))
+        else:
+            letters[spot] = rng.choice("aeiourstn")
+        typos.append("".join(letters))
+    offered = [difflib.get_close_matches(t, speller._candidates(t), n=1, cutoff=speller.cutoff) for t in typos]
+    assert offered == [difflib.get_close_matches(t, whole, n=1, cutoff=speller.cutoff) for t in typos]
+    assert sum(map(bool, offered)) > len(typos) / 2  # most typos do have a correction
 def test_a_follow_up_is_read_with_the_earlier_question(repo_bot: Chatbot) -> None:
     answer = repo_bot.ask("and how is it treated?", history=conversation("What causes back spasms?"))
     assert not answer.abstained
