@@ -5,7 +5,7 @@ Uses tests/test_browser.py's page and browser: a real Chromium on a page served 
 
 from __future__ import annotations
 
-from test_browser import ANSWER_TIMEOUT, ask, browser, expect, page, pytestmark, settings, url  # noqa: F401
+from test_browser import ANSWER_TIMEOUT, ask, browser, context_for, expect, page, pytestmark, settings, url  # noqa: F401
 
 
 def let_chained_events_finish(page) -> None:  # noqa: F811
