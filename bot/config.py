@@ -108,6 +108,11 @@ class Settings:
     max_message_chars: int = 16 * 1024
     # Largest request body: a full history sent back by the browser, a question, and room to spare.
     max_body_bytes: int = 256 * 1024
+    # Seconds a client has to send its request line and headers (else the connection is closed), and
+    # separately its body (else 408). Browsers send both at once; 10 s is generous for a slow phone
+    # and short for a socket held open on purpose (bot/guard.py).
+    header_timeout_s: float = 10.0
+    body_timeout_s: float = 10.0
     # Browser sessions whose state is kept (the least recently used go first).
     session_capacity: int = 1000
     # Feedback votes: how much of a question and of an answer one vote records; answers per session a

@@ -35,11 +35,6 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-#: Seconds a client has to send its request line and headers, and (separately) its body.
-#: Browsers send both at once; 10 s is generous for a slow phone and short for a held-open socket.
-HEADER_TIMEOUT_S = 10.0
-BODY_TIMEOUT_S = 10.0
-
 API = "/gradio_api"
 #: POST routes the page and its documented API use; every other POST is refused.
 POST_ALLOWED_EXACT = {f"{API}/queue/join", f"{API}/cancel", f"{API}/reset"}
@@ -54,9 +49,9 @@ REFUSED_PREFIXES = (f"{API}/deep_link", f"{API}/upload", f"{API}/run/", f"{API}/
 class RequestGuard:
     """ASGI middleware: same-origin writes only, an allowlist of POST routes, bounded bodies."""
 
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int, known_functions: Callable[[], Iterable[int]],
-                 documented: Iterable[str], allowed_origins: Iterable[str] = (),
-                 body_timeout: float = BODY_TIMEOUT_S) -> None:
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int, body_timeout: float,
+                 known_functions: Callable[[], Iterable[int]], documented: Iterable[str],
+                 allowed_origins: Iterable[str] = ()) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.known_functions = known_functions
@@ -226,10 +221,15 @@ class TimedH11Protocol(H11Protocol):
     """uvicorn's HTTP/1.1 protocol, closing a connection whose request line and headers take too long.
 
     uvicorn times out an idle keep-alive connection but not one that started a request and stopped:
-    300 half-sent requests held 300 sockets for as long as the clients liked.
+    300 half-sent requests held 300 sockets for as long as the clients liked. uvicorn makes the
+    protocol itself, so the deadline is a class attribute: `with_header_timeout` makes the class.
     """
 
-    header_timeout = HEADER_TIMEOUT_S
+    header_timeout: float
+
+    @classmethod
+    def with_header_timeout(cls, seconds: float) -> type[TimedH11Protocol]:
+        return type(cls.__name__, (cls,), {"header_timeout": seconds})
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -270,7 +270,7 @@ class TimedH11Protocol(H11Protocol):
             self.transport.close()
 
 
-def harden_uvicorn_config(config: Any, wrap: Callable[[ASGIApp], ASGIApp]) -> None:
+def harden_uvicorn_config(config: Any, wrap: Callable[[ASGIApp], ASGIApp], header_timeout: float) -> None:
     """Set up a not-yet-started uvicorn Config: the timed protocol, and `wrap` around its app."""
-    config.http = TimedH11Protocol
+    config.http = TimedH11Protocol.with_header_timeout(header_timeout)
     config.app = wrap(config.app)

@@ -88,7 +88,7 @@ def _mcp_tools_fixed() -> bool:
 def guard_for(demo: gr.Blocks, settings: Settings):
     """The RequestGuard wrapper for this page's app (it checks `fn_index` against the page's functions)."""
     documented = [fn.api_name for fn in demo.fns.values() if fn.api_visibility == "public" and fn.api_name]
-    return lambda app: RequestGuard(app, max_body_bytes=settings.max_body_bytes,
+    return lambda app: RequestGuard(app, max_body_bytes=settings.max_body_bytes, body_timeout=settings.body_timeout_s,
                                     known_functions=lambda: demo.fns.keys(), documented=documented,
                                     allowed_origins=settings.allowed_origins)
 
@@ -102,7 +102,7 @@ def guarded_server(demo: gr.Blocks, settings: Settings) -> Iterator[None]:
     class GuardedServer(original):  # type: ignore[misc, valid-type]
         def __init__(self, config: Any, *args: Any, **kwargs: Any) -> None:
             super().__init__(config, *args, **kwargs)  # Gradio's reloader keeps the unwrapped app
-            harden_uvicorn_config(config, wrap)
+            harden_uvicorn_config(config, wrap, settings.header_timeout_s)
 
     http_server.Server = GuardedServer
     try:
