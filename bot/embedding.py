@@ -50,18 +50,16 @@ class Embedder:
         self._encoder = NumpyEncoder(self.path)
         self.dim = self._encoder.dim
 
-    def embed(self, texts: Sequence[str], batch_size: int = 64, progress: bool = False) -> np.ndarray:
+    def embed(self, texts: Sequence[str], batch_size: int = 64, max_padding: float = 1.25,
+              progress: bool = False) -> np.ndarray:
         """One unit vector per text (FAISS inner product is then cosine similarity), in input order."""
-        texts = list(texts)
-        vectors = np.zeros((len(texts), self.dim), dtype=np.float32)
-        # Texts of similar length share a batch, so little of the arithmetic is spent on padding
-        # (sentence-transformers sorts the same way).
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        batches = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
-        bar = _progress_bar(len(texts)) if progress else None
+        encodings = self._encoder.tokenizer.encode_batch(list(texts))
+        vectors = np.zeros((len(encodings), self.dim), dtype=np.float32)
+        batches = _batches([len(e.ids) for e in encodings], batch_size, max_padding)
+        bar = _progress_bar(len(encodings)) if progress else None
 
         def run(batch: list[int]) -> None:
-            vectors[batch] = self._encoder.encode([texts[i] for i in batch])
+            vectors[batch] = self._encoder.encode_tokens([encodings[i] for i in batch])
             if bar is not None:
                 bar.update(len(batch))
 
@@ -108,6 +106,23 @@ class ReferenceEmbedder:
 
     def embed_one(self, text: str) -> np.ndarray:
         return self.embed([text])[0]
+
+
+def _batches(lengths: list[int], size: int, max_padding: float) -> list[list[int]]:
+    """Positions grouped into batches of texts of about the same length in tokens.
+
+    A batch is padded to its longest text, and every padded position costs as much as a real one:
+    a batch ends when it is full or when the next text is more than `max_padding` times as long as
+    its first (shortest). The article's 19 passages (26 to 99 tokens) in one batch took 0.70 s;
+    in 6 batches of like length, 0.39 s; a lone question is unaffected.
+    """
+    order = sorted(range(len(lengths)), key=lambda i: lengths[i])
+    batches: list[list[int]] = []
+    for i in order:
+        if not batches or len(batches[-1]) >= size or lengths[i] > max_padding * lengths[batches[-1][0]]:
+            batches.append([])
+        batches[-1].append(i)
+    return batches
 
 
 def _single_threaded_blas() -> None:

@@ -98,12 +98,15 @@ class NumpyEncoder:
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """(len(texts), dim) float32 unit vectors, texts encoded together in one padded batch."""
-        if not texts:
+        return self.encode_tokens(self.tokenizer.encode_batch(texts))
+
+    def encode_tokens(self, encodings: list) -> np.ndarray:
+        """`encode` for texts the tokenizer has already read (`tokenizer.encode_batch`)."""
+        if not encodings:
             return np.zeros((0, self.dim), dtype=np.float32)
-        encodings = self.tokenizer.encode_batch(texts)
         length = max(len(e.ids) for e in encodings)
-        ids = np.zeros((len(texts), length), dtype=np.int64)
-        mask = np.zeros((len(texts), length), dtype=np.float32)
+        ids = np.zeros((len(encodings), length), dtype=np.int64)
+        mask = np.zeros((len(encodings), length), dtype=np.float32)
         for row, encoding in enumerate(encodings):
             ids[row, : len(encoding.ids)] = encoding.ids
             mask[row, : len(encoding.ids)] = 1.0

@@ -48,10 +48,19 @@ def test_vectors_match_sentence_transformers_on_varied_texts(embedder: Embedder,
 
 
 def test_a_text_gets_the_same_vector_alone_and_in_a_padded_batch(embedder: Embedder) -> None:
-    batch = embedder.embed(VARIED_TEXTS, batch_size=len(VARIED_TEXTS))
+    batch = embedder.embed(VARIED_TEXTS, batch_size=len(VARIED_TEXTS), max_padding=float("inf"))  # one batch
     alone = np.stack([embedder.embed_one(text) for text in VARIED_TEXTS])
     assert (batch * alone).sum(axis=1).min() >= 0.99999
     assert embedder.embed([]).shape == (0, embedder.dim)
+
+
+def test_texts_are_batched_with_texts_of_about_their_length() -> None:
+    from bot.embedding import _batches
+
+    lengths = [99, 26, 27, 31, 60, 61, 100, 5, 5, 5]
+    batches = _batches(lengths, size=2, max_padding=1.25)
+    assert sorted(i for b in batches for i in b) == list(range(len(lengths)))  # each text once
+    assert [[lengths[i] for i in b] for b in batches] == [[5, 5], [5], [26, 27], [31], [60, 61], [99, 100]]
 
 
 def test_dev_set_answers_do_not_change_with_the_encoder(tmp_path: Path, embedder: Embedder,
