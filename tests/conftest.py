@@ -336,9 +336,10 @@ TOGETHER = {
 #: Roughly what each costly unit (a file, or a TOGETHER group) takes in a run of the suite on the 2-core
 #: machine, in seconds: only their order matters. The costliest start first, so that the two workers
 #: end together; xdist's own order (most tests first) left the bench and the soak to the very end.
-COST = {"tests/test_browser.py": 95, "torch": 60, "app.py": 40, "tests/test_quality.py": 40,
-        "tests/test_faults.py": 33, "tests/test_hostile_input.py": 30, "tests/test_soak.py": 20,
-        "tests/test_browser_flow.py": 10, "tests/test_hardening.py": 8}
+COST = {"tests/test_browser.py": 80, "torch": 60, "app.py": 29, "tests/test_faults.py": 26,
+        "tests/test_hostile_input.py": 25, "tests/test_quality.py": 24, "tests/test_soak.py": 17,
+        "tests/test_browser_flow.py": 9, "tests/test_hardening.py": 7, "tests/test_cli.py": 2.4,
+        "tests/test_index.py": 2.3, "tests/test_safety.py": 1.6}
 
 
 @pytest.hookimpl(tryfirst=True)
