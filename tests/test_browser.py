@@ -128,16 +128,6 @@ def screenshot(page, name: str) -> Path:
     return path
 
 
-def test_the_page_has_the_title_a_notice_and_example_questions(page) -> None:
-    expect(page.locator(".page-header h1")).to_have_text("Repeated Back Muscle Spasms")
-    expect(page.locator(".page-header")).to_contain_text("quoted word for word")
-    expect(page.locator(".page-header .disclaimer")).to_contain_text("not medical advice")
-    examples = page.locator(".examples button, button.example")
-    expect(examples.first).to_be_visible()  # the examples render after the header
-    assert 4 <= examples.count() <= 6
-    expect(page).to_have_title("Repeated Back Muscle Spasms")
-
-
 def test_asking_shows_a_quote_its_source_and_a_closed_source_block_that_opens(page) -> None:
     answer = ask(page, "Does ice help with back spasms?")
     expect(answer.locator("blockquote")).to_contain_text("Ice therapy can also prove to be a good treatment.")
@@ -176,13 +166,6 @@ def test_the_quote_is_highlighted_inside_its_longer_passage(page, repo_bot: Chat
 
 def _words(text: str) -> str:
     return " ".join(text.split())
-
-
-def test_copy_buttons_are_there_and_no_share_button(page) -> None:
-    ask(page, "What can trigger a back spasm?")
-    expect(page.get_by_label("Copy conversation")).to_have_count(1)
-    assert page.get_by_label("Copy message").count() >= 2
-    expect(page.get_by_label("Share")).to_have_count(0)
 
 
 def test_a_silent_article_offers_three_clickable_questions(page) -> None:
@@ -307,7 +290,7 @@ def view(request, context_for, url: str) -> Iterator[object]:
 
 
 #: For tests of behaviour and layout, not colour: the light scheme on both screens (the dark scheme is
-#: the same code path; its colours are checked by the accessibility and urgent-notice tests).
+#: the same code path; its colours, the urgent notice's included, are checked by the accessibility test).
 COLOUR_BLIND = pytest.mark.parametrize("view", ["desktop-light", "phone-light"], indirect=True)
 
 
@@ -320,14 +303,6 @@ def serious_violations(page) -> list[str]:
             if v["impact"] in ("serious", "critical") for node in v["nodes"]]
 
 
-def test_no_serious_accessibility_violations_after_an_answer_or_a_red_flag_answer(view) -> None:
-    assert serious_violations(view) == []  # the page as it opens
-    ask(view, ORDINARY[0])
-    assert serious_violations(view) == []
-    ask(view, RED_FLAG)
-    assert serious_violations(view) == []
-
-
 CONTRAST = """el => {
   const rgb = c => c.match(/[\\d.]+/g).slice(0, 3).map(Number);
   const lum = c => { const [r, g, b] = rgb(c).map(v => {
@@ -338,6 +313,19 @@ CONTRAST = """el => {
   const [a, b] = [lum(getComputedStyle(el).color), lum(getComputedStyle(bg).backgroundColor)];
   return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
 }"""
+
+
+def test_no_serious_accessibility_violations_after_an_answer_or_a_red_flag_answer(view) -> None:
+    assert serious_violations(view) == []  # the page as it opens
+    ask(view, ORDINARY[0])
+    assert serious_violations(view) == []
+    notice = ask(view, RED_FLAG).locator(".urgent")
+    assert serious_violations(view) == []
+    # The urgent notice's colours, measured in every scheme (axe leaves a colour pair it cannot
+    # decide out of its violations): it must be readable in dark mode too.
+    expect(notice).to_be_in_viewport()
+    assert notice.locator("strong").evaluate(CONTRAST) >= 4.5 and notice.evaluate(CONTRAST) >= 4.5
+    screenshot(view, f"{view.view_name}-red-flag.png")
 
 
 _SCROLL = """r => {
@@ -361,6 +349,7 @@ def assert_scrolled_to_its_top(row, timeout: float = 3.0) -> None:
                              f"{left_below:.0f} px of conversation below the visible part") from None
 
 
+@COLOUR_BLIND
 def test_the_urgent_notice_is_readable_first_on_screen_and_repeated_on_follow_ups(view) -> None:
     for question in ORDINARY:
         ask(view, question)
@@ -384,9 +373,12 @@ def test_the_urgent_notice_is_readable_first_on_screen_and_repeated_on_follow_up
 
 
 @COLOUR_BLIND
-def test_copy_gives_plain_text_for_one_answer_and_for_the_conversation(view) -> None:
+def test_copy_buttons_give_plain_text_for_one_answer_and_for_the_conversation_and_none_shares(view) -> None:
     ask(view, "Can't I just rest in bed?")
     ask(view, "Does ice help with back spasms?")
+    expect(view.get_by_label("Copy conversation")).to_have_count(1)
+    assert view.get_by_label("Copy message").count() >= 2
+    expect(view.get_by_label("Share")).to_have_count(0)  # questions about health stay private
     view.locator('.message-buttons-left button[aria-label="Copy message"]').last.click()
     copied = view.evaluate("navigator.clipboard.readText()")
     assert copied.startswith("The article says:")
@@ -460,8 +452,11 @@ def test_a_citation_opens_and_shows_its_source_block(view) -> None:
 @COLOUR_BLIND
 def test_the_header_names_the_article_and_its_source_and_the_examples_look_clickable(view) -> None:
     expect(view).to_have_title("Repeated Back Muscle Spasms")
+    expect(view.locator(".page-header h1")).to_have_text("Repeated Back Muscle Spasms")
+    expect(view.locator(".page-header")).to_contain_text("quoted word for word")
     expect(view.locator(".page-header .source")).to_contain_text("Source: Health article supplied to the project")
     expect(view.locator(".page-header .disclaimer")).to_contain_text("not medical advice")
+    assert 4 <= view.locator(".examples button").count() <= 6
     og = view.locator('meta[property="og:title"]')
     assert {og.nth(i).get_attribute("content") for i in range(og.count())} == {"Repeated Back Muscle Spasms"}
     chip = view.locator(".examples button").first
