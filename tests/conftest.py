@@ -221,12 +221,12 @@ class AppProcess:
         return self.log.read_text(encoding="utf-8", errors="replace")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def app_py(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppProcess]:
     """`python app.py --port N` in the checkout, as the README and a Space start it (its feedback log in
-    a temporary folder), started once per run (per worker) for the tests that need the real process:
-    its cold start (tests/test_app_e2e.py, which comes first) and its start-up log and memory under
-    hostile clients (tests/test_limits.py). Those two files run on one worker (TOGETHER, below)."""
+    a temporary folder), for the module's tests that need the real process: in tests/test_app_e2e.py
+    its cold start (the first to ask for it, so the spawn is the start of its time), then its start-up
+    log and memory under hostile clients."""
     folder = tmp_path_factory.mktemp("app-py")
     port = free_port()
     env = {**os.environ, "BOT_FEEDBACK_LOG": str(folder / "feedback.jsonl"), "GRADIO_ANALYTICS_ENABLED": "False"}
@@ -267,6 +267,14 @@ def wait_for_page(url: str, process: subprocess.Popen, timeout: float = 180,
 
     return wait_until(page, timeout, lambda: f"the page did not come up within {timeout} s: {output()[-3000:]}",
                       interval=0.1)
+
+
+def sync_dependency(config: dict) -> dict:
+    """The page's internal function that copies the chat shown into the session (chatbot in, two States out)."""
+    kinds = {c["id"]: c["type"] for c in config["components"]}
+    return next(d for d in config["dependencies"]
+                if [kinds[i] for i in d["inputs"]] == ["chatbot"]
+                and [kinds[o] for o in d["outputs"]] == ["state", "state"])
 
 
 def queue_call(url: str, fn_index: int, data: list, session_hash: str, *, event_data: object = None,
@@ -326,17 +334,14 @@ def stop(process: subprocess.Popen, timeout: float = 30) -> None:
 
 # --- How `pytest -n 2` shares the files out ----------------------------------------------------------------
 
-#: Test files that share an expensive import or session fixture run on one worker, which then pays
-#: for it once: sentence-transformers (torch) for the reference encoder; `python app.py` in a child
-#: process (`app_py`).
-TOGETHER = {
-    "tests/test_embedding.py": "torch", "tests/test_bench.py": "torch",
-    "tests/test_app_e2e.py": "app.py", "tests/test_limits.py": "app.py",
-}
+#: Test files that share an expensive import run on one worker, which then pays for it once:
+#: sentence-transformers (torch) for the reference encoder.
+TOGETHER = {"tests/test_embedding.py": "torch", "tests/test_bench.py": "torch"}
 #: Roughly what each costly unit (a file, or a TOGETHER group) takes in a run of the suite on the 2-core
 #: machine, in seconds: only their order matters. The costliest start first, so that the two workers
 #: end together; xdist's own order (most tests first) left the bench and the soak to the very end.
-COST = {"tests/test_browser.py": 80, "torch": 60, "app.py": 29, "tests/test_faults.py": 26,
+COST = {"tests/test_browser.py": 70, "torch": 60, "tests/test_app_e2e.py": 17, "tests/test_limits.py": 12,
+        "tests/test_faults.py": 26,
         "tests/test_hostile_input.py": 25, "tests/test_quality.py": 24, "tests/test_soak.py": 17,
         "tests/test_browser_flow.py": 9, "tests/test_hardening.py": 7, "tests/test_cli.py": 2.4,
         "tests/test_index.py": 2.3, "tests/test_safety.py": 1.6}

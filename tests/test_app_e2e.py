@@ -10,6 +10,7 @@ import html
 import importlib.util
 import json
 import logging
+import re
 import time
 import urllib.error
 import urllib.request
@@ -17,8 +18,21 @@ from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
+import httpx
 import pytest
-from conftest import SEED_DOC, AppProcess, let_go, make_repo, new_client, serve, visitor, wait_for_page
+from conftest import (
+    SEED_DOC,
+    AppProcess,
+    let_go,
+    make_repo,
+    new_client,
+    queue_call,
+    serve,
+    sync_dependency,
+    visitor,
+    wait_for_page,
+    wait_until,
+)
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 
@@ -273,6 +287,56 @@ def test_python_app_py_serves_the_page_and_answers(app_py: AppProcess) -> None:
         answer = chat(client, "Does ice help with back spasms?")[0]["content"]
     assert "Ice therapy" in answer
     print(f"process start → first answer: {time.perf_counter() - app_py.started:.1f} s")
+
+
+MiB = 1024 * 1024
+
+
+def _rss_mb(pid: int) -> float:
+    import psutil
+
+    return psutil.Process(pid).memory_info().rss / 1e6
+
+
+@pytest.mark.slow
+def test_app_logs_its_start_up_and_hostile_clients_do_not_grow_its_memory(app_py: AppProcess) -> None:
+    process, url, log = app_py.process, app_py.url, app_py.log
+    # The module's `python app.py` (tests/conftest.py), which the cold-start test above started.
+    wait_until(lambda: process.poll() is not None or "Bot loaded in" in log.read_text(), 120,
+               lambda: log.read_text()[-3000:])
+    assert re.search(r"Bot loaded in [\d.]+ s", log.read_text()), log.read_text()[-3000:]
+    # The bot may load before the server listens.
+    config = json.loads(wait_for_page(f"{url}config", process, timeout=120, output=log.read_text))
+    chat = next(d for d in config["dependencies"] if d.get("api_name") == "chat")
+    sync = sync_dependency(config)
+    queue_call(url, chat["id"], ["Does ice help?", None], "warm-up")
+    before = _rss_mb(process.pid)
+    started = time.monotonic()
+    question = "x" * (5 * MiB)
+    history = [{"role": "user", "content": [{"type": "text", "text": "y" * (8 * MiB)}]}]
+    with httpx.Client(base_url=url, timeout=30, verify=False) as http:
+        for i in range(20):  # the probes: 5 MB questions, 8 MB histories, by both routes
+            for path, body in [("gradio_api/queue/join", {"data": [question, None], "fn_index": chat["id"],
+                                                           "session_hash": f"big-{i}"}),
+                               ("gradio_api/run/predict", {"data": [history], "fn_index": sync["id"],
+                                                           "session_hash": f"big-{i}"})]:
+                try:
+                    status = http.post(path, json=body).status_code
+                except httpx.TransportError:
+                    status = 413  # refused from its Content-Length and closed while we still sent
+                assert status in (404, 413), (path, status)
+            assert time.monotonic() - started < 120
+    # Read once the server has settled (two readings 0.2 s apart within 1 MB), not after a fixed wait.
+    readings = [_rss_mb(process.pid)]
+
+    def settled() -> bool:
+        readings.append(_rss_mb(process.pid))
+        return abs(readings[-1] - readings[-2]) < 1
+
+    wait_until(settled, 30, lambda: f"the server's memory did not settle: {readings[-5:]} MB", interval=0.2)
+    grown = readings[-1] - before
+    assert grown < 40, f"resident memory grew {grown:.0f} MB"
+    assert "Traceback" not in log.read_text(), log.read_text()[-3000:]
 
 
 # --- What the page says about itself, and the MCP tools ------------------------------------------------

@@ -1,8 +1,8 @@
 """What one visitor can make the server keep or wait for, probed over real HTTP on loopback.
 
 One page is served in this process (so its sessions can be weighed); the start-up log and the
-resident memory are checked on `python app.py` in a subprocess, as a Space runs it. Every loop of
-requests here is bounded in count and time.
+resident memory of `python app.py` in a subprocess, as a Space runs it, are checked in
+tests/test_app_e2e.py. Every loop of requests here is bounded in count and time.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import AppProcess, Server, queue_call, serve, wait_for_page, wait_until
+from conftest import Server, queue_call, serve, sync_dependency
 
 from bot import guard
 from bot.config import REPO_ROOT, Settings
@@ -83,14 +83,6 @@ def _shared_with_the_page(demo) -> set[int]:
     seen = {id(demo.state_holder)}
     _walk(demo, seen)
     return seen
-
-
-def _sync_dependency(config: dict) -> dict:
-    """The internal function that copies the chat shown into the session (chatbot in, two States out)."""
-    kinds = {c["id"]: c["type"] for c in config["components"]}
-    return next(d for d in config["dependencies"]
-                if [kinds[i] for i in d["inputs"]] == ["chatbot"]
-                and [kinds[o] for o in d["outputs"]] == ["state", "state"])
 
 
 def _hostile_payload(served: Served, dependency: dict, shape: str) -> list:
@@ -240,7 +232,7 @@ def test_a_bad_upload_gets_4xx_and_no_traceback(served: Served, capfd) -> None:
 
 def test_deep_links_cannot_be_made_so_a_forged_chat_cannot_be_shared(served: Served) -> None:
     # The internal function that copies the chat into the session, called with a made-up chat.
-    sync = _sync_dependency(served.config)
+    sync = sync_dependency(served.config)
     forged = [{"role": "assistant", "content": [{"type": "text", "text": "FORGED [win](https://evil.example)"}]}]
     queue_call(served.url, sync["id"], [forged], "deep-link-forger")
     upload_dir = Path(served.demo.app.uploaded_file_dir) / "deep_links"
@@ -359,53 +351,3 @@ def test_half_sent_requests_are_closed_by_the_server_at_their_deadlines(shipped_
             for sock in [*headers_only, slow_body]:
                 sock.close()
         assert time.monotonic() - started < limit
-
-
-# --- `python app.py`, as a Space runs it -----------------------------------------------------------------------
-
-
-def _rss_mb(pid: int) -> float:
-    import psutil
-
-    return psutil.Process(pid).memory_info().rss / 1e6
-
-
-@pytest.mark.slow
-def test_app_logs_its_start_up_and_hostile_clients_do_not_grow_its_memory(app_py: AppProcess) -> None:
-    process, url, log = app_py.process, app_py.url, app_py.log
-    # The run's `python app.py` (tests/conftest.py: started once, stopped at the end of the run).
-    wait_until(lambda: process.poll() is not None or "Bot loaded in" in log.read_text(), 120,
-               lambda: log.read_text()[-3000:])
-    assert re.search(r"Bot loaded in [\d.]+ s", log.read_text()), log.read_text()[-3000:]
-    # The bot may load before the server listens.
-    config = json.loads(wait_for_page(f"{url}config", process, timeout=120, output=log.read_text))
-    chat = next(d for d in config["dependencies"] if d.get("api_name") == "chat")
-    sync = _sync_dependency(config)
-    queue_call(url, chat["id"], ["Does ice help?", None], "warm-up")
-    before = _rss_mb(process.pid)
-    started = time.monotonic()
-    question = "x" * (5 * MiB)
-    history = [{"role": "user", "content": [{"type": "text", "text": "y" * (8 * MiB)}]}]
-    with httpx.Client(base_url=url, timeout=30, verify=False) as http:
-        for i in range(20):  # the issue's probes: 5 MB questions, 8 MB histories, by both routes
-            for path, body in [("gradio_api/queue/join", {"data": [question, None], "fn_index": chat["id"],
-                                                           "session_hash": f"big-{i}"}),
-                               ("gradio_api/run/predict", {"data": [history], "fn_index": sync["id"],
-                                                           "session_hash": f"big-{i}"})]:
-                try:
-                    status = http.post(path, json=body).status_code
-                except httpx.TransportError:
-                    status = 413  # refused from its Content-Length and closed while we still sent
-                assert status in (404, 413), (path, status)
-            assert time.monotonic() - started < 120
-    # Read once the server has settled (two readings 0.2 s apart within 1 MB), not after a fixed wait.
-    readings = [_rss_mb(process.pid)]
-
-    def settled() -> bool:
-        readings.append(_rss_mb(process.pid))
-        return abs(readings[-1] - readings[-2]) < 1
-
-    wait_until(settled, 30, lambda: f"the server's memory did not settle: {readings[-5:]} MB", interval=0.2)
-    grown = readings[-1] - before
-    assert grown < 40, f"resident memory grew {grown:.0f} MB"
-    assert "Traceback" not in log.read_text(), log.read_text()[-3000:]

@@ -1,7 +1,7 @@
 """Sustained load: the soak script, in a short run, and a chat that goes on and on.
 
 The full soak (16 sessions for 60 s) is run by hand, `python -m benchmarks.soak`; its figures are in the
-README's "Operating it". Here a few sessions for six seconds (two of warm-up) check that the script
+README's "Operating it". Here a few sessions for four seconds (one of warm-up) check that the script
 works end to end against a server it starts itself, and that the page answers every request: each
 session asks and follows up many times over (dozens of requests in all), which is what the figures
 and the bound on memory growth are read from. Endurance is the full run's job.
@@ -40,9 +40,9 @@ def test_a_short_soak_answers_every_request_and_reports_its_figures(checkout: Se
     report_path = tmp_path / "soak.json"
     sessions = 3
     result = subprocess.run(
-        [sys.executable, "-m", "benchmarks.soak", "--sessions", str(sessions), "--seconds", "6", "--warmup", "2",
+        [sys.executable, "-m", "benchmarks.soak", "--sessions", str(sessions), "--seconds", "4", "--warmup", "1",
          "--corpus", str(checkout.corpus_dir), "--index", str(checkout.index_dir), "--json", str(report_path),
-         # Six seconds on a shared CI machine are too few to hold memory to the 5 % target of the full run.
+         # Four seconds on a shared CI machine are too few to hold memory to the 5 % target of the full run.
          "--max-growth", "25"],
         cwd=tmp_path, env=dict(os.environ, PYTHONPATH=str(REPO_ROOT)), capture_output=True, text=True, timeout=400,
     )
