@@ -43,6 +43,12 @@ from bot.config import DEFAULT_MODEL, REPO_ROOT, Settings
 from bot.embedding import Embedder
 
 TESTS = Path(__file__).resolve().parent
+#: Debian's Chromium (`.ci/setup --test` installs it; never `playwright install`), and how the browser
+#: tests start it: no sandbox as root, no GPU, and none of its own traffic (updates, sync, first-run
+#: checks), which this machine's closed network refuses, many connections at a time.
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 FIXTURES = TESTS / "fixtures"
 SEED_DOC = REPO_ROOT / "corpus" / "repeated-back-muscle-spasms.txt"
 SECOND_DOC = FIXTURES / "second_corpus" / "tension-headaches.md"

@@ -12,14 +12,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from conftest import TESTS, Server, wait_until
+from conftest import CHROMIUM, CHROMIUM_ARGS, TESTS, Server, wait_until
 
 from bot.chatbot import Chatbot
 from bot.config import Settings
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 ARTIFACTS = TESTS / "artifacts"
 ANSWER_TIMEOUT = 30_000  # ms; the first answer may wait for the bot to finish loading
 

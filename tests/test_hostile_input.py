@@ -32,7 +32,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
-from conftest import call_result, let_go, new_client, serve
+from conftest import CHROMIUM, CHROMIUM_ARGS, call_result, let_go, new_client, serve
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 
@@ -441,7 +441,6 @@ def test_search_returns_verbatim_passages_or_a_readable_error(hostile: Hostile, 
 # The page in a real browser: what the visitor's browser builds from the replies
 # ---------------------------------------------------------------------------------------------
 
-CHROMIUM = Path("/usr/bin/chromium")
 # Off-topic on purpose: the "not covered" reply echoes the question, the one place input comes back.
 IN_THE_BROWSER = [
     '<img src=x onerror="window.__ran = 1"> lottery numbers',
@@ -477,8 +476,7 @@ def in_the_browser(page_url: str) -> dict:
             route.abort()
 
     with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                             args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page()
             page.route("**/*", only_local)
