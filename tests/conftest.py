@@ -346,11 +346,10 @@ TOGETHER = {"tests/test_embedding.py": "torch", "tests/test_bench.py": "torch"}
 #: Roughly what each costly unit (a file, or a TOGETHER group) takes in a run of the suite on the 2-core
 #: machine, in seconds: only their order matters. The costliest start first, so that the two workers
 #: end together; xdist's own order (most tests first) left the bench and the soak to the very end.
-COST = {"tests/test_browser.py": 70, "torch": 60, "tests/test_app_e2e.py": 17, "tests/test_limits.py": 12,
-        "tests/test_faults.py": 26,
-        "tests/test_hostile_input.py": 25, "tests/test_quality.py": 24, "tests/test_soak.py": 17,
-        "tests/test_browser_flow.py": 9, "tests/test_hardening.py": 7, "tests/test_cli.py": 2.4,
-        "tests/test_index.py": 2.3, "tests/test_safety.py": 1.6}
+COST = {"tests/test_browser.py": 75, "torch": 60, "tests/test_hostile_input.py": 28, "tests/test_faults.py": 27,
+        "tests/test_quality.py": 24, "tests/test_app_e2e.py": 12, "tests/test_limits.py": 12,
+        "tests/test_soak.py": 14, "tests/test_hardening.py": 8, "tests/test_cli.py": 3, "tests/test_index.py": 2,
+        "tests/test_safety.py": 2}
 
 
 @pytest.hookimpl(tryfirst=True)
