@@ -52,49 +52,49 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture(scope="module")
-def context_for(browser) -> Iterator[Callable[[str], object]]:
-    """`context_for(name)`: the browser context for one of SCREENS, made when a test first asks for it
-    and kept for the module, with the clipboard readable by the tests. Each test opens a page of its
-    own in it: a new visitor, with a Gradio session and a chat of its own (the page keeps nothing in
-    the browser: test_the_page_keeps_nothing_in_the_visitors_browser). The pages of one context share
-    the browser's cache, so the page's 70 scripts and styles are fetched and compiled once per
-    context: a page then costs about 1.2 core-seconds to open instead of 2.4."""
+def tab_for(browser) -> Iterator[Callable[[str], object]]:
+    """`tab_for(name)`: a browser tab on one of SCREENS, made when a test first asks for it and kept
+    for the module, with the clipboard readable by the tests. Each test opens the page in it anew
+    (`open_page`): a new document, so a new visitor with a Gradio session and a chat of its own (the
+    page keeps nothing in the browser: test_the_page_keeps_nothing_in_the_visitors_browser). What
+    the tab keeps is the browser's cache and its renderer process, so the page's 70 scripts and
+    styles are fetched and compiled once: the page then opens for about 0.7 core-seconds rather
+    than 2.4 in a new browser context."""
     made: dict[str, object] = {}
 
-    def context(name: str) -> object:
+    def tab(name: str) -> object:
         if name not in made:
-            made[name] = browser.new_context(**SCREENS[name])
-            made[name].grant_permissions(["clipboard-read", "clipboard-write"])
+            context = browser.new_context(**SCREENS[name])
+            context.grant_permissions(["clipboard-read", "clipboard-write"])
+            page = context.new_page()
+            page.script_errors = []
+            page.on("pageerror", lambda error, page=page: page.script_errors.append(str(error)))
+            made[name] = page
         return made[name]
 
     try:
-        yield context
+        yield tab
     finally:
-        for each in made.values():
-            each.close()
+        for page in made.values():
+            page.context.close()
 
 
-def open_page(context, url: str) -> object:
-    """A new page on `url` once it is ready to use: its examples are drawn and the page's own script
-    (bot/data/page.js) has named them; until then Gradio's markup is a list of buttons without list
-    items, which axe-core rightly reports. Script errors are collected in `page.script_errors`."""
-    page = context.new_page()
-    page.script_errors = []
-    page.on("pageerror", lambda error: page.script_errors.append(str(error)))
-    page.goto(url)
-    expect(page.locator(".page-header h1")).to_be_visible()
-    expect(page.locator('.examples[role="group"] button').first).to_be_visible()
-    return page
+def open_page(tab, url: str) -> object:
+    """The page opened anew in `tab`, once it is ready to use: its examples are drawn and the page's
+    own script (bot/data/page.js) has named them; until then Gradio's markup is a list of buttons
+    without list items, which axe-core rightly reports. Script errors from now on are collected in
+    `tab.script_errors`."""
+    tab.script_errors.clear()
+    tab.goto(url)
+    expect(tab.locator(".page-header h1")).to_be_visible()
+    expect(tab.locator('.examples[role="group"] button').first).to_be_visible()
+    return tab
 
 
 @pytest.fixture
-def page(context_for, url: str) -> Iterator[object]:
+def page(tab_for, url: str) -> object:
     """The page on a desktop screen, for a new visitor."""
-    page = open_page(context_for("desktop"), url)
-    try:
-        yield page
-    finally:
-        page.close()
+    return open_page(tab_for("desktop"), url)
 
 
 def ask(page, question: str) -> object:
@@ -196,13 +196,22 @@ def test_html_in_a_question_is_shown_as_text_and_never_runs(page) -> None:
 
 def test_a_pasted_image_or_link_stays_text_and_is_never_fetched(page) -> None:
     fetched: list[str] = []
-    page.on("request", lambda request: fetched.append(request.url) if "example.invalid" in request.url else None)
-    ask(page, "![pixel](https://example.invalid/p.png) <https://example.invalid/x> lottery numbers")
-    expect(page.locator(".user-row").last).to_contain_text("![pixel](https://example.invalid/p.png)")
-    expect(page.locator(".bot-row").last.locator(".asked")).to_contain_text("![pixel](https://example.invalid/p.png)")
-    page.wait_for_timeout(300)  # not a wait for something: the time a fetch would have had to start
-    assert page.locator("#chat img[src*='example.invalid'], #chat a[href*='example.invalid']").count() == 0
-    assert fetched == []
+
+    def outside(request) -> None:
+        if "example.invalid" in request.url:
+            fetched.append(request.url)
+
+    page.on("request", outside)
+    try:
+        ask(page, "![pixel](https://example.invalid/p.png) <https://example.invalid/x> lottery numbers")
+        expect(page.locator(".user-row").last).to_contain_text("![pixel](https://example.invalid/p.png)")
+        expect(page.locator(".bot-row").last.locator(".asked")).to_contain_text(
+            "![pixel](https://example.invalid/p.png)")
+        page.wait_for_timeout(300)  # not a wait for something: the time a fetch would have had to start
+        assert page.locator("#chat img[src*='example.invalid'], #chat a[href*='example.invalid']").count() == 0
+        assert fetched == []
+    finally:
+        page.remove_listener("request", outside)  # the tab is the next test's too
 
 
 def test_a_like_is_appended_to_the_feedback_log(page, settings: Settings) -> None:
@@ -221,16 +230,13 @@ def test_a_like_is_appended_to_the_feedback_log(page, settings: Settings) -> Non
     assert "The article says:" in entry["answer"]
 
 
-def test_the_page_works_on_a_phone(context_for, url: str) -> None:
-    page = open_page(context_for("phone-light"), url)
-    try:
-        answer = ask(page, "Is ice or heat better for a spasm?")
-        expect(answer.locator("blockquote").first).to_be_visible()
-        assert page.evaluate("document.documentElement.scrollWidth") <= 390, "no sideways scrolling"
-        expect(page.get_by_test_id("textbox")).to_be_in_viewport()
-        screenshot(page, "mobile.png")
-    finally:
-        page.close()
+def test_the_page_works_on_a_phone(tab_for, url: str) -> None:
+    page = open_page(tab_for("phone-light"), url)
+    answer = ask(page, "Is ice or heat better for a spasm?")
+    expect(answer.locator("blockquote").first).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390, "no sideways scrolling"
+    expect(page.get_by_test_id("textbox")).to_be_in_viewport()
+    screenshot(page, "mobile.png")
 
 
 _STORAGE = """async () => ({
@@ -275,15 +281,12 @@ ORDINARY = ["What are the symptoms of back spasms?", "What treatments does the a
 
 
 @pytest.fixture(params=list(VIEWS))
-def view(request, context_for, url: str) -> Iterator[object]:
+def view(request, tab_for, url: str) -> Iterator[object]:
     """The page in one of VIEWS, for a new visitor."""
-    page = open_page(context_for(request.param), url)
+    page = open_page(tab_for(request.param), url)
     page.view_name = request.param
-    try:
-        yield page
-        assert page.script_errors == [], "the page's script raised"  # bot/data/page.js runs on every view
-    finally:
-        page.close()
+    yield page
+    assert page.script_errors == [], "the page's script raised"  # bot/data/page.js runs on every view
 
 
 #: For tests of behaviour and layout, not colour: the light scheme on both screens (the dark scheme is
