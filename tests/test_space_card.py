@@ -70,3 +70,10 @@ def test_the_readme_shows_the_page_and_starts_it_first() -> None:
     for section in ("## The chat page", "## Use it from code (API)", "## Embed it", "## Deploying as a Space"):
         assert section in text
     assert 'api_name="/search"' in text and 'api_name="/chat"' in text and "<gradio-app" in text and "<iframe" in text
+
+
+def test_the_readme_layout_names_every_module_of_the_package_once() -> None:
+    layout = README.read_text(encoding="utf-8").split("## Layout", 1)[1].split("```")[1]
+    named = [line.split()[0] for line in layout.splitlines() if line.startswith("bot/")]
+    modules = sorted(str(p.relative_to(REPO_ROOT)) for p in (REPO_ROOT / "bot").rglob("*.py"))
+    assert sorted(named) == modules
