@@ -78,7 +78,7 @@ def wait_until_answering(url: str, started: float | None = None, timeout: float 
     question is asked again until the deadline. `check` runs at every poll (it raises if the
     server died, so a dead server fails at once rather than at the deadline).
     """
-    from gradio_client import Client
+    from .visitor import connect
 
     started = time.perf_counter() if started is None else started
     deadline = started + timeout
@@ -89,7 +89,7 @@ def wait_until_answering(url: str, started: float | None = None, timeout: float 
 
     wait_for(up, deadline, 0.02, f"{url} to answer HTTP")
     page_up = time.perf_counter() - started
-    client = Client(url, verbose=False, ssl_verify=False, analytics_enabled=False, download_files=False)
+    client = connect(url)
     last_error: list[str] = []
 
     def answered() -> bool:

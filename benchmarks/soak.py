@@ -132,9 +132,9 @@ class MemoryWatch:
 
 
 def _client(url: str):
-    from gradio_client import Client
+    from .visitor import connect
 
-    return Client(url, verbose=False, analytics_enabled=False, download_files=False)
+    return connect(url)
 
 
 def run_session(number: int, url: str, began: float, deadline: float, budget: threading.Semaphore,

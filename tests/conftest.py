@@ -146,11 +146,12 @@ def two_doc_bot(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) ->
 
 
 def new_client(url: str):
-    """A new visitor through `gradio_client` (its own session), as a script reaches the page."""
-    from gradio_client import Client
+    """A new visitor through `gradio_client` (its own session), as a script reaches the page; one that
+    waits for its event stream to close between questions (benchmarks/visitor.py says why)."""
+    from benchmarks.visitor import connect
 
     assert url.startswith("http://127.0.0.1:"), url  # plain HTTP on loopback: nothing to verify
-    return Client(url, verbose=False, analytics_enabled=False, download_files=False, ssl_verify=False)
+    return connect(url)
 
 
 def let_go(client) -> None:

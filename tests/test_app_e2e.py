@@ -80,6 +80,39 @@ def chat(client: Client, message: str) -> list[dict]:
     return client.predict(message, api_name="/chat")
 
 
+def test_a_visitor_asking_in_a_row_loses_no_question_when_its_stream_is_slow_to_close(url: str, monkeypatch) -> None:
+    """gradio_client's race (benchmarks/visitor.py), made certain: its reader thread sleeps 0.2 s on
+    the server's `close_stream`, as on a busy machine. A plain Client loses questions to it; the
+    tests', benchmarks' and soak's Visitor loses none."""
+    import concurrent.futures
+    import json as real_json
+    import types
+
+    import gradio_client.client
+
+    def slow_loads(text: str, *args, **kwargs):
+        if "close_stream" in text:
+            time.sleep(0.2)
+        return real_json.loads(text, *args, **kwargs)
+
+    monkeypatch.setattr(gradio_client.client, "json", types.SimpleNamespace(loads=slow_loads, dumps=real_json.dumps))
+
+    def lost(client: Client) -> int:
+        count = 0
+        try:
+            for _ in range(4):
+                try:
+                    client.predict("Does ice help?", api_name="/chat")
+                except concurrent.futures.CancelledError:
+                    count += 1
+        finally:
+            let_go(client)
+        return count
+
+    assert lost(Client(url, verbose=False, analytics_enabled=False, download_files=False, ssl_verify=False)) > 0
+    assert lost(new_client(url)) == 0
+
+
 def session_questions(server: tuple, client: Client) -> list[str]:
     """The questions the server keeps for this client's session (read from Gradio's state store)."""
     demo, app, _ = server

@@ -66,7 +66,9 @@ METHOD = """\
   `corpus/` and `index/`; `gradio_client.Client(url, ssl_verify=False).predict(question,
   api_name="/chat")`. (The URL is plain HTTP on loopback, so nothing is verified either way; without
   the flag gradio_client loads the CA bundle for every request, ~100 ms of the benchmark's own CPU
-  on the 2 cores it shares with the server.) One client asks in a row; then 8 threads, each with
+  on the 2 cores it shares with the server.) The client is `benchmarks.visitor.Visitor`: after each
+  answer it waits for its event stream to close (usually well under a millisecond, inside the timed
+  call), else gradio_client can lose the next question to a race. One client asks in a row; then 8 threads, each with
   its own `Client`, start together behind a barrier and each asks its share; answers/s is
   successful answers over the wall time of the burst. CPU per answer is the server's (and the
   benchmark's) CPU time over the burst divided by the answers.

@@ -61,12 +61,13 @@ def measure_http(url: str, questions: list[str], single_requests: int, clients: 
     the clients spent per answer: what the answers cost, whatever else the machine was doing.
     """
     import psutil
-    from gradio_client import Client
 
-    # ssl_verify=False: the URL is plain HTTP on loopback, so there is no certificate to verify, but
-    # gradio_client opens a new httpx client per request and by default each one loads the CA
-    # bundle: py-spy put 83% of the benchmark's client CPU (~100 ms a request) in ssl.create_default_context.
-    client = Client(url, verbose=False, ssl_verify=False)
+    from ..visitor import connect
+
+    # connect(): no certificate check on plain HTTP (gradio_client otherwise loads the CA bundle for
+    # every request: py-spy put 83% of the benchmark's client CPU, ~100 ms a request, in
+    # ssl.create_default_context), and no question lost to gradio_client's stream race.
+    client = connect(url)
     for question in questions[:3]:  # the first calls set up the client's connections
         client.predict(question, api_name="/chat")
     single = []
@@ -75,7 +76,7 @@ def measure_http(url: str, questions: list[str], single_requests: int, clients: 
         client.predict(question, api_name="/chat")
         single.append((time.perf_counter() - started) * 1000)
 
-    pool = [Client(url, verbose=False, ssl_verify=False) for _ in range(clients)]
+    pool = [connect(url) for _ in range(clients)]
     server = psutil.Process(server_pid) if server_pid else None
     try:
         runs = [_burst(pool, questions[b * clients:] + questions[: b * clients], per_client, server)
