@@ -16,6 +16,11 @@ if TYPE_CHECKING:  # only a type: importing retrieval would pull numpy into `imp
 
 LEAD = "The article says:"
 NOT_COVERED = "The article does not cover this."
+#: The lead of a partial answer: the article talks about the subject but does not answer the
+#: question as asked, so the closest quotes are shown as what they are, never as the answer.
+PARTIAL = "The article does not answer this question as asked. The closest it comes:"
+#: How much of a question the corpus answers: quoted as the answer, only near it, or not at all.
+COVERAGE = ("full", "partial", "none")
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,13 @@ class Answer:
     covered_topics: list[str] = field(default_factory=list)  # sections, for "what the article covers"
     urgent: str | None = None  # a red-flag notice shown before any quote
     suggestions: list[str] = field(default_factory=list)  # questions the article can answer
+    partial: bool = False  # quotes shown as the closest the article comes, not as the answer
+    signs: tuple[str, ...] = ()  # names of the warning signs behind `urgent` (bot/safety.py)
+
+    @property
+    def coverage(self) -> str:
+        """"none" when refused, "partial" when only the closest quotes are shown, else "full"."""
+        return "none" if self.abstained else "partial" if self.partial else "full"
 
     @property
     def markdown(self) -> str:
@@ -78,7 +90,7 @@ class Answer:
                 parts.append(f"The closest passage ({html.escape(closest.source)}) may not answer your question:")
                 parts.append(blockquote(closest.quote))
         else:
-            parts.append(LEAD)
+            parts.append(PARTIAL if self.partial else LEAD)
             for number, passage in enumerate(self.quoted, start=1):
                 parts.append(f"{blockquote(passage.quote)}\n>\n> — [{number}] {html.escape(passage.source)}")
         return "\n\n".join(parts)
@@ -87,9 +99,11 @@ class Answer:
         return {
             "question": self.question,
             "abstained": self.abstained,
+            "coverage": self.coverage,
             "answer": self.markdown,
             "confidence": self.confidence,
             "urgent": self.urgent,
+            "signs": list(self.signs),
             "notes": self.notes,
             "suggestions": self.suggestions,
             "passages": [p.to_dict() for p in self.passages],

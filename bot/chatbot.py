@@ -22,7 +22,7 @@ from .followup import Resolved
 from .index import StoredIndex, load_index
 from .querymodel import QueryModel
 from .retrieval import Retriever, Search
-from .safety import red_flag_notice
+from .safety import notice_for, red_flags
 
 log = logging.getLogger(__name__)
 
@@ -140,11 +140,12 @@ class Chatbot:
                       if (h.chunk.doc, h.chunk.section_label) == search.list_section]
         else:
             quoted = passages[:1]
+        flags = red_flags(text)
         return Answer(
             question=encodable(question), abstained=abstained, passages=passages, quoted=quoted,
             confidence=confidence, notes=notes,
             covered_topics=self.covered_topics if abstained else [],
-            urgent=red_flag_notice(text),
+            urgent=notice_for(flags), signs=tuple(flag.name for flag in flags),
             suggestions=self.suggestions(text, vector=search.vector) if abstained else [],
         )
 

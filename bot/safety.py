@@ -250,8 +250,13 @@ def conversation_notice(question: str, earlier_questions: list[str]) -> str | No
     Once someone has said their back pain comes with a warning sign, every later answer in the
     same conversation repeats the notice first ("and what about heat?" is still about that back).
     """
+    return notice_for(_conversation_flags(question, earlier_questions))
+
+
+def _conversation_flags(question: str, earlier_questions: list[str]) -> list[RedFlag]:
+    """The red flags of a question and of the questions before it, in RED_FLAGS order."""
     flags = {flag for text in [*earlier_questions, question] for flag in red_flags(text)}
-    return notice_for(list(flags))
+    return [flag for flag in RED_FLAGS if flag in flags]
 
 
 def with_conversation_notice(answer: _Answer, history: list[dict] | None) -> _Answer:
@@ -264,7 +269,9 @@ def with_conversation_notice(answer: _Answer, history: list[dict] | None) -> _An
                if turn.get("role") == "user" and isinstance(turn.get("content"), str)]
     if not any(red_flags(text) for text in earlier):
         return answer
-    return dataclasses.replace(answer, urgent=conversation_notice(answer.question, earlier))  # type: ignore[type-var]
+    flags = _conversation_flags(answer.question, earlier)  # type: ignore[attr-defined]
+    return dataclasses.replace(answer, urgent=notice_for(flags),  # type: ignore[type-var]
+                               signs=tuple(flag.name for flag in flags))
 
 
 def _normalise(question: str) -> str:

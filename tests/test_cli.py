@@ -38,8 +38,9 @@ def test_batch_mode_answers_every_line_in_order(batch: list[dict]) -> None:
 
 def test_json_answer_has_the_documented_shape(batch: list[dict]) -> None:
     first = batch[0]
-    assert set(first) >= {"question", "abstained", "answer", "passages"}
-    assert first["abstained"] is False
+    assert set(first) >= {"question", "abstained", "coverage", "urgent", "signs", "answer", "passages"}
+    assert first["abstained"] is False and first["coverage"] == "full"
+    assert first["urgent"] is None and first["signs"] == []
     assert len(first["passages"]) >= 3
     seed = (REPO_ROOT / "corpus" / first["passages"][0]["doc"]).read_text(encoding="utf-8")
     for passage in first["passages"]:
@@ -52,7 +53,7 @@ def test_json_answer_has_the_documented_shape(batch: list[dict]) -> None:
 
 
 def test_an_off_topic_question_abstains_in_json(batch: list[dict]) -> None:
-    assert batch[1]["abstained"] is True
+    assert batch[1]["abstained"] is True and batch[1]["coverage"] == "none"
     assert "does not cover" in batch[1]["answer"]
 
 

@@ -49,6 +49,7 @@ def test_typographic_apostrophes_and_capitals_are_read_like_plain_ones() -> None
 def test_the_notice_reaches_the_answer_before_any_quote(repo_bot: Chatbot) -> None:
     urgent = repo_bot.ask("I have back spasms and numbness in my groin")
     assert urgent.urgent and urgent.urgent.startswith("Get urgent medical help.")
+    assert urgent.signs == ("Numbness between the legs or in the groin",)
     assert urgent.markdown.index("Get urgent medical help") < urgent.markdown.index(">", 1) + 50
     assert repo_bot.ask("Does ice help with back spasms?").urgent is None
 
@@ -123,4 +124,5 @@ def test_an_answer_carries_the_notice_of_the_conversation_only_after_a_warning(r
     warned = [{"role": "user", "content": "I can't control my bladder"}, {"role": "assistant", "content": "…"}]
     carried = with_conversation_notice(answer, warned)
     assert carried.urgent and "Loss of bladder or bowel control" in carried.urgent
+    assert carried.signs == ("Loss of bladder or bowel control",)
     assert carried.quoted == answer.quoted

@@ -13,7 +13,7 @@ from typing import Any
 
 import gradio as gr
 
-from ..answer import LEAD, NOT_COVERED, Answer, Passage, blockquote
+from ..answer import LEAD, NOT_COVERED, PARTIAL, Answer, Passage, blockquote
 from ..chatbot import clean_question
 from ..config import Settings
 
@@ -65,7 +65,7 @@ def urgent_markdown(notice: str) -> str:
 
 def quotes_markdown(answer: Answer) -> str:
     """The lead, then each quote as a block quote with its numbered citation and source line."""
-    parts = [_band(answer.confidence)] + _notes(answer) + [LEAD]
+    parts = [_band(answer.confidence)] + _notes(answer) + [PARTIAL if answer.partial else LEAD]
     for number, passage in enumerate(answer.quoted, start=1):
         parts.append(f"{blockquote(passage.quote)}\n>\n> — **[{number}]** {html.escape(passage.source)}")
     return "\n\n".join(parts)
