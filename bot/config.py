@@ -85,7 +85,7 @@ class Settings:
     rebuild_stale: bool = True
 
     # --- Page (bot/ui): what the chat page serves, and what one visitor can make the server keep ---
-    # README "Operating it" states the worst case these add up to; tests/test_limits.py measures it.
+    # docs/operating.md states the worst case these add up to; tests/test_limits.py measures it.
     # Chat answers computed at once; the CPU has few cores and each answer embeds one question.
     chat_concurrency: int = 4
     # Requests allowed to wait in the queue; beyond that a visitor is told the page is busy.

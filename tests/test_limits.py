@@ -137,10 +137,10 @@ def test_the_server_keeps_at_most_the_stated_number_of_sessions(served: Served) 
     assert served.demo.state_holder.capacity == PAGE.session_capacity
 
 
-def test_the_readme_states_the_worst_case_memory_that_the_limits_add_up_to() -> None:
-    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+def test_the_operating_guide_states_the_worst_case_memory_that_the_limits_add_up_to() -> None:
+    readme = (REPO_ROOT / "docs" / "operating.md").read_text(encoding="utf-8")
     stated = re.search(r"at most \*\*(\d+) MB\*\* of server memory", readme)
-    assert stated, "README 'Operating it' states the worst case"
+    assert stated, "docs/operating.md states the worst case"
     assert int(stated.group(1)) == round(limits.worst_case_bytes(PAGE) / 1e6)
     assert f"{PAGE.session_capacity:,} sessions" in readme or f"{PAGE.session_capacity} sessions" in readme
 
@@ -326,7 +326,7 @@ def test_which_requests_count_as_coming_from_another_website(headers: dict, allo
 
 
 def test_half_sent_requests_are_closed_by_the_server_at_their_deadlines(shipped_page: Server) -> None:
-    # The shipped page's settings with deadlines of 1 s instead of 10 (README "Operating it"): the
+    # The shipped page's settings with deadlines of 1 s instead of 10 (docs/operating.md): the
     # server closes what a slow client leaves half-sent, at the deadline and not before.
     deadline = 1.0
     settings = replace(shipped_page.settings, header_timeout_s=deadline, body_timeout_s=deadline, feedback_log=None)

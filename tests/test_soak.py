@@ -1,7 +1,7 @@
 """Sustained load: the soak script, in a short run, and a chat that goes on and on.
 
 The full soak (16 sessions for 60 s) is run by hand, `python -m benchmarks.soak`; its figures are in the
-README's "Operating it". Here a few sessions for four seconds (one of warm-up) check that the script
+docs/operating.md. Here a few sessions for four seconds (one of warm-up) check that the script
 works end to end against a server it starts itself, and that the page answers every request: each
 session asks and follows up many times over (dozens of requests in all), which is what the figures
 and the bound on memory growth are read from. Endurance is the full run's job.

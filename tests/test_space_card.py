@@ -72,8 +72,9 @@ def test_the_readme_shows_the_page_and_starts_it_first() -> None:
     assert 'api_name="/search"' in text and 'api_name="/chat"' in text and "<gradio-app" in text and "<iframe" in text
 
 
-def test_the_readme_layout_names_every_module_of_the_package_once() -> None:
-    layout = README.read_text(encoding="utf-8").split("## Layout", 1)[1].split("```")[1]
+def test_the_layout_names_every_module_of_the_package_once() -> None:
+    guide = (REPO_ROOT / "docs" / "how-it-works.md").read_text(encoding="utf-8")
+    layout = guide.split("## Layout", 1)[1].split("```")[1]
     named = [line.split()[0] for line in layout.splitlines() if line.startswith("bot/")]
     modules = sorted(str(p.relative_to(REPO_ROOT)) for p in (REPO_ROOT / "bot").rglob("*.py"))
     assert sorted(named) == modules

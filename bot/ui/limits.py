@@ -5,7 +5,7 @@ the chat history the browser sends back) and the State values it returns, before
 runs. So the bounds are applied where Gradio takes inputs in (`bound_inputs`, called from the chat
 page's `preprocess_data`), on the number of sessions (`launch(state_session_capacity=…)`), and on
 the request body (bot.guard, put in front by bot.ui.launch). The tunables are Settings' "Page"
-block; `worst_case_bytes()` adds them up; README "Operating it" states the figure and
+block; `worst_case_bytes()` adds them up; docs/operating.md states the figure and
 tests/test_limits.py measures real sessions against it.
 """
 
