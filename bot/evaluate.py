@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from .answer import Answer, Passage
 from .corpus import load_corpus
 
@@ -25,6 +27,8 @@ TARGETS = {
     "passage_chars_mean_max": 450, "refused_out_of_scope": 0.85, "refused_in_scope_max": 0.08,
     "quotes_not_verbatim_max": 0,
 }
+#: Question lengths (characters) that hit@1 is also reported by: people's own questions run long.
+LENGTHS = ((0, 80), (81, 150), (151, None))
 
 
 def norm(text: str | None) -> str:
@@ -88,7 +92,11 @@ def score(rows: list[dict], answers: list[Answer], documents: Mapping[str, str],
 
     `documents` is the corpus text by doc (`document_texts`), to check that every quote is verbatim.
     """
-    n_in = n_out = h1 = h3 = q1 = refused_in = refused_out = bad_quote = 0
+    n_in = n_out = h1 = h3 = q1 = refused_in = refused_out = honest_out = partial_in = bad_quote = 0
+    by_length = {bucket: [0, 0] for bucket in LENGTHS}  # (hits at 1, answerable questions) per length
+    quoted_recall: list[float] = []  # per answered question: share of its evidence in the quoted passages
+    quoted_precision: list[float] = []  # …and share of the quoted passages holding some evidence
+    whole_list: list[bool] = []  # per answered question with 3+ evidence passages: all of them quoted
     mrr = 0.0
     quote_lengths: list[int] = []
     passage_lengths: list[int] = []
@@ -98,22 +106,29 @@ def score(rows: list[dict], answers: list[Answer], documents: Mapping[str, str],
         bad_quote += sum(1 for p in passages if p.quote and not is_verbatim(p, documents))
         retrieved = [{"section": p.source, "score": p.score, "quote": p.quote, "doc": p.doc} for p in passages]
         record = {"id": row.get("id"), "question": row["question"], "abstain": row["abstain"],
-                  "abstained": answer.abstained, "confidence": answer.confidence, "retrieved": retrieved, "miss": ""}
+                  "abstained": answer.abstained, "coverage": answer.coverage, "confidence": answer.confidence,
+                  "retrieved": retrieved, "miss": ""}
         if row["abstain"]:
             n_out += 1
             refused_out += answer.abstained
-            if not answer.abstained:
+            honest_out += answer.coverage != "full"
+            if answer.coverage == "full":
                 record["miss"] = "answered an out-of-scope question"
             report_rows.append(record)
             continue
         n_in += 1
         refused_in += answer.abstained
+        partial_in += answer.coverage == "partial"
         evidence = [norm(e) for e in row["evidence"]]
         rank = next((k for k, p in enumerate(passages[:10]) if any(e in norm(p.text) for e in evidence)), None)
         if rank is not None:
             mrr += 1 / (rank + 1)
             h1 += rank == 0
             h3 += rank < 3
+        length = len(row["question"])
+        bucket = next(b for b in LENGTHS if length >= b[0] and (b[1] is None or length <= b[1]))
+        by_length[bucket][0] += rank == 0
+        by_length[bucket][1] += 1
         quote_hit = False
         if passages:
             passage_lengths.append(len(passages[0].text))
@@ -121,6 +136,12 @@ def score(rows: list[dict], answers: list[Answer], documents: Mapping[str, str],
             quote_lengths.append(len(quote))
             quote_hit = any(e in norm(quote) for e in evidence)
             q1 += quote_hit
+        if not answer.abstained and answer.quoted:  # how much of what answers is quoted, and nothing else
+            quoted_texts = [norm(p.text) for p in answer.quoted]
+            quoted_recall.append(sum(any(e in t for t in quoted_texts) for e in evidence) / len(evidence))
+            quoted_precision.append(sum(any(e in t for e in evidence) for t in quoted_texts) / len(quoted_texts))
+            if len(row["evidence"]) >= 3:  # a broad question: every item of the list
+                whole_list.append(quoted_recall[-1] == 1.0)
         problems = []
         if answer.abstained:
             problems.append("refused an in-scope question")
@@ -137,9 +158,17 @@ def score(rows: list[dict], answers: list[Answer], documents: Mapping[str, str],
         "quote_chars_mean_max": sum(quote_lengths) / max(len(quote_lengths), 1),
         "passage_chars_mean_max": sum(passage_lengths) / max(len(passage_lengths), 1),
         "refused_out_of_scope": refused_out / max(n_out, 1), "refused_in_scope_max": refused_in / max(n_in, 1),
+        "honest_out_of_scope": honest_out / max(n_out, 1), "partial_in_scope_max": partial_in / max(n_in, 1),
+        "quoted_recall": float(np.mean(quoted_recall)) if quoted_recall else 0.0,
+        "quoted_precision": float(np.mean(quoted_precision)) if quoted_precision else 0.0,
+        "whole_list": float(np.mean(whole_list)) if whole_list else 0.0, "list_questions": len(whole_list),
         "quotes_not_verbatim_max": bad_quote, "seconds_for_all_max": seconds,
         "questions": len(rows), "in_scope": n_in, "out_of_scope": n_out,
     }
+    for (low, high), (hits, count) in by_length.items():
+        name = f"hit_at_1_chars_{low}_{high}" if high else f"hit_at_1_chars_over_{low - 1}"
+        metrics[name] = hits / count if count else 0.0
+        metrics[name.replace("hit_at_1", "answerable")] = count
     return Report(metrics, report_rows)
 
 
