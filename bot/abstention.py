@@ -10,11 +10,18 @@ question's words the article happens to use, so a person's own vocabulary is nev
 - neighbour_answerable / neighbour_off_topic: the cosine of the closest answerable and the closest
   off-topic question of the labelled bank (corpus/questions/);
 - in_scope: a logistic regression on the question's own vector, fitted on the same bank;
-- topic: the adapted question's cosine with the closest document title.
+- topic: the adapted question's cosine with the closest document title;
+- ask_neighbour_answerable / ask_neighbour_off_topic / ask_in_scope: the bank and scope signals of
+  the sentences that ask, when the question also tells a story (bot/reading.py): a story is never
+  held against its question, and a question that asks something the article does not answer is
+  read by what it asks.
 
 A logistic regression over these gives P(answerable). It is fitted at build time on the bank's
-questions with every signal measured out-of-fold (bot/fitting.py), and its refusal threshold is
-chosen on out-of-fold probabilities; the result is stored in the index manifest.
+questions with every signal measured out-of-fold (bot/fitting.py). Two thresholds, chosen on
+out-of-fold probabilities, make three answers of it: below the first the bot refuses ("the
+article does not cover this"); between them it answers as *partial* (the article talks about it
+but does not answer it as asked: the closest quotes, said to be so); from the second it quotes
+the answer. The result is stored in the index manifest.
 """
 
 from __future__ import annotations
@@ -31,15 +38,24 @@ if TYPE_CHECKING:
     from .retrieval import Search
 
 FEATURES = ("score", "dense", "sentence", "raw_dense", "neighbour_answerable", "neighbour_off_topic",
-            "in_scope", "topic")
-#: Refusing an answerable question costs this many wrongly answered off-topic ones when the
-#: threshold is chosen: a health bot should rather say "not covered" than quote the wrong thing,
-#: but must not stonewall the questions it can answer.
+            "in_scope", "topic", "ask_neighbour_answerable", "ask_neighbour_off_topic", "ask_in_scope", "vote",
+            "ask_vote")
+#: What each kind of mistake costs when the thresholds are chosen, in units of one question the
+#: article does not answer quoted as if it did. Refusing a question the article answers costs
+#: two: a health bot should rather say "not covered" than quote the wrong thing, but must not
+#: stonewall. A partial answer shows the right quotes under a hedge: to a question the article
+#: answers that costs 0.4 (the hedge is wrong, the quotes are there); to one it does not answer
+#: 0.15 (honest, but a refusal says it more plainly). Set by judgement, not fitted to any question set.
 IN_SCOPE_REFUSAL_COST = 2.0
+IN_SCOPE_PARTIAL_COST = 0.4
+OUT_OF_SCOPE_PARTIAL_COST = 0.15
+#: …and whatever the costs, at most this share of the questions the article answers is answered as
+#: partial (out-of-fold): the real-questions issue allows 10% on lay questions; 8% leaves a margin.
+PARTIAL_IN_SCOPE_MAX = 0.08
 
 
 def features(search: Search) -> np.ndarray:
-    """The abstention signals for one search, in FEATURES order."""
+    """The abstention signals for one search, in FEATURES order (a model uses those it was fitted on)."""
     hits = search.hits
 
     def best(name: str) -> float:
@@ -48,12 +64,18 @@ def features(search: Search) -> np.ndarray:
     return np.array([
         max((h.score for h in hits), default=0.0), best("dense"), best("sentence"), best("raw_dense"),
         search.neighbour_answerable, search.neighbour_off_topic, search.in_scope, search.topic,
+        search.ask_neighbour_answerable, search.ask_neighbour_off_topic, search.ask_in_scope, search.vote,
+        search.ask_vote,
     ], dtype=np.float64)
 
 
 @dataclass(frozen=True)
 class AbstentionModel:
-    """Logistic regression over standardised signals, with the refusal threshold it was calibrated to."""
+    """Logistic regression over standardised signals, with the thresholds it was calibrated to.
+
+    `threshold`: below it the question is refused; `full_threshold`: from it the quotes are the
+    answer; between the two the answer is partial (a model without one never answers partially).
+    """
 
     weights: tuple[float, ...]
     bias: float
@@ -61,18 +83,28 @@ class AbstentionModel:
     scale: tuple[float, ...]
     threshold: float
     features: tuple[str, ...] = FEATURES
+    full_threshold: float | None = None
 
     def probability(self, x: np.ndarray) -> float:
-        """P(the corpus answers the question)."""
-        z = (np.asarray(x) - np.array(self.mean)) / np.array(self.scale)
+        """P(the corpus answers the question), from the signals in FEATURES order."""
+        x = np.asarray(x)
+        if len(x) == len(FEATURES) and self.features != FEATURES:
+            x = x[[FEATURES.index(name) for name in self.features]]
+        z = (x - np.array(self.mean)) / np.array(self.scale)
         return float(1 / (1 + np.exp(-(z @ np.array(self.weights) + self.bias))))
 
-    def decide(self, x: np.ndarray, high_confidence: float) -> tuple[bool, str, float]:
-        """(abstain, confidence band, probability); `high_confidence` is Settings.high_confidence."""
+    def decide(self, x: np.ndarray, high_confidence: float) -> tuple[str, str, float]:
+        """(coverage "full" / "partial" / "none", confidence band, probability).
+
+        `high_confidence` is Settings.high_confidence: the band of a full answer only.
+        """
         p = self.probability(x)
         if p < self.threshold:
-            return True, "low", p
-        return False, "high" if p >= max(high_confidence, self.threshold) else "medium", p
+            return "none", "low", p
+        full = self.threshold if self.full_threshold is None else self.full_threshold
+        if p < full:
+            return "partial", "low", p
+        return "full", "high" if p >= max(high_confidence, full) else "medium", p
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -82,8 +114,11 @@ class AbstentionModel:
         return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
 
 
-def fit(x: np.ndarray, y: np.ndarray, threshold: float = 0.5) -> AbstentionModel:
-    """Fit P(answerable) on standardised signals: scikit-learn's L2 logistic regression (C=1)."""
+def fit(x: np.ndarray, y: np.ndarray, threshold: float = 0.5, full_threshold: float | None = None) -> AbstentionModel:
+    """Fit P(answerable) on standardised signals: scikit-learn's L2 logistic regression (C=1).
+
+    `x` has a column per signal, in FEATURES order.
+    """
     from sklearn.linear_model import LogisticRegression
 
     mean, scale = x.mean(axis=0), x.std(axis=0)
@@ -92,21 +127,37 @@ def fit(x: np.ndarray, y: np.ndarray, threshold: float = 0.5) -> AbstentionModel
         raise ValueError("abstention needs both answerable and off-topic questions")
     model = LogisticRegression(C=1.0, max_iter=1000).fit((x - mean) / scale, y)
     return AbstentionModel(tuple(float(w) for w in model.coef_[0]), float(model.intercept_[0]), tuple(mean),
-                           tuple(scale), threshold)
+                           tuple(scale), threshold, FEATURES[: x.shape[1]], full_threshold)
 
 
-def choose_threshold(p: np.ndarray, y: np.ndarray) -> float:
-    """The threshold with the lowest cost on out-of-fold probabilities (mid-point between cases)."""
-    candidates = np.unique(np.concatenate([[0.0, 1.0], p]))
-    best, best_cost = 0.5, math.inf
-    for low, high in zip(candidates[:-1], candidates[1:], strict=True):
-        t = (low + high) / 2
-        refused_in = np.mean(p[y == 1] < t) if (y == 1).any() else 0.0
-        answered_out = np.mean(p[y == 0] >= t) if (y == 0).any() else 0.0
-        cost = IN_SCOPE_REFUSAL_COST * refused_in + answered_out
-        if cost < best_cost - 1e-12:
-            best, best_cost = t, cost
-    return float(best)
+_MAX_CANDIDATES = 500
+
+
+def choose_thresholds(p: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """(refuse below, full from): the pair with the lowest cost on out-of-fold probabilities.
+
+    Candidates are mid-points between neighbouring probabilities; the costs are the module's.
+    """
+    values = np.unique(np.concatenate([[0.0, 1.0], p]))
+    candidates = (values[:-1] + values[1:]) / 2
+    if len(candidates) > _MAX_CANDIDATES:  # every pair is costed: keep it to a quarter-million
+        candidates = candidates[np.linspace(0, len(candidates) - 1, _MAX_CANDIDATES).round().astype(int)]
+    answerable, off_topic = np.sort(p[y == 1]), np.sort(p[y == 0])
+
+    def share_below(sorted_p: np.ndarray, t: np.ndarray) -> np.ndarray:
+        return np.searchsorted(sorted_p, t, side="left") / max(len(sorted_p), 1)
+
+    below_in, below_out = share_below(answerable, candidates), share_below(off_topic, candidates)
+    low, high = np.meshgrid(np.arange(len(candidates)), np.arange(len(candidates)), indexing="ij")
+    valid = high >= low
+    refused_in, refused_out = below_in[low], below_out[low]
+    partial_in, partial_out = below_in[high] - refused_in, below_out[high] - refused_out
+    answered_out = 1 - below_out[high]
+    cost = (IN_SCOPE_REFUSAL_COST * refused_in + IN_SCOPE_PARTIAL_COST * partial_in
+            + OUT_OF_SCOPE_PARTIAL_COST * partial_out + answered_out)
+    cost = np.where(valid & (partial_in <= PARTIAL_IN_SCOPE_MAX), cost, math.inf)
+    best = np.unravel_index(int(np.argmin(cost)), cost.shape)
+    return float(candidates[low[best]]), float(candidates[high[best]])
 
 
 def calibrate(x: np.ndarray, y: np.ndarray, fold_of: np.ndarray) -> tuple[AbstentionModel, dict]:
@@ -120,13 +171,16 @@ def calibrate(x: np.ndarray, y: np.ndarray, fold_of: np.ndarray) -> tuple[Absten
         train = fold_of != fold
         model = fit(x[train], y[train])
         out_of_fold[~train] = [model.probability(row) for row in x[~train]]
-    threshold = choose_threshold(out_of_fold, y)
-    model = fit(x, y, threshold=threshold)
+    threshold, full_threshold = choose_thresholds(out_of_fold, y)
+    model = fit(x, y, threshold=threshold, full_threshold=full_threshold)
+    inside, outside = out_of_fold[y == 1], out_of_fold[y == 0]
     report = {
         "questions": int(len(y)), "answerable": int(y.sum()), "folds": int(len(np.unique(fold_of))),
-        "threshold": round(threshold, 4),
-        "cv_refused_in_scope": round(float(np.mean(out_of_fold[y == 1] < threshold)), 4),
-        "cv_refused_out_of_scope": round(float(np.mean(out_of_fold[y == 0] < threshold)), 4),
+        "threshold": round(threshold, 4), "full_threshold": round(full_threshold, 4),
+        "cv_refused_in_scope": round(float(np.mean(inside < threshold)), 4),
+        "cv_refused_out_of_scope": round(float(np.mean(outside < threshold)), 4),
+        "cv_partial_in_scope": round(float(np.mean((inside >= threshold) & (inside < full_threshold))), 4),
+        "cv_partial_out_of_scope": round(float(np.mean((outside >= threshold) & (outside < full_threshold))), 4),
         "weights": dict(zip(FEATURES, (round(w, 3) for w in model.weights), strict=False)),
     }
     return model, report

@@ -14,6 +14,7 @@ import numpy as np
 
 from . import abstention
 from .answer import Answer, Passage
+from .companions import joining
 from .config import Settings
 from .embedding import Embedder
 from .errors import DamagedIndexError, EmptyQuestionError, IndexNotBuiltError, StaleIndexError
@@ -125,25 +126,31 @@ class Chatbot:
         if resolved.follow_up_to:
             notes.append(f"Read as a follow-up to “{resolved.follow_up_to[:200]}”.")
         hits = search.hits
+        # The best passage, and those that answer with it (bot/companions.py): they may rank below
+        # the k shown, and are then shown too.
+        joined = joining(search.scored, self.query_model.companions) if search.scored else hits[:1]
+        hits = hits + [h for h in joined if h not in hits]
         passages = [Passage.from_hit(h) for h in hits]
-        abstained, confidence, _ = self.query_model.abstention.decide(abstention.features(search),
-                                                                     self.settings.high_confidence)
-        if search.section_certain and abstained:
+        coverage, confidence, _ = self.query_model.abstention.decide(abstention.features(search),
+                                                                    self.settings.high_confidence)
+        if search.section_certain and coverage != "full":
             # Every word of the question is a heading's ("what are the symptoms?"): the corpus has
             # a section for exactly this, however low the similarity of a subject-less question.
-            abstained, confidence = False, "medium"
-        abstained = abstained or not hits
+            coverage, confidence = "full", "medium"
+        abstained = coverage == "none" or not hits
         if abstained:
             quoted = []
         elif search.list_section:
             quoted = [p for p, h in zip(passages, hits, strict=True)
                       if (h.chunk.doc, h.chunk.section_label) == search.list_section]
         else:
-            quoted = passages[:1]
+            positions = {h.position for h in joined}
+            quoted = sorted((p for p, h in zip(passages, hits, strict=True) if h.position in positions),
+                            key=lambda p: (p.doc, p.start))
         flags = red_flags(text)
         return Answer(
             question=encodable(question), abstained=abstained, passages=passages, quoted=quoted,
-            confidence=confidence, notes=notes,
+            confidence=confidence, notes=notes, partial=coverage == "partial" and not abstained,
             covered_topics=self.covered_topics if abstained else [],
             urgent=notice_for(flags), signs=tuple(flag.name for flag in flags),
             suggestions=self.suggestions(text, vector=search.vector) if abstained else [],

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import abstention
+from . import abstention, companions
 from .adapter import AdapterSettings, fit_linear_ranker, train_adapter, unit
 from .config import Settings
 from .embedding import Embedder
@@ -41,12 +41,29 @@ class Prepared:
     questions: list[Labelled]
     texts: list[str]
     vectors: np.ndarray  # raw model vectors of `texts`
+    ask_vectors: np.ndarray  # raw model vectors of their asking sentences (bot/reading.py), else of `texts`
+
+    def query_vectors(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        """(question, asking sentences) vectors of row i, as `Retriever.run` takes them: one array when all ask."""
+        raw = self.vectors[i]
+        return raw, (raw if np.array_equal(self.ask_vectors[i], raw) else self.ask_vectors[i])
+
+    def subset(self, rows: Sequence[int]) -> Prepared:
+        rows = list(rows)
+        return Prepared([self.questions[i] for i in rows], [self.texts[i] for i in rows], self.vectors[rows],
+                        self.ask_vectors[rows])
 
 
 def prepare(index: StoredIndex, embedder: Embedder, questions: Sequence[Labelled], settings: Settings) -> Prepared:
     plain = Retriever(index, embedder, untrained(index), settings)
-    texts = [plain.prepare(plain.resolve(q.question).text).search_text for q in questions]
-    return Prepared(list(questions), texts, embedder.embed(texts) if texts else np.zeros((0, index.dim), np.float32))
+    queries = [plain.prepare(plain.resolve(q.question).text) for q in questions]
+    texts = [q.search_text for q in queries]
+    asks = [(i, q.ask_text) for i, q in enumerate(queries) if q.ask_text is not None]
+    vectors = embedder.embed(texts + [a for _, a in asks]) if texts else np.zeros((0, index.dim), np.float32)
+    ask_vectors = vectors[: len(texts)].copy()
+    for row, (i, _) in enumerate(asks):
+        ask_vectors[i] = vectors[len(texts) + row]
+    return Prepared(list(questions), texts, vectors[: len(texts)], ask_vectors)
 
 
 def untrained(index: StoredIndex) -> QueryModel:
@@ -86,7 +103,8 @@ def _partial_model(index: StoredIndex, prepared: Prepared, rows: np.ndarray, ran
     coef, bias = fit_scope(vectors, answerable)
     base = untrained(index)
     return QueryModel(adapter, unit(vectors @ adapter.T).astype(np.float32), tuple(q.positives for q in questions),
-                      tuple(q.sentences for q in questions), coef, bias, ranker, ranker, base.abstention)
+                      tuple(q.sentences for q in questions), coef, bias, ranker, ranker, base.abstention,
+                      bank_ask_vectors=unit(prepared.ask_vectors[rows] @ adapter.T).astype(np.float32))
 
 
 #: Inverse L2 strength of the scope classifier: 10 of (0.3, 1, 3, 10), by 5-fold CV of the stacked
@@ -123,14 +141,14 @@ def _without_unknown_off_topic(index: StoredIndex, prepared: Prepared) -> Prepar
     if len(keep) < len(prepared.questions):
         log.info("%d off-topic questions are closer to documents without labelled questions; not used.",
                  len(prepared.questions) - len(keep))
-    return Prepared([prepared.questions[i] for i in keep], [prepared.texts[i] for i in keep], prepared.vectors[keep])
+    return prepared.subset(keep)
 
 
 def _search_all(index: StoredIndex, embedder: Embedder, model: QueryModel, prepared: Prepared, rows: np.ndarray,
                 settings: Settings) -> list[Search]:
     """The rows' questions searched as the chat searches them, top_k passages each."""
     retriever = Retriever(index, embedder, model, settings)
-    return [retriever.run(prepared.texts[i], settings.top_k, query_vector=prepared.vectors[i]) for i in rows]
+    return [retriever.run(prepared.texts[i], settings.top_k, vectors=prepared.query_vectors(i)) for i in rows]
 
 
 def fit_query_model(index: StoredIndex, embedder: Embedder, prepared: Prepared, settings: Settings,
@@ -165,6 +183,7 @@ def fit_query_model(index: StoredIndex, embedder: Embedder, prepared: Prepared, 
     # Second pass with the fitted ranker: the abstention signals as the chat will measure them.
     x = np.zeros((len(questions), len(abstention.FEATURES)))
     top_hits = np.zeros(len(questions), dtype=bool)
+    joins, joined = [], []  # the passages after the best one, and whether they answer too
     for fold in range(folds):
         held = np.flatnonzero(fold_of == fold)
         model = replace(fold_models[fold], ranker=ranker, unlabelled_ranker=unlabelled_ranker)
@@ -172,7 +191,12 @@ def fit_query_model(index: StoredIndex, embedder: Embedder, prepared: Prepared, 
         for i, search in zip(held, searched, strict=True):
             x[i] = abstention.features(search)
             top_hits[i] = bool(search.hits) and search.hits[0].position in questions[i].positives
+            if top_hits[i]:  # what joins a right first passage (a wrong one is not quoted with confidence)
+                joins.append(companions.features(search.scored))
+                joined += [h.position in questions[i].positives for h in search.scored[1 : companions.CONSIDERED + 1]]
     abstain_model, abstain_report = abstention.calibrate(x, labels, fold_of)
+    companion_weights = companions.fit(np.concatenate(joins) if joins else np.zeros((0, len(companions.FEATURES))),
+                                       np.array(joined, dtype=int))
     final = _partial_model(index, prepared, np.arange(len(questions)), ranker, passages, adapter_settings)
     report = {
         "questions": len(questions), "answerable": int(labels.sum()), "folds": folds,
@@ -184,8 +208,11 @@ def fit_query_model(index: StoredIndex, embedder: Embedder, prepared: Prepared, 
                     "distance_from_identity": round(float(np.linalg.norm(final.adapter - np.eye(index.dim))), 3)},
         "abstention": abstain_report,
         "unlabelled_ranker": unlabelled_report,
+        "companions": dict(zip((*companions.FEATURES, "bias"), (round(w, 3) for w in companion_weights),
+                               strict=False)),
     }
-    return replace(final, unlabelled_ranker=unlabelled_ranker, abstention=abstain_model, report=report)
+    return replace(final, unlabelled_ranker=unlabelled_ranker, abstention=abstain_model, report=report,
+                   companions=companion_weights)
 
 
 def _fit_unlabelled_ranker(index: StoredIndex, embedder: Embedder, prepared: Prepared, settings: Settings,
@@ -252,10 +279,7 @@ def cross_validate(index: StoredIndex, embedder: Embedder, bank: Sequence[Labell
     fold_of = paraphrase_folds(everything, folds, seed)
     bank_fold, asked_fold = fold_of[: len(bank)], fold_of[len(bank) :]
     for fold in range(folds):
-        keep = np.flatnonzero(bank_fold != fold)
-        sub = Prepared([prepared.questions[i] for i in keep], [prepared.texts[i] for i in keep],
-                       prepared.vectors[keep])
-        model = fit_query_model(index, embedder, sub, settings)
+        model = fit_query_model(index, embedder, prepared.subset(np.flatnonzero(bank_fold != fold)), settings)
         answer(model, [int(i) for i in np.flatnonzero(asked_fold == fold)])
     return asked_fold
 

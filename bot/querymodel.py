@@ -9,7 +9,8 @@
 - `ranker`: weights of the per-passage signals (retrieval.CHUNK_FEATURES);
 - `unlabelled_ranker`: the weights for passages of a document no bank question is about, whose
   signals come from the model's own vector and have no neighbour evidence (bot/fitting.py);
-- `abstention`: when to say "the article does not cover this" (bot/abstention.py).
+- `abstention`: when to say "the article does not cover this" (bot/abstention.py);
+- `companions`: which passages ranked after the best one are quoted with it (bot/companions.py).
 
 A corpus with no labelled questions gets `QueryModel.untrained`: the identity adapter, no bank,
 ranking by the adapted cosine alone, and the shipped default abstention model; the build logs it.
@@ -37,6 +38,14 @@ class QueryModel:
     unlabelled_ranker: tuple[float, ...]
     abstention: AbstentionModel
     report: dict = field(default_factory=dict)
+    companions: tuple[float, ...] = ()  # (weights…, bias); () quotes the best passage alone
+    # (B, d) float32: the bank questions' asking sentences, adapted (bot/reading.py; the question's own
+    # vector when it is all ask), for comparing what a question asks with what the bank's asked.
+    bank_ask_vectors: np.ndarray | None = None
+
+    @property
+    def asks(self) -> np.ndarray:
+        return self.bank_vectors if self.bank_ask_vectors is None else self.bank_ask_vectors
 
     @classmethod
     def untrained(cls, dim: int, abstention: AbstentionModel, n_features: int) -> QueryModel:
@@ -60,13 +69,14 @@ class QueryModel:
         buffer = io.BytesIO()
         np.savez(buffer, adapter=self.adapter.astype(np.float32), bank_vectors=self.bank_vectors.astype(np.float32),
                  positive_lengths=lengths, positives=flat, sentence_lengths=sentence_lengths,
-                 sentences=sentence_flat, scope_coef=self.scope_coef.astype(np.float32))
+                 sentences=sentence_flat, scope_coef=self.scope_coef.astype(np.float32),
+                 bank_ask_vectors=self.asks.astype(np.float32))
         return buffer.getvalue()
 
     def manifest_entry(self) -> dict:
         return {"ranker": list(self.ranker), "unlabelled_ranker": list(self.unlabelled_ranker),
                 "scope_bias": self.scope_bias, "abstention": self.abstention.to_dict(),
-                "report": self.report}
+                "companions": list(self.companions), "report": self.report}
 
     @classmethod
     def from_parts(cls, data: bytes, entry: dict) -> QueryModel:
@@ -79,7 +89,8 @@ class QueryModel:
                        tuple(float(w) for w in entry["ranker"]),
                        tuple(float(w) for w in entry["unlabelled_ranker"]),
                        AbstentionModel.from_dict(entry["abstention"]),
-                       entry.get("report", {}))
+                       entry.get("report", {}), tuple(float(w) for w in entry["companions"]),
+                       arrays["bank_ask_vectors"].astype(np.float32))
 
 
 def _ragged(rows: tuple[tuple[int, ...], ...]) -> tuple[np.ndarray, np.ndarray]:

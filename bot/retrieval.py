@@ -7,7 +7,10 @@ The question's vector goes through the query adapter learned from the labelled q
 - raw_dense: the model's own cosine, before the adapter (questions unlike any in the bank);
 - neighbours: the cosine of the closest bank question that this passage answers;
 - lexical: BM25 over the passage and its heading (stemmed), relative to the best passage;
-- section: the adapted cosine with the passage's section heading.
+- section: the adapted cosine with the passage's section heading;
+- ask_dense, ask_sentence, ask_neighbours: dense, sentence and neighbours again for the sentences
+  of the question that ask, when it also tells a story (bot/reading.py); for a question that is all
+  ask, the same values as the whole question's.
 Their weights (`QueryModel.ranker`; `unlabelled_ranker` for a document no bank question is about)
 are fitted at build time on the bank, out-of-fold (bot/fitting.py).
 
@@ -33,11 +36,17 @@ from .index import StoredIndex, context_label
 from .lexical import LexicalIndex
 from .querymodel import QueryModel
 from .quotes import quote_spans
+from .reading import asking_part
 from .sections import Section, Sections
 from .spelling import Speller, speller_for
 from .text import content_words, stem, words
 
-CHUNK_FEATURES = ("dense", "sentence", "raw_dense", "neighbours", "lexical", "section")
+#: The bank's vote on whether a question is answered: its closest questions, weighted by closeness.
+_VOTERS = 10
+_VOTE_TEMPERATURE = 0.05
+
+CHUNK_FEATURES = ("dense", "sentence", "raw_dense", "neighbours", "lexical", "section", "ask_dense", "ask_sentence",
+                  "ask_neighbours")
 
 
 @dataclass(frozen=True)
@@ -66,6 +75,7 @@ class Query:
     text: str  # as asked (cleaned)
     search_text: str  # with misspellings corrected against the corpus vocabulary
     corrections: dict[str, str]
+    ask_text: str | None = None  # the sentences of search_text that ask, when it also tells (bot/reading.py)
 
 
 @dataclass(frozen=True)
@@ -82,6 +92,24 @@ class Search:
     in_scope: float = 0.5  # P(answerable) from the question's own vector (QueryModel.in_scope)
     scored: tuple[Hit, ...] = ()  # every candidate scored, best first (what the ranker is fitted on)
     section_certain: bool = False  # every word of the question is its section heading's or the title's
+    # The neighbour and scope signals of the asking sentences alone (the same when the question is all ask).
+    ask_neighbour_answerable: float = 0.0
+    ask_neighbour_off_topic: float = 0.0
+    ask_in_scope: float = 0.5
+    vote: float = 0.5  # share of answerable questions among the bank's closest, weighted by closeness
+    ask_vote: float = 0.5
+
+
+@dataclass(frozen=True)
+class _BankEvidence:
+    """What the labelled question bank says of one question vector."""
+
+    similarity: np.ndarray  # cosine with each bank question
+    neighbours: np.ndarray  # per chunk: cosine of the closest bank question it answers
+    sentence_neighbours: np.ndarray  # per sentence: cosine of the closest bank question whose evidence it holds
+    answerable: float  # cosine of the closest answerable bank question
+    off_topic: float  # cosine of the closest off-topic bank question
+    vote: float = 0.5  # share of answerable questions among the closest, weighted by closeness
 
 
 @dataclass(frozen=True)
@@ -90,9 +118,12 @@ class _Signals:
 
     vector: np.ndarray  # the question's adapted vector
     raw: np.ndarray  # its vector before the adapter
+    ask_vector: np.ndarray  # the asking sentences' adapted vector (the question's when it is all ask)
+    ask_raw: np.ndarray  # …before the adapter
     lexical: np.ndarray  # BM25 per chunk
     lexical_top: float  # the best BM25 score (0 when no word matched)
     neighbours: np.ndarray  # per chunk: cosine of the closest bank question it answers
+    ask_neighbours: np.ndarray  # the same, from the asking sentences
     sentence_neighbours: np.ndarray  # per sentence: cosine of the closest bank question whose evidence it holds
     section_scores: np.ndarray  # adapted cosine with each section row
     search_text: str  # the question as searched (spell-corrected), for the quote's word overlap
@@ -124,9 +155,18 @@ class Retriever:
         return speller_for(self.vocabulary, self.settings.spelling_min_word_chars, self.settings.spelling_cutoff)
 
     def prepare(self, question: str) -> Query:
-        """Correct words the corpus does not use but nearly spells ("sympotms" → "symptoms")."""
+        """Correct words the corpus does not use but nearly spells ("sympotms" → "symptoms"), and find
+        the sentences that ask."""
         text, corrections = self.speller.correct(question)
-        return Query(question, text, corrections)
+        return Query(question, text, corrections, asking_part(text))
+
+    def embed(self, query: Query) -> tuple[np.ndarray, np.ndarray]:
+        """The question's vector and its asking sentences' (the same vector when it is all ask), in one batch."""
+        if query.ask_text is None:
+            raw = self.embedder.embed_one(query.search_text)
+            return raw, raw
+        both = self.embedder.embed([query.search_text, query.ask_text])
+        return both[0], both[1]
 
     @cached_property
     def subject_words(self) -> frozenset[str]:
@@ -175,51 +215,73 @@ class Retriever:
 
     # The search.
 
-    def run(self, question: str, k: int = 5, query_vector: np.ndarray | None = None) -> Search:
-        """Score the corpus for a question; keep the k best hits and the signals behind them."""
+    def run(self, question: str, k: int = 5, vectors: tuple[np.ndarray, np.ndarray] | None = None) -> Search:
+        """Score the corpus for a question; keep the k best hits and the signals behind them.
+
+        `vectors` are the question's and its asking sentences' embeddings (`embed`), when already made.
+        """
         index = self.index
         query = self.prepare(question)
         if not index.chunks:
             return Search(query, [], None)
-        raw = self.embedder.embed_one(query.search_text) if query_vector is None else query_vector
+        raw, ask_raw = self.embed(query) if vectors is None else vectors
         vector = self.adapt(raw)
+        ask_vector = vector if ask_raw is raw else self.adapt(ask_raw)
         n = min(len(index.chunks), max(self.settings.candidates, k))
-        _, ids = index.search(vector[None, :], n)
-        candidates = {int(i) for i in ids[0] if i != -1}
-        if self._unlabelled_docs and self.model.bank_positives:  # scored with the model's own vector: search with it
-            # too (with no bank the adapter is the identity, and that search is the one just made)
-            candidates |= {int(i) for i in index.search(raw[None, :], n)[1][0] if i != -1}
+        searched = [vector, raw] if self._unlabelled_docs and self.model.bank_positives else [vector]
+        # (a document without labelled questions is scored with the model's own vector: searched with
+        # it too; with no bank the adapter is the identity, and that search is the one already made)
+        if ask_raw is not raw:
+            searched += [ask_vector, ask_raw] if len(searched) == 2 else [ask_vector]
+        _, ids = index.search(np.stack(searched), n)
+        candidates = {int(i) for i in ids.ravel() if i != -1}
         lexical_all = self.lexical.scores(query.search_text)
         lexical_top = float(lexical_all.max()) if lexical_all.size else 0.0
         if lexical_top > 0:  # strong lexical matches the dense pass missed are candidates too
             candidates |= {int(p) for p in np.argsort(-lexical_all)[:k] if lexical_all[p] > 0}
-        neighbours = np.zeros(len(index.chunks), dtype=np.float32)
-        # Per sentence: the closest bank question whose evidence it holds (helps choose the quote).
-        sentence_neighbours = np.zeros(len(index.sentence_vectors), dtype=np.float32)
-        answerable = off_topic = 0.0
-        similarity = np.zeros(0, dtype=np.float32)
-        if len(self.model.bank_vectors):
-            similarity = self.model.bank_vectors @ vector
-            rows, chunk_ids = self._bank_links
-            np.maximum.at(neighbours, chunk_ids, similarity[rows])
-            sentence_rows, sentence_ids = self._bank_sentence_links
-            np.maximum.at(sentence_neighbours, sentence_ids, similarity[sentence_rows])
-            is_answerable = self.model.answerable_rows
-            answerable = float(similarity[is_answerable].max(initial=0.0))
-            off_topic = float(similarity[~is_answerable].max(initial=0.0))
-            candidates |= {int(c) for c in np.argsort(-neighbours)[:k] if neighbours[c] > 0}
+        bank = self._bank_evidence(vector, self.model.bank_vectors)
+        # What the question asks, beside what the bank's questions asked (their stories set aside too).
+        ask_bank = self._bank_evidence(ask_vector, self.model.asks)
+        for found in (bank, ask_bank):
+            candidates |= {int(c) for c in np.argsort(-found.neighbours)[:k] if found.neighbours[c] > 0}
         section_scores = index.section_vectors @ vector
-        signals = _Signals(vector, raw, lexical_all, lexical_top, neighbours, sentence_neighbours, section_scores,
-                           query.search_text)
+        signals = _Signals(vector, raw, ask_vector, ask_raw, lexical_all, lexical_top, bank.neighbours,
+                           ask_bank.neighbours, bank.sentence_neighbours, section_scores, query.search_text)
         hits = [self._hit(p, signals) for p in sorted(candidates)]
         hits.sort(key=lambda h: -h.score)
+        # A question asks for a whole section when it, or its asking sentences, reword a bank question that did.
+        similarity = np.maximum(bank.similarity, ask_bank.similarity)
         list_section, certain = self.sections.asked_for(query.search_text, section_scores, similarity)
         topic = float(max((section_scores[row] for row in self.sections.title_rows.values()), default=0.0))
-        search = Search(query, hits[:k], list_section, raw, topic, answerable, off_topic,
-                        self.model.in_scope(raw), tuple(hits), certain)
+        in_scope = self.model.in_scope(raw)
+        search = Search(query, hits[:k], list_section, raw, topic, bank.answerable, bank.off_topic, in_scope,
+                        tuple(hits), certain, ask_bank.answerable, ask_bank.off_topic,
+                        in_scope if ask_raw is raw else self.model.in_scope(ask_raw), bank.vote, ask_bank.vote)
         if list_section:
             search = replace(search, hits=self._section_first(list_section, hits, signals, k))
         return search
+
+    def _bank_evidence(self, vector: np.ndarray, bank: np.ndarray) -> _BankEvidence:
+        """What the labelled bank (`bank`: its questions' or their asks' vectors) says of an adapted
+        question vector (all zeros with no bank)."""
+        index = self.index
+        neighbours = np.zeros(len(index.chunks), dtype=np.float32)
+        # Per sentence: the closest bank question whose evidence it holds (helps choose the quote).
+        sentence_neighbours = np.zeros(len(index.sentence_vectors), dtype=np.float32)
+        if not len(bank):
+            return _BankEvidence(np.zeros(0, dtype=np.float32), neighbours, sentence_neighbours, 0.0, 0.0)
+        similarity = bank @ vector
+        rows, chunk_ids = self._bank_links
+        np.maximum.at(neighbours, chunk_ids, similarity[rows])
+        sentence_rows, sentence_ids = self._bank_sentence_links
+        np.maximum.at(sentence_neighbours, sentence_ids, similarity[sentence_rows])
+        is_answerable = self.model.answerable_rows
+        closest = np.argsort(-similarity)[:_VOTERS]
+        weights = np.exp((similarity[closest] - similarity[closest[0]]) / _VOTE_TEMPERATURE)
+        return _BankEvidence(similarity, neighbours, sentence_neighbours,
+                             float(similarity[is_answerable].max(initial=0.0)),
+                             float(similarity[~is_answerable].max(initial=0.0)),
+                             float(weights @ is_answerable[closest] / weights.sum()))
 
     def _hit(self, position: int, signals: _Signals) -> Hit:
         """One candidate scored, with its quote."""
@@ -232,16 +294,27 @@ class Retriever:
         # question can name them) is estimated by their own cosine, and the weights are those fitted
         # for signals of that kind (QueryModel.unlabelled_ranker).
         own = signals.raw if unlabelled else signals.vector
-        sentence_scores = self.index.sentence_vectors[rows.start : rows.stop] @ own
+        own_ask = signals.ask_raw if unlabelled else signals.ask_vector
+        sentence_vectors = self.index.sentence_vectors[rows.start : rows.stop]
+        sentence_scores = sentence_vectors @ own
         dense = float(chunk_vector @ own)
+        best_sentence = float(sentence_scores.max()) if len(sentence_scores) else dense
+        if own_ask is own:
+            ask_dense, ask_sentence = dense, best_sentence
+        else:
+            ask_dense = float(chunk_vector @ own_ask)
+            ask_sentence = float((sentence_vectors @ own_ask).max()) if len(sentence_scores) else ask_dense
         section_vector = self.index.section_vectors[self.index.section_of_chunk[position]]
         features = (
             dense,
-            float(sentence_scores.max()) if len(sentence_scores) else dense,
+            best_sentence,
             float(chunk_vector @ signals.raw),
             dense if unlabelled else float(signals.neighbours[position]),
             float(signals.lexical[position]) / signals.lexical_top if signals.lexical_top > 0 else 0.0,
             float(section_vector @ own),
+            ask_dense,
+            ask_sentence,
+            ask_dense if unlabelled else float(signals.ask_neighbours[position]),
         )
         score = float(np.dot(self.model.unlabelled_ranker if unlabelled else self.model.ranker, features))
         quote_scores = (sentence_scores

@@ -7,7 +7,7 @@ import pytest
 from conftest import FIXTURES, TESTS, read_jsonl
 
 from bot import spelling
-from bot.abstention import calibrate, choose_threshold, fit
+from bot.abstention import PARTIAL_IN_SCOPE_MAX, calibrate, choose_thresholds, fit
 from bot.chatbot import Chatbot
 from bot.evaluate import evaluate
 from bot.followup import is_follow_up, resolve
@@ -194,11 +194,27 @@ def test_calibration_separates_separable_signals() -> None:
     assert model.probability(np.array([1.0, 1.0, 1.0])) > 0.9 > 0.1 > model.probability(np.array([-1.0, -1, -1]))
 
 
-def test_the_threshold_weighs_refusing_answerable_questions_twice() -> None:
+def test_the_thresholds_refuse_only_the_clearest_and_answer_the_ambiguous_middle_as_partial() -> None:
+    p = np.array([0.1, 0.2, 0.3, *np.linspace(0.6, 0.95, 14)])
+    y = np.array([0, 1, 0, *[1] * 14])
+    refuse_below, full_from = choose_thresholds(p, y)
+    assert 0.1 < refuse_below <= 0.2  # refusing the answerable 0.2 would cost twice a wrong answer
+    assert 0.3 < full_from <= 0.6  # 0.2 and 0.3 get the closest quotes, said to be only that
+
+
+def test_at_most_a_bounded_share_of_answerable_questions_is_answered_as_partial() -> None:
     p = np.array([0.1, 0.2, 0.3, 0.6, 0.7, 0.8])
     y = np.array([0, 1, 0, 1, 1, 1])
-    threshold = choose_threshold(p, y)
-    assert 0.1 < threshold <= 0.2  # refuse only the clearest; answer the ambiguous 0.3 rather than lose 0.2
+    refuse_below, full_from = choose_thresholds(p, y)
+    answerable = p[y == 1]
+    assert np.mean((answerable >= refuse_below) & (answerable < full_from)) <= PARTIAL_IN_SCOPE_MAX
+
+
+def test_without_a_middle_band_a_model_answers_or_refuses() -> None:
+    x, y = np.array([[0.0], [1.0], [0.2], [0.9]]), np.array([0, 1, 0, 1])
+    model = fit(x, y, threshold=0.5)
+    assert model.decide(np.array([1.0]), high_confidence=0.9)[0] == "full"
+    assert model.decide(np.array([0.0]), high_confidence=0.9)[0] == "none"
 
 
 def test_fit_is_deterministic() -> None:
