@@ -172,7 +172,7 @@ def _counts(sign: Sign, text: str, start: int, end: int, since: int = 0) -> bool
         before = " ".join(clause(text, start, end)[0].split()[-6:])
         if re.search(sign.not_after, before):
             return False
-    if not sign.past_counts and (long_past(text, start, end, sign.injury) or resolved(text, start, end)):
+    if not sign.past_counts and (long_past(text, start, end, sign.acute) or resolved(text, start, end)):
         return False
     return sign.general_counts or about_someone(text, start, end)
 

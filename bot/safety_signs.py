@@ -48,8 +48,9 @@ class Sign:
     #: False for signs the article lists as ordinary causes (falls, accidents): a general "can a fall
     #: cause…?" does not count; the clause has to say whom it happened to or when.
     general_counts: bool = True
-    #: An injury: months ago is long past too ("a fall last spring").
-    injury: bool = False
+    #: Something that happens and passes (an injury, a fever): months ago is long past too ("a fall last
+    #: spring", "a fever last month").
+    acute: bool = False
     #: A history that counts however long ago (cancer).
     past_counts: bool = False
     #: Say to call the emergency number now (chest pain, trouble breathing).
@@ -93,7 +94,7 @@ BLADDER = Sign(
         r"poo|stool|peeing|weeing|pooing|it in)",
         rf"\b{_CANT}\s+(?:\w+\s+){{0,2}}{_TOILET}\b",
         rf"\b(?:cannot|don't|do not|didn't|doesn't|does not|can't) (?:even )?(?:feel|tell|know) (?:when|if) {_WHO} "
-        r"(?:need|needs|have|has|want|wants) to (?:pee|wee|urinate|go|poo|poop)",
+        r"(?:need|needs|have|has|want|wants) (?:to (?:pee|wee|urinate|go|poo|poop)|a (?:pee|wee|poo|poop))",
         r"\bincontinen(?:ce|t)\b(?!\s+(?:pads?|products?|pants|sheets?|nurse|clinic|service|team|supplies))",
         r"\b(?:wear(?:ing)?|need(?:ing)?|started on|had to (?:start )?wear(?:ing)?) (?:\w+ )?(?:pads|nappies|diapers|"
         r"incontinence pads|adult nappies|pull[- ]?ups)\b",
@@ -109,6 +110,14 @@ BLADDER = Sign(
         r"noticing|realising|realizing|knowing|feeling)\b",
         r"\burinary retention\b|\bretaining urine\b|\bretention of urine\b",
         r"\bbladder (?:\w+ )?(?:feels?|feeling|is|stays?|keeps feeling) (?:\w+ )?full\b",
+        r"\b(?:having|had|have|getting|get|got|keep having|keep getting)\s+(?:\w+\s+){0,4}?leaks\b",
+        r"\b(?:not|haven't|hasn't|hadn't|cannot|couldn't) (?:had|done|passed|have|do|pass) (?:a |any )?(?:wee|pee|urine|"
+        r"water)\s+(?:since|for|in|all)\b",
+        r"\b(?:getting|get|got|gets|keep getting|being) caught short\b",
+    ),
+    pairs=(
+        Pair(r"\b(?:wee|pee|urine|stream|flow)\b", r"\b(?:barely|hardly|won't|will not|doesn't|does not|only) "
+             r"(?:\w+ )?(?:comes? out|trickles?|flows?|starts?)|\btrickle\b", window=8, check_second=False),
     ),
 )
 
@@ -119,7 +128,8 @@ _NUMB = (r"(?:numb\w*|no feeling|no sensation|los[st] (?:of )?(?:the )?(?:feelin
          r"like (?:after )?(?:an injection|a local|an anaesthetic|novocaine)|asleep|frozen)")
 _GROIN = (r"(?:between (?:my |his |her |their |the )?legs|groin|genitals?|genital area|private(?:s| parts| area| bits)|"
           r"crotch|inner thighs?|buttocks?|butt(?: cheeks?)?|bum(?: cheeks?)?|bottom(?! of)|backside|arse|ass|anus|"
-          r"back passage|perineum|perineal|taint|saddle(?: area| region)?|vagina|vulva|labia|lady (?:bits|parts)|"
+          r"back passage|perineum|perineal|taint|saddle(?: area| region)?|vagina|vulva|labia|lady (?:bits|parts)|down below|"
+          r"willy|dick|fanny|vag|(?:my|his|her) bits|nether regions?|"
           r"bits down there|down there|nether regions|penis|testicles|scrotum|my balls|his balls|where (?:i|you|he|she) "
           r"sits?|sit bones|sitting bones)")
 SADDLE = Sign(
@@ -128,9 +138,12 @@ SADDLE = Sign(
     phrases=(
         r"\bsaddle (?:an(?:a)?esthesia|numbness|area numb\w*)\b",
         r"\bcauda equina\b",
+        r"\b(?:cannot|can barely|can hardly|don't|do not|can't) (?:really |properly )?feel (?:the|my|his|her) (?:toilet )?"
+        r"seat\b|\bfeels? like (?:i'm |i am |he's |she's )?sitting on (?:a )?(?:cushion|pillow|sponge|nothing)\b",
         rf"\b(?:cannot|don't|do not|didn't|can barely|can hardly) (?:really )?feel (?:the )?(?:toilet (?:paper|tissue)|"
-        rf"{_SELF}|it|anything|much|my skin) (?:\w+ )?when {_WHO} (?:wipes?|wiping|pees?|wees?|sits?)\b",
-        rf"\b(?:wip(?:e|es|ing)|pee|wee)\b(?:\s+\w+){{0,8}}\s+(?:feels?|is|are|felt)\s+(?:\w+\s+){{0,4}}?"
+        rf"{_SELF}|it|anything|much|my skin) (?:\w+ )?when {_WHO} (?:wipes?|wiping|pees?|wees?|sits?|go to the "
+        r"(?:loo|toilet))\b",
+        rf"\b(?:wip(?:e|es|ing)|pee|wee|go to the (?:loo|toilet))\b(?:\s+\w+){{0,8}}\s+(?:feels?|is|are|felt)\s+(?:\w+\s+){{0,4}}?"
         rf"(?:numb\w*|dead|different|strange|not my (?:own )?skin|like (?:it's|its|it is) not (?:mine|my skin))",
     ),
     pairs=(
@@ -139,21 +152,22 @@ SADDLE = Sign(
 )
 
 # --- New weakness or numbness in the legs --------------------------------------------------------------
-_LEG = r"(?:legs?|feet|foot|ankles?|knees?|thighs?|toes)"
+_LEG = r"(?:legs?|feet|foot|ankles?|knees?|thighs?|toes|calf|calves|shins?)"
 _LEGS = r"(?:legs|feet|both (?:my |his |her )?(?:legs|feet|foot|leg)|(?:my|his|her|their) (?:two|both) (?:legs|feet))"
 _WEAK = (r"(?:weak\w*|no strength|lost (?:all )?(?:the )?strength|loss of strength|no power|lost power|paraly[sz]\w*|"
          r"giv(?:e|es|ing) (?:way|out)|gave (?:way|out)|buckl\w*|collaps\w*|like jelly|useless|floppy|"
          r"won't (?:hold|work|take|support|lift|move|go)|will not (?:hold|work|take|support)|"
          r"(?:doesn't|does not|don't|cannot) (?:hold|support|take) (?:my|his|her|their) weight|"
-         r"not (?:working|responding)|stopped working)")
+         r"not (?:working|responding)|stopped working|(?:went|go|goes|going|gone|keep going) (?:out )?from under)")
 LEGS = Sign(
     "Weakness or numbness in the legs",
     "new weakness or numbness in the legs",
     phrases=(
         r"\bfoot drop\b|\bdrop foot\b|\bdrag(?:s|ging)? (?:my|his|her|one|a|their) (?:foot|leg)\b|\bjelly legs\b",
         r"\b(?:foot|leg) (?:\w+ )?(?:drags|dragging|slaps|slapping|flops|flopping)\b",
+        r"\b(?:keeps?|kept|keep on) (?:stumbling|tripping(?: over| up)?)\b",
         rf"\b{_CANT}\s+(?:\w+\s+){{0,3}}(?:lift|move|feel|raise|stand on|walk on|bear weight on|control|push off with|"
-        rf"point|flex|wiggle)\s+{_MY}{_LEG}\b",
+        rf"point|flex|wiggle)\s+{_MY}{_LEG}\b|\b{_CANT}\s+(?:\w+\s+){{0,2}}stand on (?:my |his |her )?(?:tip ?toes|toes|heels)\b",
         rf"\b{_CANT}\s+(?:\w+\s+){{0,2}}(?:stand|walk|get up)\b(?:\s+\w+){{0,4}}\s+(?:because|as|since) (?:my|his|her) "
         rf"{_LEG} (?:\w+ )?(?:give|gave|giving|buckl|collaps|won't|are|is|feel)",
         rf"\b(?:cannot|can barely|can hardly|barely|hardly|no longer|don't|do not|didn't) feel (?:my|his|her|their) "
@@ -168,7 +182,7 @@ LEGS = Sign(
 # --- Fever (and the immune system) -----------------------------------------------------------------------
 _FEVER = (r"(?:(?<!hay )(?<!cabin )(?<!spring )(?<!yellow )(?<!night )(?<!football )(?<!gold )(?<!jungle )"
           r"\bfe(?:ver|vers|verish|very)\b(?! (?:pitch|dream|tree|few))|"
-          r"\b(?:high|raised|very high|slight|bit of a|running a|have a|has a|had a|got a|with a|and a|developed a|"
+          r"\b(?:high|raised|very high|raging|sky[- ]high|really high|slight|bit of a|running a|have a|has a|had a|got a|with a|and a|developed a|"
           r"spiking a|low[- ]grade)\s+(?:temp|temperature|fever)s?\b|"
           r"\b(?:temp|temperature)s?\s+(?:of|is|was|at|reached|hit|went up to|around|about|up to|'s|has been|"
           r"keeps going up to)\s+(?:about |around |over |nearly |almost |like )?(?:3[7-9]|4[0-2]|9[89]|10\d)|"
@@ -179,7 +193,11 @@ _FEVER = (r"(?:(?<!hay )(?<!cabin )(?<!spring )(?<!yellow )(?<!night )(?<!footba
           r"\bnight sweats\b|\bsweat(?:s|ing) at night\b|\bdrenched in sweat\b|\bdrenching sweats\b|"
           r"\b(?:spinal|spine|back|kidney|bone|disc|epidural|vertebral) (?:infection|abscess)\b|"
           r"\b(?:discitis|osteomyelitis|pyelonephritis|sepsis|septic)\b)")
-FEVER = Sign("Fever", "a fever", phrases=(_FEVER,))
+FEVER = Sign(
+    "Fever", "a fever", phrases=(_FEVER,), acute=True,
+    unless_words=(r"\b(?:heating|thermostat|hot tub|sauna|jacuzzi|heat pad|heating pad|hot water bottle|setting|settings|"
+                  r"weather|the cold|cold weather|freezing cold|air con\w*|room temperature)\b"),
+)
 
 _IMMUNE = (r"\b(?:immuno[- ]?suppress\w*|immune[- ]?suppress\w*|immuno[- ]?compromised|immune[- ]?compromised|"
            r"(?:weak|weakened|low|poor|compromised|suppressed|no) immune (?:system)?|immune system (?:is |was )?"
@@ -196,10 +214,11 @@ IMMUNE = Sign(
     "A weakened immune system or injected drugs, with a fever",
     "a fever with a weakened immune system or injected drugs",
     pairs=(Pair(_IMMUNE, _UNWELL, window=60, same_sentence=False),),
+    past_counts=True,
 )
 
 # --- A major fall or accident ---------------------------------------------------------------------------
-_NOT_A_FALL = (r"(?! asleep| behind| apart| in love| for| ill| pregnant| through| short| out with| out of love|"
+_NOT_A_FALL = (r"(?! asleep| behind| apart| in love| for| ill| pregnant| through| short| out with| out of love| from grace|"
                r" off the wagon| a dis[ck]| dis[ck]s?\b)")
 _HEIGHT = (r"(?:ladder|roof|scaffold\w*|stairs|staircase|steps|tree|horse|pony|bike|motorbike|motorcycle|wall|"
            r"balcony|trampoline|loft|attic|bunk(?: bed)?|platform|truck|lorry|height|cliff|window|climbing wall|"
@@ -227,12 +246,15 @@ TRAUMA = Sign(
         rf"(?:\w+\s+){{0,3}}?(?:{_HEIGHT}|flight)",
         r"(?<!nearly )(?<!almost )\bfell (?:off|from|down|over|on|onto|out of|backwards|hard|badly|heavily|awkwardly)\b"
         r"(?! asleep)",
-        r"\b(?:came|come|coming|thrown|flew|fell) off (?:my|his|her|their|a|the|our) (?:\w+ )?(?:horse|pony|bike|bicycle|"
+        r"(?<!nearly )(?<!almost )\b(?:came|come|coming|thrown|flew|fell) off (?:my|his|her|their|a|the|our) (?:\w+ )?"
+        r"(?:horse|pony|bike|bicycle|"
         r"motorbike|motorcycle|scooter|ladder|quad|skateboard|board|trampoline|wall|roof)\b",
         rf"\b{_VEHICLE}\s+(?:accident|crash|collision|smash|wreck|pile[- ]up)\b",
         r"\b(?:hit|knocked (?:down|over|off)|run over|struck|clipped) by (?:a |an )?(?:\w+ )?(?:car|vehicle|truck|lorry|"
         r"van|bus|bike|cyclist|motorbike|train)\b",
-        r"\bhad (?:a|an) (?:\w+ ){0,2}(?:fall|tumble|accident|crash|collision|smash|wreck)\b",
+        r"\bhad (?:a|an) (?:\w+ ){0,2}(?:fall|tumble|accident|crash|collision|smash|wreck)\b(?! from grace)",
+        r"\b(?:was|were|been|got) in an? (?:\w+ ){0,3}(?:accident|crash|collision|pile[- ]up|smash|wreck)\b",
+        r"\b(?:car|van|bike|vehicle) (?:flipped|rolled|overturned|spun|rolled over)\b",
         r"\b(?:a |the )?(?:car|van|truck|lorry|bus|cyclist|bike|motorbike|taxi|vehicle) (?:hit|knocked|ran (?:over|into)|"
         r"drove into|struck|clipped|went into|crashed into|smashed into) (?:me|him|her|them|us|my|his|our)\b",
         r"\bwhiplash\b|\brear[- ]ended\b|\bt[- ]?boned\b|\b(?:was|got) written off\b|\b(?:car|bike|it) was "
@@ -249,9 +271,11 @@ TRAUMA = Sign(
              + _NOT_A_FALL, rf"\b{_LANDED}\b", window=10),
         Pair(r"\b(?:fell|fallen|fall|tumbled|slipped|tripped|landed|came down|knocked|tackled|crashed)\b" + _NOT_A_FALL,
              rf"\b{_SPORT}\b", window=10),
+        Pair(r"\b(?:slipped|tripped|fell|tumbled|stumbled)\b" + _NOT_A_FALL,
+             r"\b(?:stairs|steps|staircase|ladder|escalator)\b", window=6),
     ),
     general_counts=False,
-    injury=True,
+    acute=True,
 )
 
 # --- A possible fracture of the spine (known or suspected; an older person's fall) -----------------------
@@ -280,18 +304,19 @@ FRACTURE = Sign(
     ),
     pairs=(
         Pair(rf"\b{_OSTEO}\b", rf"\b{_FALL_OR_BREAK}\b", window=25, same_sentence=False),
-        Pair(rf"\b{_OLDER}", r"\b(?:fell|fallen|had a fall|took a (?:\w+ )?(?:fall|tumble)|slipped|tripped|tumbled|"
+        Pair(rf"\b{_OLDER}", r"\b(?:fell|fallen|had a (?:\w+ )?fall|took a (?:\w+ )?(?:fall|tumble)|slipped|tripped|tumbled|"
              r"went over|(?:broken|broke|cracked|fractured) (?:something|a bone|any bones|her back|his back))\b"
              + _NOT_A_FALL, window=25, same_sentence=False),
     ),
     general_counts=False,
-    injury=True,
+    acute=True,
 )
 
 # --- Unexplained weight loss, and cancer -----------------------------------------------------------------
 _WEIGHT_LOSS = (r"\b(?:(?:lost|losing|lose|loses|dropped|dropping|drop|shed|shedding|gone down|went down)\s+(?:\w+\s+){0,3}?"
                 r"(?:weight|kg|kgs|kilos?|pounds|lbs?|stones?|dress sizes?|sizes?|a size)|weight ?loss|"
                 r"weight (?:is |has been |keeps )?(?:falling|dropping|melting|coming|dropped|fallen) off|"
+                r"weight (?:is |keeps |has been |has kept )?(?:dropping|falling|going down|coming down)|"
                 r"(?:clothes|jeans|trousers) (?:are |keep )?(?:\w+ )?(?:falling|hanging|dropping) off|wasting away|"
                 r"skin and bones?|(?:looks?|looking|got|gotten|getting|gone|so|really|very) (?:so |really |very )?"
                 r"(?:thin|skinny|gaunt|frail|bony))\b")
@@ -301,7 +326,7 @@ _UNEXPLAINED = (r"\b(?:without (?:even )?(?:trying|dieting|meaning to|changing (
                 r"(?:don't|do not|doesn't|cannot|no one can|nobody can|can't) (?:\w+ )?(?:know|explain|understand|work out|"
                 r"figure out) why|no idea why|not sure why|(?:not|haven't|hasn't|wasn't|isn't) (?:been )?(?:dieting|"
                 r"trying|on a diet|changed)|not on purpose|by itself|eating (?:the same|normally|as usual|as normal|loads)|"
-                r"not eating|off (?:my|his|her) food|no appetite|lost (?:my|his|her) appetite|(?:really |very |so )?"
+                r"eating (?:fine|well|ok|okay|plenty|normally|a lot)|not eating|off (?:my|his|her) food|no appetite|lost (?:my|his|her) appetite|(?:really |very |so )?"
                 r"(?:fast|quickly|rapidly))\b")
 _STRONG_LOSS = (r"\b(?:(?:clothes|jeans|trousers) (?:are |keep )?(?:\w+ )?(?:falling|hanging) off|wasting away|"
                 r"skin and bones?|(?:lost|losing|dropped|dropping) (?:so much|a lot of|loads of|tons of|a ton of|a scary "
@@ -332,7 +357,7 @@ CANCER = Sign(
     ),
     general_counts=False,
     past_counts=True,
-    not_after=(r"\b(?:cause|causes|causing|caused by|give|gives|giving|risk|risks|linked to|link to|prevent\w*|"
+    not_after=(r"\b(?:died of|died from|passed away|lost (?:\w+ ){0,3}to|killed by|cause|causes|causing|caused by|give|gives|giving|risk|risks|linked to|link to|prevent\w*|"
                r"worried|worry|scared|afraid|fear\w*|paranoid|could (?:it|this|that) be|is (?:it|this|that)|might be|"
                r"sign of|signs of|symptom of|symptoms of|rule out|ruled out|test\w* for|screen\w* for|check\w* for|"
                r"clear of|free of)\b"),
@@ -353,7 +378,7 @@ _BREATH = (r"\b(?:short of breath|shortness of breath|short breath\w*|breathless
            r"(?:cannot|couldn't|could not|unable to|not able to|struggl\w* to|hard to|difficult to|trouble|difficulty|"
            r"hurts? to|painful to|pain when (?:i|he|she|they)|hurts? when (?:i|he|she|they)|can barely|can hardly|"
            r"cannot really) (?:\w+ ){0,1}(?:breathe?|breathing|take a (?:deep )?breath)|"
-           r"wheez\w+|"
+           r"wheez\w+|puffing and panting|panting|puffed out|"
            r"breathing (?:is |was |got |has got |has been )?(?:\w+ )?(?:difficult|hard|laboured|labored|shallow|fast|"
            r"rapid|painful|a struggle)|laboured breathing|labored breathing|air hunger|winded)\b")
 CHEST = Sign(
@@ -364,6 +389,9 @@ CHEST = Sign(
         r"\b(?:having|had|have|be|is (?:it|this)|think (?:i'm|he's|she's|i am) having|like|feels like|scared (?:it's|it "
         r"is)|worried (?:it's|it is)|could (?:it|this) be|might be|maybe) an? (?:heart attack|cardiac arrest)\b|"
         r"\bangina\b",
+        rf"\b(?:spread\w*|radiat\w*|shoot\w*|mov\w*|go|goes|going|went|travel\w*|wrap\w*|extend\w*|comes? round|"
+        rf"through)\s+(?:\w+\s+){{0,4}}?(?:in|into|to|through|around|round|towards?|across)\s+{_MY}(?:chest|breastbone|"
+        r"sternum|left arm|jaw)\b",
         r"\b(?:pain|ache|aching|numb\w*|tingl\w*)\b(?:\s+\w+){0,5}\s+(?:down|in|into|to) (?:my|his|her|the) "
         r"(?:left arm|jaw)\b",
     ),
@@ -378,7 +406,7 @@ CHEST = Sign(
 _NIGHT = (r"\b(?:at night|every night|each night|nightly|in the night|middle of the night|overnight|all night|"
           r"night time|nighttime|at nights|nights|in bed at night|(?:wakes?|waking|woke) (?:me|him|her|them|us)(?: up)?|"
           r"woken (?:up )?by|wake up (?:in the night|at night|in pain|because of|due to)|[1-5] ?am|"
-          r"(?:cannot|unable to) sleep|no sleep)\b")
+          r"(?:cannot|unable to) sleep|no sleep|keeps? (?:me|him|her|them) (?:up|awake))\b")
 _NOT_EASED = (r"\b(?:(?:nothing|no position|no amount of rest|rest|resting|lying (?:down|still|flat)|laying (?:down|still|flat)"
               r"|painkillers|pain killers|tablets|medication|meds|ibuprofen|paracetamol|co-?codamol|moving|changing "
               r"position|keeping still|staying still)\b(?:\s+\w+){0,3}?\s+(?:helps?|eases?|does nothing|do nothing|"
@@ -387,7 +415,11 @@ _NOT_EASED = (r"\b(?:(?:nothing|no position|no amount of rest|rest|resting|lying
               r"constant\w*|all the time|24/7|non[- ]?stop|doesn't matter (?:if|whether|what|how)|"
               r"(?:getting|gets|got|grows?|growing) worse (?:each|every|by the) (?:night|week|day)|worse (?:each|every) "
               r"(?:night|week)|worse at night than|night sweats|pacing|whatever (?:i|he|she|they) do|"
-              r"nothing (?:i|he|she|they) do|not like (?:a|my usual|the usual|normal) (?:spasm|muscle|back pain)|"
+              r"nothing (?:i|he|she|they) do|(?:not|n't) like (?:a|my usual|the usual|normal|a normal|any) (?:\w+ )?(?:spasm|"
+              r"muscle|back pain|pain)|no matter (?:how|what|which way|where) (?:i|he|she|they) (?:lie|lay|sit|do|try)|"
+              r"nothing (?:\w+ ){0,2}(?:makes a difference|seems to help|works)|(?:doesn't|does not|never|won't) let up|"
+              r"(?:doesn't|does not|won't|will not|didn't) (?:\w+ ){0,2}(?:go|ease|stop|settle|improve|get better)\w* "
+              r"(?:\w+ ){0,2}(?:when|if|with|even with|after) (?:i |he |she |they )?rest\w*|"
               r"(?:lying|laying) (?:down|flat|still) (?:makes|made) (?:it )?worse|cannot (?:lie|lay) (?:down|still|flat))\b")
 NIGHT = Sign(
     "Severe pain at night",

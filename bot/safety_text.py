@@ -161,7 +161,7 @@ _DISTANT = re.compile(
     r"break)\b|"
     r"\bas an? (?:child|kid|teen\w*|baby|boy|girl|student|toddler)\b|"
     r"\bwhen (?:i|he|she|we|they) (?:was|were) "
-    r"(?:young|little|small|younger|an? (?:child|kid|teen\w*|boy|girl|student))\b|"
+    r"(?:young|little|small|younger|\d{1,2}|an? (?:child|kid|teen\w*|boy|girl|student|baby|toddler))\b|"
     r"\bin (?:my|his|her|their) (?:childhood|youth|teens|twenties|thirties)\b|\bchildhood\b|\bin (?:19|20)\d\d\b|"
     r"\bused to\b|\bhistory of\b|\bpast (?:injury|accident|fall)\b"
 )
@@ -214,10 +214,10 @@ def denied(text: str, start: int, end: int, since: int = 0) -> bool:
     return bool(_DENIAL.search(window))
 
 
-def long_past(text: str, start: int, end: int, injury: bool) -> bool:
-    """Whether the match is placed in the distant past (months back, for an injury), and not also recently."""
+def long_past(text: str, start: int, end: int, acute: bool) -> bool:
+    """Whether the match is placed in the distant past (months back, for an acute sign), and not also recently."""
     around = "".join(clause(text, start, end, _TIME_BREAK))
-    past = _DISTANT.search(around) or (injury and _MONTHS_AGO.search(around))
+    past = _DISTANT.search(around) or (acute and _MONTHS_AGO.search(around))
     return bool(past) and not _RECENT.search(around)
 
 
