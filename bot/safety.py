@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from functools import cache
+from functools import cache, lru_cache
 from typing import TypeVar
 
 from .safety_signs import FEVER, IMMUNE, SIGN_WORDS, SIGNS, Pair, Sign
@@ -75,11 +75,16 @@ def notice_for(signs: list[Sign]) -> str | None:
 
 def red_flags(question: str) -> list[Sign]:
     """The warning signs a question reports, in RED_FLAGS order."""
+    return list(_signs_of(str(question)))
+
+
+@lru_cache(maxsize=1024)  # a conversation's earlier questions are read again on every answer
+def _signs_of(question: str) -> tuple[Sign, ...]:
     text = reading(question)
     found = [sign for sign in RED_FLAGS if _reported(sign, text)]
     if IMMUNE in found and FEVER in found:
         found.remove(FEVER)  # named once, with what makes it urgent
-    return found
+    return tuple(found)
 
 
 def reading(question: str) -> str:

@@ -1,3 +1,5 @@
+# ruff: noqa: E501
+# (a phrasing reads better whole than cut at a column)
 """The warning signs and the ways people write them (read by bot/safety.py).
 
 The NHS's reasons to get urgent help with back pain: the signs that point to nerve compression,
@@ -144,8 +146,8 @@ SADDLE = Sign(
         rf"\b(?:cannot|don't|do not|didn't|can barely|can hardly) (?:really )?feel (?:the )?(?:toilet (?:paper|tissue)|"
         rf"{_SELF}|it|anything|much|my skin) (?:\w+ )?when {_WHO} (?:wipes?|wiping|pees?|wees?|sits?|go to the "
         r"(?:loo|toilet))\b",
-        rf"\b(?:wip(?:e|es|ing)|pee|wee|go to the (?:loo|toilet))\b(?:\s+\w+){{0,8}}\s+(?:feels?|is|are|felt)\s+(?:\w+\s+){{0,4}}?"
-        rf"(?:numb\w*|dead|different|strange|not my (?:own )?skin|like (?:it's|its|it is) not (?:mine|my skin))",
+        r"\b(?:wip(?:e|es|ing)|pee|wee|go to the (?:loo|toilet))\b(?:\s+\w+){0,8}\s+(?:feels?|is|are|felt)\s+(?:\w+\s+){0,4}?"
+        r"(?:numb\w*|dead|different|strange|not my (?:own )?skin|like (?:it's|its|it is) not (?:mine|my skin))",
     ),
     pairs=(
         Pair(_NUMB, rf"\b{_GROIN}\b", window=9),
@@ -171,7 +173,7 @@ LEGS = Sign(
         rf"point|flex|wiggle)\s+{_MY}{_LEG}\b|\b{_CANT}\s+(?:\w+\s+){{0,2}}stand on (?:my |his |her )?(?:tip ?toes|toes|heels)\b",
         rf"\b{_CANT}\s+(?:\w+\s+){{0,2}}(?:stand|walk|get up)\b(?:\s+\w+){{0,4}}\s+(?:because|as|since) (?:my|his|her) "
         rf"{_LEG} (?:\w+ )?(?:give|gave|giving|buckl|collaps|won't|are|is|feel)",
-        rf"\b(?:cannot|can barely|can hardly|barely|hardly|no longer|don't|do not|didn't) feel (?:my|his|her|their) "
+        r"\b(?:cannot|can barely|can hardly|barely|hardly|no longer|don't|do not|didn't) feel (?:my|his|her|their) "
         r"(?:legs|feet)\b",
     ),
     pairs=(
@@ -261,7 +263,7 @@ TRAUMA = Sign(
         r"\bwhiplash\b|\brear[- ]ended\b|\bt[- ]?boned\b|\b(?:was|got) written off\b|\b(?:car|bike|it) was "
         r"(?:written off|totalled|totaled|a write[- ]off)\b|\bhead[- ]on\b",
         rf"\blanded (?:\w+ )?(?:hard |badly |heavily |flat |awkwardly |square |right |full )?{_LANDED}\b",
-        rf"\b(?:came|come|coming) down (?:hard|heavily|badly|awkwardly)\b",
+        r"\b(?:came|come|coming) down (?:hard|heavily|badly|awkwardly)\b",
         rf"\bflat on {_MY}back\b",
         r"\b(?:helped|carried|stretchered|taken) off (?:the )?(?:pitch|field|court|ice|mat|track|slope)\b",
         r"\b(?:hard|heavy|big|nasty|bad|late|high|dangerous|huge) (?:tackle|hit|landing|collision|challenge)\b",

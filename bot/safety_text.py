@@ -19,6 +19,8 @@ from importlib import resources
 
 #: Words are corrected only from this length: shorter ones lie a typo away from too many others.
 MIN_CORRECTED_CHARS = 4
+#: Longer words are never corrected: no sign word is this long, and a pasted string's deletions are many.
+MAX_CORRECTED_CHARS = 24
 #: From this length a word may be two typos away from the sign word it means ("osteoperossis").
 TWO_TYPOS_FROM_CHARS = 8
 
@@ -76,7 +78,8 @@ class SignSpeller:
     @lru_cache(maxsize=4096)  # noqa: B019 (one speller for the process's lifetime: SIGN_SPELLER)
     def correction(self, word: str) -> str | None:
         """The sign word `word` misspells, or None."""
-        if len(word) < MIN_CORRECTED_CHARS or word in self.sign_words or word in self.real_words:
+        if not MIN_CORRECTED_CHARS <= len(word) <= MAX_CORRECTED_CHARS or word in self.sign_words \
+                or word in self.real_words:
             return None
         allowed = _typos_allowed(word)
         candidates = {c for variant in _deletions(word, allowed) for c in self._by_deletion.get(variant, ())}
@@ -149,13 +152,14 @@ _FINE_AFTER = re.compile(
 )
 # Over: "a chest infection that has cleared up", "the kids had a temperature (all better now)".
 _RESOLVED_AFTER = re.compile(
-    r"^(?:\W*[\w']+){0,8}?\W*(?:(?:has|have|had|it's|its|is|are|were|was|all)\s+)*(?:cleared(?: up)?|all better|"
+    r"^\W*(?:[\w']+\W+){0,8}?(?:(?:has|have|had|it's|its|is|are|were|was|all)\s+)*(?:cleared(?: up)?|all better|"
     r"better now|gone now|went away|passed|recovered|resolved|fine now|over now|long gone)\b"
 )
 # The sign placed in the distant past. "old" is an event's age ("an old injury"), not a person's ("80 years old").
 _DISTANT = re.compile(
     r"\b(?:years?|decades?)\s+(?:ago|back|before|since|earlier)\b|\bfor (?:about |over |nearly |almost |some |many )?"
-    r"(?:\w+ )?(?:years|decades)\b|\byears of\b|\b(?:had|got) (?:a |an )?(?:\w+ ){0,3}once\b|\b(?:a )?long (?:time )?ago\b|"
+    r"(?:\w+ )?(?:years|decades)\b|\byears of\b|\b(?:had|got) (?:a |an )?(?:\w+ ){0,3}once\b|"
+    r"\b(?:a )?long (?:time )?ago\b|"
     r"\b(?:last|previous) year\b|\b(?:a|one|two|three|\d+) years? ago\b|"
     r"(?<!years )(?<!year )(?<!yrs )(?<!yr )(?<!how )\bold (?:\w+ )?(?:injury|injuries|fall|accident|crash|fracture|"
     r"break)\b|"
@@ -186,9 +190,14 @@ _PERSONAL = re.compile(
 )
 
 
+_CLAUSE_CHARS = 300
+
+
 def clause(text: str, start: int, end: int, breaks: re.Pattern[str] = _CLAUSE_BREAK) -> tuple[str, str, str]:
     """The clause around text[start:end], as (before the match, the match, after it)."""
-    before, after = text[:start], text[end:]
+    # A clause is read at most _CLAUSE_CHARS either side: a sentence runs longer than that only in a
+    # pasted wall of text, where reading the whole of it for every match would cost quadratic time.
+    before, after = text[max(0, start - _CLAUSE_CHARS) : start], text[end : end + _CLAUSE_CHARS]
     found = list(breaks.finditer(before))
     if found:
         before = before[found[-1].end() :]
@@ -224,7 +233,7 @@ def long_past(text: str, start: int, end: int, acute: bool) -> bool:
 def resolved(text: str, start: int, end: int) -> bool:
     """Whether the sentence says, just after the match, that it is over ("…that has cleared up")."""
     sentence_end = SENTENCE_BREAK.search(text, end)
-    after = text[end : sentence_end.start() if sentence_end else len(text)]
+    after = text[end : min(sentence_end.start() if sentence_end else len(text), end + 120)]  # eight words or so
     return bool(_RESOLVED_AFTER.search(after))
 
 

@@ -87,7 +87,7 @@ def test_a_misspelt_sign_word_is_read_as_the_word(question: str, sign: str) -> N
 
 def test_only_words_a_typo_away_from_a_sign_word_are_corrected_and_never_english_ones() -> None:
     assert reading("numbnes in my grion") == "numbness in my groin"
-    assert reading("a bowl of soup and a game of chess, I feel fine") == "a bowl of soup and a game of chess, i feel fine"
+    assert reading("a bowl of soup, a game of chess, I feel fine") == "a bowl of soup, a game of chess, i feel fine"
 
 
 def test_the_english_words_never_corrected_are_regenerated_from_the_model_vocabulary() -> None:
