@@ -209,7 +209,8 @@ def test_a_warning_is_repeated_on_every_later_answer_of_the_conversation(client:
     chat(client, "I can't control my bladder since my back went into spasm")
     for later in ("and what about heat?", "Does massage help?"):
         first, *_ = chat(client, later)
-        assert 'class="urgent"' in first["content"] and "Loss of bladder or bowel control" in first["content"]
+        assert 'class="urgent"' in first["content"]
+        assert "You mention loss of bladder or bowel control" in first["content"]
 
 
 def test_script_in_a_question_comes_back_escaped(client: Client) -> None:

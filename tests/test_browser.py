@@ -277,6 +277,7 @@ SCREENS = {"desktop": {"viewport": {"width": 1280, "height": 900}}, **VIEWS}
 #: What axe-core checks: WCAG 2.0-2.2 A and AA (2.2 AA has the 24 px target size) and its best practices.
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 RED_FLAG = "I can't control my bladder since my back went into spasm, is that cauda equina?"
+NAMED = "You mention numbness around the groin, buttocks or between the legs and loss of bladder or bowel control"
 ORDINARY = ["What are the symptoms of back spasms?", "What treatments does the article suggest?"]
 
 
@@ -320,6 +321,7 @@ def test_no_serious_accessibility_violations_after_an_answer_or_a_red_flag_answe
     ask(view, ORDINARY[0])
     assert serious_violations(view) == []
     notice = ask(view, RED_FLAG).locator(".urgent")
+    expect(notice).to_contain_text(NAMED)  # the signs it read, named, in every view
     assert serious_violations(view) == []
     # The urgent notice's colours, measured in every scheme (axe leaves a colour pair it cannot
     # decide out of its violations): it must be readable in dark mode too.
@@ -366,7 +368,7 @@ def test_the_urgent_notice_is_readable_first_on_screen_and_repeated_on_follow_up
     expect(answer.locator(".options button")).to_have_count(0)
     screenshot(view, f"{view.view_name}-urgent.png")
     follow_up = ask(view, "and what about heat?")
-    expect(follow_up.locator(".urgent")).to_contain_text("Loss of bladder or bowel control")
+    expect(follow_up.locator(".urgent")).to_contain_text(NAMED)
     expect(follow_up.locator(".urgent")).to_be_in_viewport()
     assert_scrolled_to_its_top(follow_up)
     expect(follow_up.locator("blockquote").first).to_contain_text("Heat or hydrotherapy")

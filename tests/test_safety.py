@@ -1,13 +1,14 @@
-"""Red flags: warning signs get a "get urgent medical help" notice first; ordinary questions never do."""
+"""Warning signs: a reported sign gets a notice naming it, first; ordinary questions never do."""
 
 import json
 
 import pytest
 from conftest import TESTS, read_jsonl
 
+from benchmarks.warning_signs import REAL_WORDS, measure, real_words_near_sign_words
 from bot.chatbot import Chatbot
 from bot.config import REPO_ROOT
-from bot.safety import RED_FLAGS, conversation_notice, red_flag_notice, red_flags, with_conversation_notice
+from bot.safety import RED_FLAGS, conversation_notice, reading, red_flag_notice, red_flags, with_conversation_notice
 
 LABELLED = json.loads((TESTS / "data" / "red_flags.json").read_text(encoding="utf-8"))
 URGENT: dict[str, list[str]] = LABELLED["urgent"]
@@ -16,14 +17,22 @@ HELD_OUT = json.loads((TESTS / "data" / "red_flags_heldout.json").read_text(enco
 BANK_LABELS = json.loads((TESTS / "data" / "red_flags_bank.json").read_text(encoding="utf-8"))
 BANK = {row["id"]: row["question"] for path in [*sorted((REPO_ROOT / "corpus" / "questions").glob("*.jsonl")),
                                                   TESTS / "data" / "dev.jsonl"] for row in read_jsonl(path)}
+BLADDER, SADDLE, LEGS = "Loss of bladder or bowel control", "Numbness around the groin or buttocks", \
+    "Weakness or numbness in the legs"
+CHEST, FALL = "Chest pain or trouble breathing", "A major fall or accident"
+
+
+def names(question: str) -> list[str]:
+    return [sign.name for sign in red_flags(question)]
 
 
 @pytest.mark.parametrize("sign, question", [(s, q) for s, qs in URGENT.items() for q in qs])
-def test_a_question_naming_a_warning_sign_gets_the_urgent_notice(sign: str, question: str) -> None:
-    assert sign in [flag.name for flag in red_flags(question)]
+def test_a_question_naming_a_warning_sign_gets_the_notice_naming_it(sign: str, question: str) -> None:
+    assert sign in names(question)
     notice = red_flag_notice(question)
-    assert notice is not None and notice.startswith("Get urgent medical help.")
-    assert sign.lower() in notice.lower()
+    mention = next(s.mention for s in RED_FLAGS if s.name == sign)
+    assert notice is not None and f"You mention {mention}" in notice or f", {mention}" in notice \
+        or f" and {mention}" in notice
 
 
 @pytest.mark.parametrize("question", ORDINARY)
@@ -31,25 +40,103 @@ def test_an_ordinary_back_spasm_question_never_gets_it(question: str) -> None:
     assert red_flag_notice(question) is None
 
 
-def test_every_red_flag_in_the_issue_has_a_rule_and_an_example() -> None:
-    assert {flag.name for flag in RED_FLAGS} == set(URGENT)
+def test_every_warning_sign_has_phrasings_and_examples() -> None:
+    assert {sign.name for sign in RED_FLAGS} == set(URGENT)
+    assert all(sign.phrases or sign.pairs for sign in RED_FLAGS)
 
 
-def test_two_signs_are_named_together_in_one_short_notice() -> None:
-    notice = red_flag_notice("back pain with a fever and chest pain")
+def test_the_notice_names_the_sign_in_plain_words() -> None:
+    notice = red_flag_notice("I have back spasms and numbness in my groin")
+    assert notice == ("Get urgent medical help. You mention numbness around the groin, buttocks or between the legs: "
+                      "with back pain, that can be a sign of a serious problem that this article does not cover. "
+                      "Contact a doctor or emergency services now rather than waiting.")
+
+
+def test_several_signs_are_named_in_one_sentence_that_reads_as_one() -> None:
+    notice = red_flag_notice("back pain with a fever after a bad fall, and my legs are weak")
     assert notice is not None
-    assert "Back pain with fever and chest pain or trouble breathing can be a sign" in notice
-    assert len(notice) < 250
+    assert "You mention new weakness or numbness in the legs, a fever and a recent bad fall or accident: with back " \
+           "pain, these can be signs of a serious problem" in notice
+    assert len(notice) < 300
+
+
+def test_chest_pain_or_breathlessness_says_to_call_the_emergency_number_now() -> None:
+    notice = red_flag_notice("sharp pain in my upper back and chest and I can't breathe properly")
+    assert notice is not None and notice.startswith("Call the emergency number now (999 in the UK, 911 in the US")
+    assert "You mention chest pain or trouble breathing:" in notice
+    both = red_flag_notice("back pain, a fever and I'm gasping for air")
+    assert both is not None and both.startswith("Call the emergency number now")
+    assert "chest pain or trouble breathing and a fever: with back pain, these can be signs of an emergency" in both
 
 
 def test_typographic_apostrophes_and_capitals_are_read_like_plain_ones() -> None:
     assert red_flag_notice("I CAN’T CONTROL MY BLADDER") is not None
 
 
+@pytest.mark.parametrize("question, sign", [
+    ("very slight numbimg around my bum and groyn since I bent over", SADDLE),  # typos, a hedge
+    ("lower back pain and numbnes in the grion area", SADDLE),
+    ("my bladdar has been leeking since my back went", BLADDER),
+    ("mid back pain and a fevr of 38.5", "Fever"),
+    ("back spasm and i get really short of breth", CHEST),
+    ("I'm 68 with osteoperosis, sneezed and had sudden back pain", "A possible spinal fracture"),
+])
+def test_a_misspelt_sign_word_is_read_as_the_word(question: str, sign: str) -> None:
+    assert sign in names(question)
+
+
+def test_only_words_a_typo_away_from_a_sign_word_are_corrected_and_never_english_ones() -> None:
+    assert reading("numbnes in my grion") == "numbness in my groin"
+    assert reading("a bowl of soup, a game of chess, I feel fine") == "a bowl of soup, a game of chess, i feel fine"
+
+
+def test_the_english_words_never_corrected_are_regenerated_from_the_model_vocabulary() -> None:
+    """bot/data/safety_real_words.txt is current: `python -m benchmarks.warning_signs --words` rewrites it."""
+    listed = [w for w in REAL_WORDS.read_text(encoding="utf-8").splitlines() if w and not w.startswith("#")]
+    assert listed == real_words_near_sign_words()
+    assert {"bowl", "chess", "fewer"} <= set(listed)
+
+
+@pytest.mark.parametrize("question, sign", [
+    ("my husband's pain started just above his chest muscle and moved round to his upper back", CHEST),
+    ("So I bent over to pick up the washing and my back went, as it does every few months. Took ibuprofen, "
+     "lay on the floor. But this time there's a very slight numbing around my bottom and down there. Is that "
+     "the same spasm?", SADDLE),  # a sign told in passing, in a story
+    ("my teenage son came down hard on his lower back in a match and had to be helped off", FALL),
+    ("my 84 year old mum has a vertebral compression fracture and her back keeps spasming",
+     "A possible spinal fracture"),
+    ("my wife's legs keep buckling since her back went", LEGS),
+    ("I wet myself twice this week and my back is in spasm", BLADDER),
+    ("my back pain wakes me every night and no position eases it", "Severe pain at night"),
+    ("I'm on chemo and I'm burning up with a bad back", "A weakened immune system or injected drugs, with a fever"),
+    ("my dad has lost a lot of weight without trying and his back aches", "Unexplained weight loss"),
+    ("I had bowel cancer four years ago and now my back hurts", "Cancer, now or in the past"),
+])
+def test_signs_as_people_write_them_in_stories_slang_and_about_others(question: str, sign: str) -> None:
+    assert sign in names(question)
+
+
+@pytest.mark.parametrize("question", [
+    "got a bad case of cabin fever resting my back",
+    "I work as a carer and changing incontinence pads all day hurts my back",
+    "had a chest infection that has cleared up now, but my back still spasms",
+    "no numbness, bladder fine, just a tight lower back",
+    "does losing weight help with back spasms?",
+    "is chest day at the gym ok with a back spasm?",
+    "my mate is doing a charity run for cancer research",
+    "could my back spasms be cancer?",
+    "I fell asleep on the sofa and woke with a spasm",
+    "back spasms wake me when I roll over, then settle",
+    "I take insulin injections, can I use a heat pad?",
+])
+def test_hard_negatives_that_use_a_signs_words_get_no_notice(question: str) -> None:
+    assert red_flags(question) == []
+
+
 def test_the_notice_reaches_the_answer_before_any_quote(repo_bot: Chatbot) -> None:
     urgent = repo_bot.ask("I have back spasms and numbness in my groin")
-    assert urgent.urgent and urgent.urgent.startswith("Get urgent medical help.")
-    assert urgent.signs == ("Numbness between the legs or in the groin",)
+    assert urgent.urgent and urgent.urgent.startswith("Get urgent medical help. You mention numbness around the groin")
+    assert urgent.signs == (SADDLE,)
     assert urgent.markdown.index("Get urgent medical help") < urgent.markdown.index(">", 1) + 50
     assert repo_bot.ask("Does ice help with back spasms?").urgent is None
 
@@ -62,22 +149,31 @@ def test_the_corpus_question_bank_gets_it_exactly_where_a_sign_is_reported() -> 
     assert {qid: BANK[qid] for qid in flagged - set(BANK_LABELS["red_flag"]) - set(BANK_LABELS["either"])} == {}
 
 
-@pytest.mark.parametrize("round_, urgent, ordinary, caught_at_least, false_alarms_at_most", [
-    # Rounds 1 and 2 were held out at first (25 of 32 caught, 1 of 30 false alarms; 26 of 30, 1 of 30),
-    # then used to tune the rules: now they must stay where tuning left them.
-    ("1", "urgent", "ordinary", 31, 1),
-    ("2", "urgent_2", "ordinary_2", 29, 1),
-    # Round 3 is held out: its first run, 23 of 30 caught and 0 of 30 false alarms, is the measure.
-    ("3", "urgent_3", "ordinary_3", 23, 0),
+@pytest.mark.parametrize("round_, caught_at_least, false_alarms_at_most", [
+    # Rounds 1 to 3 were written for the first rules and have tuned them since: they stay where tuning
+    # left them (first runs: 25 of 32 and 1 of 30; 26 of 30 and 1 of 30; 23 of 30 and 0 of 30).
+    ("1", 32, 1), ("2", 30, 1), ("3", 30, 0),
+    # Rounds 4 and 5 were measured once (first_runs in the file: 26 of 71 with 9 false alarms in 70, on the
+    # old rules; 47 of 71 with 8 in 70, on the rewritten ones), then used to tune: they stay where tuning left them.
+    ("4", 71, 1), ("5", 71, 0),
+    # Round 6 is held out, never used to tune: its first run is the measure.
+    ("6", 64, 8),
 ])
 def test_phrasings_written_apart_from_the_rules_are_caught_at_the_measured_rate(
-        round_: str, urgent: str, ordinary: str, caught_at_least: int, false_alarms_at_most: int) -> None:
+        round_: str, caught_at_least: int, false_alarms_at_most: int) -> None:
     """Phrasings written in rounds, each measured once before it could shape the rules."""
-    caught = [q for sign, q in HELD_OUT[urgent] if sign in [flag.name for flag in red_flags(q)]]
-    false_alarms = [q for q in HELD_OUT[ordinary] if red_flag_notice(q)]
-    assert len(HELD_OUT[urgent]) >= 30 and len(HELD_OUT[ordinary]) == 30
-    assert len(caught) >= caught_at_least, f"round {round_}: caught {len(caught)} of {len(HELD_OUT[urgent])}"
-    assert len(false_alarms) <= false_alarms_at_most, false_alarms
+    result = measure(round_, HELD_OUT, show=False)
+    assert result["urgent"] >= 30 and result["ordinary"] >= 30
+    assert result["caught"] >= caught_at_least, f"round {round_}: caught {result['caught']} of {result['urgent']}"
+    assert result["false_alarms"] <= false_alarms_at_most, f"round {round_}: {result['false_alarms']} false alarms"
+
+
+def test_the_recorded_first_runs_are_the_floors() -> None:
+    first = HELD_OUT["first_runs"]
+    assert (first["4"]["caught"], first["4"]["false_alarms"]) == (26, 9)
+    assert (first["5"]["caught"], first["5"]["false_alarms"]) == (47, 8)
+    assert (first["6"]["caught"], first["6"]["false_alarms"]) == (64, 8)
+    assert all(len(HELD_OUT[f"urgent_{r}"]) >= 70 and len(HELD_OUT[f"ordinary_{r}"]) >= 70 for r in "456")
 
 
 @pytest.mark.parametrize("question", [
@@ -94,11 +190,16 @@ def test_a_sign_in_the_past_and_again_recently_is() -> None:
     assert red_flag_notice("my old injury flared up after I fell down the stairs last week")
 
 
+def test_a_history_of_cancer_counts_however_long_ago() -> None:
+    assert "Cancer, now or in the past" in names("I had leukaemia as a child and now my back aches")
+
+
 @pytest.mark.parametrize("question, flagged", [
     ("I have no fever", False), ("I don't have chest pain or a fever", False),
-    ("there is no weakness in my legs", False),
+    ("there is no weakness in my legs", False), ("my bladder is fine", False),
     ("I'm not sure if I have a fever", True), ("no fever, but my legs feel weak", True),
     ("I have no idea why I have a fever", True),
+    ("no feeling around my back passage since the back pain started", True),
 ])
 def test_denial_reaches_only_its_own_clause_and_doubt_is_not_denial(question: str, flagged: bool) -> None:
     assert bool(red_flag_notice(question)) is flagged
@@ -106,15 +207,16 @@ def test_denial_reaches_only_its_own_clause_and_doubt_is_not_denial(question: st
 
 def test_a_general_question_about_a_cause_the_article_lists_is_not_a_report_of_one() -> None:
     assert red_flag_notice("Could a car accident lead to back spasms?") is None
+    assert red_flag_notice("Can a fall cause back spasms?") is None
     assert red_flag_notice("my sister was in a car accident and now her back spasms") is not None
 
 
 def test_a_warning_raised_earlier_in_a_conversation_is_repeated_on_later_questions() -> None:
     earlier = ["Does ice help?", "I can't control my bladder since my back went into spasm"]
     notice = conversation_notice("and what about heat?", earlier)
-    assert notice is not None and "Loss of bladder or bowel control" in notice
+    assert notice is not None and "You mention loss of bladder or bowel control:" in notice
     both = conversation_notice("I also have a fever", earlier)
-    assert both is not None and "Loss of bladder or bowel control and back pain with fever" in both
+    assert both is not None and "You mention loss of bladder or bowel control and a fever: " in both
     assert conversation_notice("and what about heat?", ["Does ice help?"]) is None
 
 
@@ -123,6 +225,6 @@ def test_an_answer_carries_the_notice_of_the_conversation_only_after_a_warning(r
     assert with_conversation_notice(answer, [{"role": "user", "content": "Does ice help?"}]) is answer
     warned = [{"role": "user", "content": "I can't control my bladder"}, {"role": "assistant", "content": "…"}]
     carried = with_conversation_notice(answer, warned)
-    assert carried.urgent and "Loss of bladder or bowel control" in carried.urgent
-    assert carried.signs == ("Loss of bladder or bowel control",)
+    assert carried.urgent and "loss of bladder or bowel control" in carried.urgent
+    assert carried.signs == (BLADDER,)
     assert carried.quoted == answer.quoted

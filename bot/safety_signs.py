@@ -1,0 +1,458 @@
+# ruff: noqa: E501
+# (a phrasing reads better whole than cut at a column)
+"""The warning signs and the ways people write them (read by bot/safety.py).
+
+The NHS's reasons to get urgent help with back pain: the signs that point to nerve compression,
+infection, a fracture, cancer, or the heart and lungs rather than an ordinary spasm. Each sign is a
+name, the words the notice uses for it, and its phrasings: whole phrases, and pairs of parts that
+count when they meet in one sentence in either order ("numbing around my bum", "my crotch feels
+weird and numb"), or anywhere in the question for signs made of two facts (a weakened immune
+system and a fever). Phrasings are matched on the normalised, spell-corrected question
+(bot/safety_text.py), and only in a clause that reports the sign (not denied, not long past).
+
+No phrasing here exists for one test question: each is a way of saying the sign, written from the
+sign's side. SIGN_WORDS, the words typos are corrected to, are the content words of these phrasings.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+
+
+@dataclass(frozen=True)
+class Pair:
+    """Two parts of a sign that count only together, within `window` words of each other."""
+
+    first: str
+    second: str
+    window: int = 12
+    #: False: anywhere in the question (two facts, such as a weakened immune system and a fever).
+    same_sentence: bool = True
+    #: False where the second part is itself a qualifier that may hold a negation ("no position eases it").
+    check_second: bool = True
+
+    @cached_property
+    def compiled(self) -> tuple[re.Pattern[str], re.Pattern[str]]:
+        return re.compile(self.first), re.compile(self.second)
+
+
+@dataclass(frozen=True)
+class Sign:
+    """A warning sign: its name (in `Answer.signs`), how the notice says it, and its phrasings."""
+
+    name: str
+    #: The notice's words for it, after "You mention": "numbness around the groin or buttocks".
+    mention: str
+    phrases: tuple[str, ...] = ()
+    pairs: tuple[Pair, ...] = field(default=())
+    #: False for signs the article lists as ordinary causes (falls, accidents): a general "can a fall
+    #: cause…?" does not count; the clause has to say whom it happened to or when.
+    general_counts: bool = True
+    #: Something that happens and passes (an injury, a fever): months ago is long past too ("a fall last
+    #: spring", "a fever last month").
+    acute: bool = False
+    #: A history that counts however long ago (cancer).
+    past_counts: bool = False
+    #: Say to call the emergency number now (chest pain, trouble breathing).
+    emergency: bool = False
+    #: Words that, shortly before a phrasing in its clause, make it a question about the sign rather than
+    #: a report of it ("can heat pads cause cancer?", "could it be cancer?").
+    not_after: str | None = None
+    #: Words that, anywhere in its sentence, say the phrasing is about something ordinary ("my chest
+    #: muscles are sore from the gym").
+    unless_words: str | None = None
+
+    @cached_property
+    def unless(self) -> re.Pattern[str] | None:
+        return re.compile(self.unless_words) if self.unless_words else None
+
+    @cached_property
+    def compiled(self) -> tuple[re.Pattern[str], ...]:
+        return tuple(re.compile(p) for p in self.phrases)
+
+
+_MY = r"(?:(?:my|the|your|a|an|his|her|their|our|both|one|left|right|lower|upper|whole|entire)\s+){0,3}"
+_CANT = (r"(?:cannot|unable to|(?:not|n't|haven't been|hasn't been|not being|wasn't|weren't) able to|"
+         r"couldn't|could not|can no longer|no longer|struggl\w* to|hard to|trouble|difficulty|can barely|"
+         r"can hardly|barely|hardly)")
+_WHO = r"(?:i|he|she|they|we|you|it)"
+_SELF = r"(?:myself|himself|herself|themselves|yourself|ourselves)"
+
+# --- Loss of bladder or bowel control -----------------------------------------------------------------
+_BLADDER = r"(?:bladder|bowels?)"
+_TOILET = (r"(?:pee|wee|urinate|pass(?:ing)? (?:urine|water)|go (?:for a )?(?:pee|wee)|empty (?:my|his|her|their|the) "
+           r"(?:bladder|bowels?)|start (?:peeing|weeing)|peeing|weeing|urinating)")
+BLADDER = Sign(
+    "Loss of bladder or bowel control",
+    "loss of bladder or bowel control",
+    phrases=(
+        rf"\b(?:loss|lose|losing|lost)\s+(?:of\s+)?(?:(?:all\s+)?control\s+(?:of|over)\s+)?{_MY}{_BLADDER}\b",
+        rf"\b(?:no|poor|little|zero|less|reduced)\s+(?:\w+\s+)?control\s+(?:of|over)\s+{_MY}{_BLADDER}\b",
+        rf"\b{_BLADDER}\s+(?:(?:has|have|is|are|keeps?)\s+(?:been\s+)?)?leak\w*\b",
+        rf"\b{_BLADDER}\s+(?:control|function|accidents?|(?:has |have |is |are |keeps? )?(?:stopped|gone|failing|"
+        r"failed|weak|not working|given up|let go|letting go|going on (?:me|him|her)))\b",
+        rf"\b{_CANT}\s+(?:\w+\s+){{0,3}}(?:control|hold|empty|feel|stop|tell)\s+{_MY}(?:bladder|bowels?|pee|urine|wee|"
+        r"poo|stool|peeing|weeing|pooing|it in)",
+        rf"\b{_CANT}\s+(?:\w+\s+){{0,2}}{_TOILET}\b",
+        rf"\b(?:cannot|don't|do not|didn't|doesn't|does not|can't) (?:even )?(?:feel|tell|know) (?:when|if) {_WHO} "
+        r"(?:need|needs|have|has|want|wants) (?:to (?:pee|wee|urinate|go|poo|poop)|a (?:pee|wee|poo|poop))",
+        r"\bincontinen(?:ce|t)\b(?!\s+(?:pads?|products?|pants|sheets?|nurse|clinic|service|team|supplies))",
+        r"\b(?:wear(?:ing)?|need(?:ing)?|started on|had to (?:start )?wear(?:ing)?) (?:\w+ )?(?:pads|nappies|diapers|"
+        r"incontinence pads|adult nappies|pull[- ]?ups)\b",
+        rf"\b(?:wet|wetting|wets|soil(?:ed|ing)?|peed|peeing|pooed|pooing|pooped|pooping|pee|poo|poop|wee|weed|weeing|"
+        rf"shat|shit|messed)\s+(?:\w+\s+)?(?:{_SELF}|(?:my|his|her|their) (?:pants|trousers|knickers|underwear|bed|"
+        r"jeans|nappy)|the bed)\b",
+        r"\b(?:leak\w*|dribbl\w*|drip\w*)\s+(?:\w+\s+)?(?:urine|pee|wee|stool|poo)\b",
+        r"\b(?:urine|pee|wee|poo)\s+(?:\w+\s+)?(?:leak\w*|dribbl\w*|comes out|just comes)\b",
+        rf"\baccidents? (?:with|of) {_MY}{_BLADDER}\b",
+        r"\b(?:had|having|has|have|keeps? having) (?:an? |some )?(?:little |small )?accidents? (?:in (?:the |my |his |her "
+        r")?(?:bed|pants|trousers|knickers|chair)|(?:at|during the) night)\b",
+        r"\b(?:pee|peeing|wee|weeing|poo|pooing|leak|leaking)\b(?:\s+\w+){0,7}\s+without (?:even )?(?:meaning|wanting|"
+        r"noticing|realising|realizing|knowing|feeling)\b",
+        r"\burinary retention\b|\bretaining urine\b|\bretention of urine\b",
+        r"\bbladder (?:\w+ )?(?:feels?|feeling|is|stays?|keeps feeling) (?:\w+ )?full\b",
+        r"\b(?:having|had|have|getting|get|got|keep having|keep getting)\s+(?:\w+\s+){0,4}?leaks\b",
+        r"\b(?:not|haven't|hasn't|hadn't|cannot|couldn't) (?:had|done|passed|have|do|pass) (?:a |any )?(?:wee|pee|urine|"
+        r"water)\s+(?:since|for|in|all)\b",
+        r"\b(?:getting|get|got|gets|keep getting|being) caught short\b",
+    ),
+    pairs=(
+        Pair(r"\b(?:wee|pee|urine|stream|flow)\b", r"\b(?:barely|hardly|won't|will not|doesn't|does not|only) "
+             r"(?:\w+ )?(?:comes? out|trickles?|flows?|starts?)|\btrickle\b", window=8, check_second=False),
+    ),
+)
+
+# --- Numbness around the groin or buttocks (saddle numbness) -----------------------------------------
+_NUMB = (r"(?:numb\w*|no feeling|no sensation|los[st] (?:of )?(?:the )?(?:feeling|sensation)|lack of (?:feeling|"
+         r"sensation)|reduced (?:feeling|sensation)|less (?:feeling|sensation)|altered sensation|tingl\w*|"
+         r"pins and needles|dead|cannot feel|can barely feel|can hardly feel|not my (?:own )?skin|"
+         r"like (?:after )?(?:an injection|a local|an anaesthetic|novocaine)|asleep|frozen)")
+_GROIN = (r"(?:between (?:my |his |her |their |the )?legs|groin|genitals?|genital area|private(?:s| parts| area| bits)|"
+          r"crotch|inner thighs?|buttocks?|butt(?: cheeks?)?|bum(?: cheeks?)?|bottom(?! of)|backside|arse|ass|anus|"
+          r"back passage|perineum|perineal|taint|saddle(?: area| region)?|vagina|vulva|labia|lady (?:bits|parts)|down below|"
+          r"willy|dick|fanny|vag|(?:my|his|her) bits|nether regions?|"
+          r"bits down there|down there|nether regions|penis|testicles|scrotum|my balls|his balls|where (?:i|you|he|she) "
+          r"sits?|sit bones|sitting bones)")
+SADDLE = Sign(
+    "Numbness around the groin or buttocks",
+    "numbness around the groin, buttocks or between the legs",
+    phrases=(
+        r"\bsaddle (?:an(?:a)?esthesia|numbness|area numb\w*)\b",
+        r"\bcauda equina\b",
+        r"\b(?:cannot|can barely|can hardly|don't|do not|can't) (?:really |properly )?feel (?:the|my|his|her) (?:toilet )?"
+        r"seat\b|\bfeels? like (?:i'm |i am |he's |she's )?sitting on (?:a )?(?:cushion|pillow|sponge|nothing)\b",
+        rf"\b(?:cannot|don't|do not|didn't|can barely|can hardly) (?:really )?feel (?:the )?(?:toilet (?:paper|tissue)|"
+        rf"{_SELF}|it|anything|much|my skin) (?:\w+ )?when {_WHO} (?:wipes?|wiping|pees?|wees?|sits?|go to the "
+        r"(?:loo|toilet))\b",
+        r"\b(?:wip(?:e|es|ing)|pee|wee|go to the (?:loo|toilet))\b(?:\s+\w+){0,8}\s+(?:feels?|is|are|felt)\s+(?:\w+\s+){0,4}?"
+        r"(?:numb\w*|dead|different|strange|not my (?:own )?skin|like (?:it's|its|it is) not (?:mine|my skin))",
+    ),
+    pairs=(
+        Pair(_NUMB, rf"\b{_GROIN}\b", window=9),
+    ),
+)
+
+# --- New weakness or numbness in the legs --------------------------------------------------------------
+_LEG = r"(?:legs?|feet|foot|ankles?|knees?|thighs?|toes|calf|calves|shins?)"
+_LEGS = r"(?:legs|feet|both (?:my |his |her )?(?:legs|feet|foot|leg)|(?:my|his|her|their) (?:two|both) (?:legs|feet))"
+_WEAK = (r"(?:weak\w*|no strength|lost (?:all )?(?:the )?strength|loss of strength|no power|lost power|paraly[sz]\w*|"
+         r"giv(?:e|es|ing) (?:way|out)|gave (?:way|out)|buckl\w*|collaps\w*|like jelly|useless|floppy|"
+         r"won't (?:hold|work|take|support|lift|move|go)|will not (?:hold|work|take|support)|"
+         r"(?:doesn't|does not|don't|cannot) (?:hold|support|take) (?:my|his|her|their) weight|"
+         r"not (?:working|responding)|stopped working|(?:went|go|goes|going|gone|keep going) (?:out )?from under)")
+LEGS = Sign(
+    "Weakness or numbness in the legs",
+    "new weakness or numbness in the legs",
+    phrases=(
+        r"\bfoot drop\b|\bdrop foot\b|\bdrag(?:s|ging)? (?:my|his|her|one|a|their) (?:foot|leg)\b|\bjelly legs\b",
+        r"\b(?:foot|leg) (?:\w+ )?(?:drags|dragging|slaps|slapping|flops|flopping)\b",
+        r"\b(?:keeps?|kept|keep on) (?:stumbling|tripping(?: over| up)?)\b",
+        rf"\b{_CANT}\s+(?:\w+\s+){{0,3}}(?:lift|move|feel|raise|stand on|walk on|bear weight on|control|push off with|"
+        rf"point|flex|wiggle)\s+{_MY}{_LEG}\b|\b{_CANT}\s+(?:\w+\s+){{0,2}}stand on (?:my |his |her )?(?:tip ?toes|toes|heels)\b",
+        rf"\b{_CANT}\s+(?:\w+\s+){{0,2}}(?:stand|walk|get up)\b(?:\s+\w+){{0,4}}\s+(?:because|as|since) (?:my|his|her) "
+        rf"{_LEG} (?:\w+ )?(?:give|gave|giving|buckl|collaps|won't|are|is|feel)",
+        r"\b(?:cannot|can barely|can hardly|barely|hardly|no longer|don't|do not|didn't) feel (?:my|his|her|their) "
+        r"(?:legs|feet)\b",
+    ),
+    pairs=(
+        Pair(_WEAK, rf"\b{_LEG}\b", window=6),
+        Pair(_NUMB, rf"\b{_LEGS}\b", window=7),
+    ),
+)
+
+# --- Fever (and the immune system) -----------------------------------------------------------------------
+_FEVER = (r"(?:(?<!hay )(?<!cabin )(?<!spring )(?<!yellow )(?<!night )(?<!football )(?<!gold )(?<!jungle )"
+          r"\bfe(?:ver|vers|verish|very)\b(?! (?:pitch|dream|tree|few))|"
+          r"\b(?:high|raised|very high|raging|sky[- ]high|really high|slight|bit of a|running a|have a|has a|had a|got a|with a|and a|developed a|"
+          r"spiking a|low[- ]grade)\s+(?:temp|temperature|fever)s?\b|"
+          r"\b(?:temp|temperature)s?\s+(?:of|is|was|at|reached|hit|went up to|around|about|up to|'s|has been|"
+          r"keeps going up to)\s+(?:about |around |over |nearly |almost |like )?(?:3[7-9]|4[0-2]|9[89]|10\d)|"
+          r"\b(?:temp|temperature)s?\s+(?:is |was |'s |has been |keeps )?(?:up|high|raised|through the roof|spiking|"
+          r"going up)\b|"
+          r"\b(?:3[89]|4[01])[.,]\d\b|\b(?:3[89]|4[01])\s?(?:°|degrees|deg)\s?c?\b|\b10[0-5](?:\.\d)?\s?(?:°|degrees|f)\b|"
+          r"\bburning up\b|\bhot and (?:cold|shivery|sweaty)\b|\bshiver(?:s|ing|y)\b|\bchills\b|\brigou?rs\b|"
+          r"\bnight sweats\b|\bsweat(?:s|ing) at night\b|\bdrenched in sweat\b|\bdrenching sweats\b|"
+          r"\b(?:spinal|spine|back|kidney|bone|disc|epidural|vertebral) (?:infection|abscess)\b|"
+          r"\b(?:discitis|osteomyelitis|pyelonephritis|sepsis|septic)\b)")
+FEVER = Sign(
+    "Fever", "a fever", phrases=(_FEVER,), acute=True,
+    unless_words=(r"\b(?:heating|thermostat|hot tub|sauna|jacuzzi|heat pad|heating pad|hot water bottle|setting|settings|"
+                  r"weather|the cold|cold weather|freezing cold|air con\w*|room temperature)\b"),
+)
+
+_IMMUNE = (r"\b(?:immuno[- ]?suppress\w*|immune[- ]?suppress\w*|immuno[- ]?compromised|immune[- ]?compromised|"
+           r"(?:weak|weakened|low|poor|compromised|suppressed|no) immune (?:system)?|immune system (?:is |was )?"
+           r"(?:weak\w*|low|compromised|suppressed|shot|rubbish)|transplant\w*|chemo\w*|hiv|aids|"
+           r"(?:on|taking|takes?|take|started) (?:\w+ ){0,2}(?:steroids|prednisolone|prednisone|methotrexate|"
+           r"biologics?|humira|dexamethasone|immunosuppressants?|tacrolimus|azathioprine)|steroids (?:every day|daily|"
+           r"long[- ]term)|long[- ]term steroids|"
+           r"inject\w* (?:\w+ )?(?:heroin|drugs|meth|speed|crack|steroids)|(?:injects|injecting|shoots up|shooting up|"
+           r"uses needles|using needles|iv drugs?|intravenous drugs?|heroin|drug user|needle user)|"
+           r"dialysis|no spleen|spleen (?:removed|out)|sickle cell)\b")
+_UNWELL = (_FEVER + r"|\b(?:infection|infected|abscess|unwell|poorly|flu[- ]like|feel(?:s|ing)? (?:really |very |so )?"
+           r"(?:ill|rough|awful|terrible|rotten))\b")
+IMMUNE = Sign(
+    "A weakened immune system or injected drugs, with a fever",
+    "a fever with a weakened immune system or injected drugs",
+    pairs=(Pair(_IMMUNE, _UNWELL, window=60, same_sentence=False),),
+    past_counts=True,
+)
+
+# --- A major fall or accident ---------------------------------------------------------------------------
+_NOT_A_FALL = (r"(?! asleep| behind| apart| in love| for| ill| pregnant| through| short| out with| out of love| from grace|"
+               r" off the wagon| a dis[ck]| dis[ck]s?\b)")
+_HEIGHT = (r"(?:ladder|roof|scaffold\w*|stairs|staircase|steps|tree|horse|pony|bike|motorbike|motorcycle|wall|"
+           r"balcony|trampoline|loft|attic|bunk(?: bed)?|platform|truck|lorry|height|cliff|window|climbing wall|"
+           r"bleachers|stage|shed|van|quad|skateboard|scooter|chairlift|top bunk|top step|rock|ledge|fence)")
+_LANDED = (r"(?:on|onto)\s+(?:my|his|her|their|the|our)\s+(?:\w+\s+)?(?:back|spine|tailbone|coccyx|bottom|bum|"
+           r"backside|butt|arse|behind)")
+_SPORT = (r"(?:match|game|rugby|football|soccer|hockey|tackle|tackled|scrum|pitch|field|training|gymnastics|"
+          r"wrestling|judo|skiing|snowboarding|skating|riding|climbing|cycling|mountain biking|trampolin\w*|"
+          r"jumping|parkour|cheer\w*)")
+_VEHICLE = r"(?:car|road|traffic|motorbike|motorcycle|bike|bicycle|motorway|head[- ]on|quad|scooter|bus|train)"
+TRAUMA = Sign(
+    "A major fall or accident",
+    "a recent bad fall or accident",
+    phrases=(
+        rf"\b(?:after|since|following|from|in|during|because of)\s+{_MY}"
+        r"(?:(?:bad|big|major|serious|nasty|heavy|hard|recent|car|road|traffic|motorbike|motorcycle|bike|"
+        r"bicycle|skiing|riding|horse|work|high|terrible|awful|huge|massive|proper)\s+){0,2}(?:fall|accident|crash|"
+        r"collision|car wreck|wreck|tumble|smash|pile[- ]up|fender bender)\b",
+        rf"\b(?:i|he|she|we|they|you|my \w+|mum|dad|i've|i have|he's|she's|i just|i was|i got|(?:was|got) (?:being )?)\s*"
+        rf"(?<!nearly )(?<!almost )(?:fell|have fallen|has fallen|had a (?:\w+ )?fall|took a (?:\w+ )?(?:fall|tumble)|"
+        rf"slipped and fell|crashed|was in an? (?:\w+ )?(?:accident|crash|collision)|rear[- ]ended|knocked (?:off|down|over)|"
+        rf"thrown (?:off|from)|went flying){_NOT_A_FALL}\b",
+        rf"(?<!nearly )(?<!almost )\b(?:fell|fallen|falling|tumbled|tumbling|slipped|rolled|went flying|came down|"
+        rf"come down|thrown)\s+(?:(?:off|from|down|out of|over|backwards|head first|all the way down)\s+)+"
+        rf"(?:\w+\s+){{0,3}}?(?:{_HEIGHT}|flight)",
+        r"(?<!nearly )(?<!almost )\bfell (?:off|from|down|over|on|onto|out of|backwards|hard|badly|heavily|awkwardly)\b"
+        r"(?! asleep)",
+        r"(?<!nearly )(?<!almost )\b(?:came|come|coming|thrown|flew|fell) off (?:my|his|her|their|a|the|our) (?:\w+ )?"
+        r"(?:horse|pony|bike|bicycle|"
+        r"motorbike|motorcycle|scooter|ladder|quad|skateboard|board|trampoline|wall|roof)\b",
+        rf"\b{_VEHICLE}\s+(?:accident|crash|collision|smash|wreck|pile[- ]up)\b",
+        r"\b(?:hit|knocked (?:down|over|off)|run over|struck|clipped) by (?:a |an )?(?:\w+ )?(?:car|vehicle|truck|lorry|"
+        r"van|bus|bike|cyclist|motorbike|train)\b",
+        r"\bhad (?:a|an) (?:\w+ ){0,2}(?:fall|tumble|accident|crash|collision|smash|wreck)\b(?! from grace)",
+        r"\b(?:was|were|been|got) in an? (?:\w+ ){0,3}(?:accident|crash|collision|pile[- ]up|smash|wreck)\b",
+        r"\b(?:car|van|bike|vehicle) (?:flipped|rolled|overturned|spun|rolled over)\b",
+        r"\b(?:a |the )?(?:car|van|truck|lorry|bus|cyclist|bike|motorbike|taxi|vehicle) (?:hit|knocked|ran (?:over|into)|"
+        r"drove into|struck|clipped|went into|crashed into|smashed into) (?:me|him|her|them|us|my|his|our)\b",
+        r"\bwhiplash\b|\brear[- ]ended\b|\bt[- ]?boned\b|\b(?:was|got) written off\b|\b(?:car|bike|it) was "
+        r"(?:written off|totalled|totaled|a write[- ]off)\b|\bhead[- ]on\b",
+        rf"\blanded (?:\w+ )?(?:hard |badly |heavily |flat |awkwardly |square |right |full )?{_LANDED}\b",
+        r"\b(?:came|come|coming) down (?:hard|heavily|badly|awkwardly)\b",
+        rf"\bflat on {_MY}back\b",
+        r"\b(?:helped|carried|stretchered|taken) off (?:the )?(?:pitch|field|court|ice|mat|track|slope)\b",
+        r"\b(?:hard|heavy|big|nasty|bad|late|high|dangerous|huge) (?:tackle|hit|landing|collision|challenge)\b",
+        r"\b(?:wiped out|wipe ?out|bailed|came a cropper|stacked it|ate it|face ?planted)\b",
+    ),
+    pairs=(
+        Pair(r"\b(?:fell|fallen|fall|falling|tumbled|slipped|tripped|went over|knocked over|came off|thrown)\b"
+             + _NOT_A_FALL, rf"\b{_LANDED}\b", window=10),
+        Pair(r"\b(?:fell|fallen|fall|tumbled|slipped|tripped|landed|came down|knocked|tackled|crashed)\b" + _NOT_A_FALL,
+             rf"\b{_SPORT}\b", window=10),
+        Pair(r"\b(?:slipped|tripped|fell|tumbled|stumbled)\b" + _NOT_A_FALL,
+             r"\b(?:stairs|steps|staircase|ladder|escalator)\b", window=6),
+    ),
+    general_counts=False,
+    acute=True,
+)
+
+# --- A possible fracture of the spine (known or suspected; an older person's fall) -----------------------
+_OSTEO = r"(?:osteo ?poro\w*|osteopenia|brittle bones?|thin(?:ning)? bones?|bone (?:density|thinning|loss))"
+_OLDER = (r"(?:elderly|pensioner|oap|old (?:lady|man|woman|gentleman)|older (?:lady|man|woman|parent|relative)|"
+          r"(?:great[- ])?(?:grandma|grandmother|grandad|granddad|grandpa|grandfather|gran|granny|nan|nana|nanna|nanny)|"
+          r"(?:aged |is |she's |he's |i'm |am |at |\()(?:6[5-9]|[7-9]\d|1[01]\d)\b|"
+          r"\b(?:6[5-9]|[7-9]\d|1[01]\d)\s?(?:-| )?(?:yo|y/o|yrs?|years?|year[- ]old)\b|in (?:his|her|their|my) "
+          r"(?:seventies|eighties|nineties|70s|80s|90s))")
+_FALL_OR_BREAK = (r"(?:fell|fallen|fall|falling|had a fall|slipped|slip|tripped|trip|tumbled|tumble|went over|"
+                  r"crack\w*|snap\w*|broke|broken|break|fractur\w*|sudden\w*|sneez\w+|cough\w+|crunch\w*|collaps\w*|"
+                  r"lost (?:\w+ )?height|shrunk|shrinking)")
+FRACTURE = Sign(
+    "A possible spinal fracture",
+    "a possible broken bone in the spine",
+    phrases=(
+        r"\b(?:compression|crush|crushed|wedge|vertebral|spinal|spine|osteoporotic|insufficiency|stress|burst|"
+        r"fragility) fractur\w*",
+        r"\bfractur\w* (?:\w+ ){0,2}(?:in|of|to) (?:my|his|her|their|the|a) (?:\w+ )?(?:spine|back|vertebra\w*|"
+        r"[lt]\d{1,2})\b",
+        r"\b(?:fractured|broke|broken|cracked|crushed|collapsed|compressed|crumbl\w*) (?:\w+ ){0,2}(?:vertebra\w*|"
+        r"spine|tailbone|coccyx|[lt]\d{1,2})\b",
+        r"\b(?:fractured|broke|broken|cracked) (?:a |my |his |her |their )?back\b",
+        r"\b(?:vertebra\w*|spine|tailbone|coccyx) (?:is |was |has |had |might be |could be |may be )?(?:been )?"
+        r"(?:fractured|broken|cracked|crushed|collapsed)\b",
+    ),
+    pairs=(
+        Pair(rf"\b{_OSTEO}\b", rf"\b{_FALL_OR_BREAK}\b", window=25, same_sentence=False),
+        Pair(rf"\b{_OLDER}", r"\b(?:fell|fallen|had a (?:\w+ )?fall|took a (?:\w+ )?(?:fall|tumble)|slipped|tripped|tumbled|"
+             r"went over|(?:broken|broke|cracked|fractured) (?:something|a bone|any bones|her back|his back))\b"
+             + _NOT_A_FALL, window=25, same_sentence=False),
+    ),
+    general_counts=False,
+    acute=True,
+)
+
+# --- Unexplained weight loss, and cancer -----------------------------------------------------------------
+_WEIGHT_LOSS = (r"\b(?:(?:lost|losing|lose|loses|dropped|dropping|drop|shed|shedding|gone down|went down)\s+(?:\w+\s+){0,3}?"
+                r"(?:weight|kg|kgs|kilos?|pounds|lbs?|stones?|dress sizes?|sizes?|a size)|weight ?loss|"
+                r"weight (?:is |has been |keeps )?(?:falling|dropping|melting|coming|dropped|fallen) off|"
+                r"weight (?:is |keeps |has been |has kept )?(?:dropping|falling|going down|coming down)|"
+                r"(?:clothes|jeans|trousers) (?:are |keep )?(?:\w+ )?(?:falling|hanging|dropping) off|wasting away|"
+                r"skin and bones?|(?:looks?|looking|got|gotten|getting|gone|so|really|very) (?:so |really |very )?"
+                r"(?:thin|skinny|gaunt|frail|bony))\b")
+_UNEXPLAINED = (r"\b(?:without (?:even )?(?:trying|dieting|meaning to|changing (?:anything|my diet|his diet|her diet)|"
+                r"doing anything|any reason|reason)|for no (?:apparent |obvious |good |real )?reason|no reason|"
+                r"unexplained|unintentional\w*|unintended|inexplicabl\w+|unexplainabl\w+|mysterious\w*|"
+                r"(?:don't|do not|doesn't|cannot|no one can|nobody can|can't) (?:\w+ )?(?:know|explain|understand|work out|"
+                r"figure out) why|no idea why|not sure why|(?:not|haven't|hasn't|wasn't|isn't) (?:been )?(?:dieting|"
+                r"trying|on a diet|changed)|not on purpose|by itself|eating (?:the same|normally|as usual|as normal|loads)|"
+                r"eating (?:fine|well|ok|okay|plenty|normally|a lot)|not eating|off (?:my|his|her) food|no appetite|lost (?:my|his|her) appetite|(?:really |very |so )?"
+                r"(?:fast|quickly|rapidly))\b")
+_STRONG_LOSS = (r"\b(?:(?:clothes|jeans|trousers) (?:are |keep )?(?:\w+ )?(?:falling|hanging) off|wasting away|"
+                r"skin and bones?|(?:lost|losing|dropped|dropping) (?:so much|a lot of|loads of|tons of|a ton of|a scary "
+                r"amount of) weight|weight (?:is |has been |keeps )?(?:falling|dropping|melting) off)\b")
+WEIGHT = Sign(
+    "Unexplained weight loss",
+    "weight loss you can't explain",
+    phrases=(
+        r"\b(?:unexplained|unintentional|unintended|unexpected|sudden|rapid|unexplainable|inexplicable|"
+        r"mysterious|strange|weird|dramatic|significant|unexplained)\s+(?:weight ?loss|loss of weight|losing weight|"
+        r"drop in weight)\b",
+        _STRONG_LOSS,
+    ),
+    pairs=(
+        Pair(_WEIGHT_LOSS, _UNEXPLAINED, window=25, same_sentence=False, check_second=False),
+    ),
+)
+
+_CANCER = (r"(?:cancer|tumou?rs?|lymphoma|leuk(?:a)?emia|myeloma|melanoma|carcinoma|sarcoma|metasta\w+|mets|"
+           r"malignan\w+|chemo\w*|radiotherapy|radiation (?:therapy|treatment)|oncologist|in remission|the big c)")
+CANCER = Sign(
+    "Cancer, now or in the past",
+    "cancer, now or in the past",
+    phrases=(
+        rf"(?<!star sign is )(?<!star sign )(?<!sign is )(?<!zodiac )(?<!i'm a )\b{_CANCER}\b"
+        r"(?! (?:research|charity|nurse|ward|unit|centre|center|awareness|run|walk|society|fundraiser|fundraising|"
+        r"screening|scare|risk|survivors' group|support group for others))",
+    ),
+    general_counts=False,
+    past_counts=True,
+    not_after=(r"\b(?:died of|died from|passed away|lost (?:\w+ ){0,3}to|killed by|cause|causes|causing|caused by|give|gives|giving|risk|risks|linked to|link to|prevent\w*|"
+               r"worried|worry|scared|afraid|fear\w*|paranoid|(?:could|can|might|may) (?:\w+ ){0,4}?be|(?:is|are) (?:it|this|"
+               r"that|these|they)|"
+               r"sign of|signs of|symptom of|symptoms of|rule out|ruled out|test\w* for|screen\w* for|check\w* for|"
+               r"clear of|free of)\b"),
+)
+
+# --- Chest pain or trouble breathing ----------------------------------------------------------------------
+_CHEST = (r"\b(?:chest|breastbone|sternum|front of (?:my|his|her) ribs|ribcage at the front)\b"
+          r"(?!\s+(?:day|press|presses|exercises?|workouts?|fly|flies|stretch\w*|opener|infection|x-?ray|hair|freezer|"
+          r"of drawers|strap|binder|voice|compressions?|pocket|rate monitor|goes out|muscles? (?:day|workout)|"
+          r"surgeon|specialist|condition|murmur|rate)\b)")
+_CHEST_PAIN = (r"\b(?:pains?|painful|ache|aches|aching|tight\w*|pressure|hurts?|hurting|heav(?:y|iness)|squeez\w*|"
+               r"crush\w*|burning|sore|stabbing|sharp|twinge\w*|sitting on (?:it|me|my chest)|elephant|band|"
+               r"clamp\w*|vice|spasm\w*|cramp\w*)\b")
+_BREATH = (r"\b(?:short of breath|shortness of breath|short breath\w*|breathless\w*|out of breath|"
+           r"gasp\w*|fighting for (?:air|breath)|struggl\w* (?:for|to get) (?:air|breath|a breath)|"
+           r"(?:cannot|can't|couldn't|can barely|can hardly) (?:get|catch|take) (?:my|his|her|a|their) "
+           r"(?:\w+ )?breath|"
+           r"(?:cannot|couldn't|could not|unable to|not able to|struggl\w* to|hard to|difficult to|trouble|difficulty|"
+           r"hurts? to|painful to|pain when (?:i|he|she|they)|hurts? when (?:i|he|she|they)|can barely|can hardly|"
+           r"cannot really) (?:\w+ ){0,1}(?:breathe?|breathing|take a (?:deep )?breath)|"
+           r"wheez\w+|puffing and panting|panting|puffed out|"
+           r"breathing (?:is |was |got |has got |has been )?(?:\w+ )?(?:difficult|hard|laboured|labored|shallow|fast|"
+           r"rapid|painful|a struggle)|laboured breathing|labored breathing|air hunger|winded)\b")
+CHEST = Sign(
+    "Chest pain or trouble breathing",
+    "chest pain or trouble breathing",
+    phrases=(
+        _BREATH,
+        r"\b(?:having|had|have|be|is (?:it|this)|think (?:i'm|he's|she's|i am) having|like|feels like|scared (?:it's|it "
+        r"is)|worried (?:it's|it is)|could (?:it|this) be|might be|maybe) an? (?:heart attack|cardiac arrest)\b|"
+        r"\bangina\b",
+        rf"\b(?:spread\w*|radiat\w*|shoot\w*|mov\w*|go|goes|going|went|travel\w*|wrap\w*|extend\w*|comes? round|"
+        rf"through)\s+(?:\w+\s+){{0,4}}?(?:in|into|to|through|around|round|towards?|across)\s+{_MY}(?:chest|breastbone|"
+        r"sternum|left arm|jaw)\b",
+        r"\b(?:pain|ache|aching|numb\w*|tingl\w*)\b(?:\s+\w+){0,5}\s+(?:down|in|into|to) (?:my|his|her|the) "
+        r"(?:left arm|jaw)\b",
+    ),
+    pairs=(Pair(_CHEST, _CHEST_PAIN, window=12),),
+    emergency=True,
+    unless_words=(r"\b(?:from|after|since) (?:the gym|the weights|working out|(?:a|my|the) (?:workout|session|class)|"
+                  r"training|exercis\w+|bench\w*|push[- ]?ups|press[- ]?ups|pull[- ]?ups|lifting|weights|chest day|"
+                  r"(?:doing|starting) (?:\w+ )?(?:push|press|pull)[- ]?ups)\b"),
+)
+
+# --- Severe pain at night that rest does not ease --------------------------------------------------------
+_NIGHT = (r"\b(?:at night|every night|each night|nightly|in the night|middle of the night|overnight|all night|"
+          r"night time|nighttime|at nights|nights|in bed at night|(?:wakes?|waking|woke) (?:me|him|her|them|us)(?: up)?|"
+          r"woken (?:up )?by|wake up (?:in the night|at night|in pain|because of|due to)|[1-5] ?am|"
+          r"(?:cannot|unable to) sleep|no sleep|keeps? (?:me|him|her|them) (?:up|awake))\b")
+_NOT_EASED = (r"\b(?:(?:nothing|no position|no amount of rest|rest|resting|lying (?:down|still|flat)|laying (?:down|still|flat)"
+              r"|painkillers|pain killers|tablets|medication|meds|ibuprofen|paracetamol|co-?codamol|moving|changing "
+              r"position|keeping still|staying still)\b(?:\s+\w+){0,3}?\s+(?:helps?|eases?|does nothing|do nothing|"
+              r"did nothing|makes? (?:no|any) difference|changes? (?:it|anything)|relieves?|(?:doesn't|don't|didn't|does "
+              r"not|do not) (?:\w+ )?(?:help|ease|touch|work|stop|change)|makes? (?:it )?worse|touches? it)|"
+              r"constant\w*|all the time|24/7|non[- ]?stop|doesn't matter (?:if|whether|what|how)|"
+              r"(?:getting|gets|got|grows?|growing) worse (?:each|every|by the) (?:night|week|day)|worse (?:each|every) "
+              r"(?:night|week)|worse at night than|night sweats|pacing|whatever (?:i|he|she|they) do|"
+              r"nothing (?:i|he|she|they) do|(?:not|n't) like (?:a|my usual|the usual|normal|a normal|any) (?:\w+ )?(?:spasm|"
+              r"muscle|back pain|pain)|no matter (?:how|what|which way|where) (?:i|he|she|they) (?:lie|lay|sit|do|try)|"
+              r"nothing (?:\w+ ){0,2}(?:makes a difference|seems to help|works)|(?:doesn't|does not|never|won't) let up|"
+              r"(?:doesn't|does not|won't|will not|didn't) (?:\w+ ){0,2}(?:go|ease|stop|settle|improve|get better)\w* "
+              r"(?:\w+ ){0,2}(?:when|if|with|even with|after) (?:i |he |she |they )?rest\w*|"
+              r"(?:lying|laying) (?:down|flat|still) (?:makes|made) (?:it )?worse|cannot (?:lie|lay) (?:down|still|flat))\b")
+NIGHT = Sign(
+    "Severe pain at night",
+    "severe pain at night that rest does not ease",
+    pairs=(Pair(_NIGHT, _NOT_EASED, window=30, same_sentence=False, check_second=False),),
+)
+
+#: In the order the notice names them: the emergencies first.
+SIGNS: tuple[Sign, ...] = (CHEST, SADDLE, BLADDER, LEGS, IMMUNE, FEVER, TRAUMA, FRACTURE, CANCER, WEIGHT, NIGHT)
+
+#: The words a misspelling is corrected to: the content words the phrasings above are made of.
+SIGN_WORDS = frozenset("""
+bladder bowel bowels control incontinence incontinent urine urinate urinating toilet peeing weeing pooing pooping
+wetting soiled leaking dribbling accident accidents retention nappies diapers empty
+numb numbness numbing numbed tingling tingly sensation feeling groin genitals genital buttocks buttock bottom
+crotch perineum saddle vagina penis testicles scrotum anus thighs thigh backside privates
+weakness weaker weakened paralysed paralyzed paralysis buckling buckled collapsing collapsed jelly floppy useless
+legs feet ankles knees toes dragging
+fever fevers feverish temperature shivering shivery chills rigors sweats sweating infection abscess burning
+immune immunosuppressants immunosuppressed immunocompromised transplant steroids prednisolone chemotherapy chemo
+injects injecting heroin needles methotrexate dialysis
+fell fallen falling tumbled tumble slipped tripped ladder stairs staircase scaffolding trampoline whiplash
+motorbike motorcycle bicycle collision crashed landed tailbone coccyx tackle tackled stretchered
+fracture fractured fractures vertebra vertebrae osteoporosis osteopenia compression crushed brittle spine spinal
+cracked broken
+weight unexplained unintentional kilos pounds dieting appetite skinny wasting
+cancer tumour tumor lymphoma leukaemia leukemia myeloma melanoma carcinoma sarcoma metastases metastatic
+radiotherapy remission oncologist malignant
+chest breathe breathing breath breathless breathlessness gasping wheezing heart attack angina tightness pressure
+crushing squeezing sternum breastbone
+night nights overnight constant constantly painkillers unbearable excruciating
+""".split())

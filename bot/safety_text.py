@@ -1,0 +1,243 @@
+"""How the warning-sign reader reads a question: typed the way people type, in clauses and sentences.
+
+People write "cant", "numbnes", "bladdar", "pins n needles". Before the signs' phrasings are
+matched (bot/safety_signs.py), the question is lower-cased, its shorthand spelt out, and each word
+the signs' own vocabulary lacks but lies one typo away from (two for long words) is corrected to
+that word. A word that is itself English ("bowl", "chess", "feel") is never corrected: those are
+listed in bot/data/safety_real_words.txt, the words of the embedding model's vocabulary within
+reach of a sign word (regenerate with `python -m benchmarks.warning_signs --words`).
+
+A phrasing that matches still has to be reported in its clause: not denied ("no fever", "bladder
+fine"), not long past ("a car crash years ago") or over ("a chest infection that has cleared up").
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache, lru_cache
+from importlib import resources
+
+#: Words are corrected only from this length: shorter ones lie a typo away from too many others.
+MIN_CORRECTED_CHARS = 4
+#: Longer words are never corrected: no sign word is this long, and a pasted string's deletions are many.
+MAX_CORRECTED_CHARS = 24
+#: From this length a word may be two typos away from the sign word it means ("osteoperossis").
+TWO_TYPOS_FROM_CHARS = 8
+
+_SHORTHAND = [
+    (re.compile(r"[’‘`´]"), "'"),
+    (re.compile(r"[“”]"), '"'),
+    (re.compile(r"\s*(?:&|\+)\s*"), " and "),
+    (re.compile(r"\b(?:n|an|nd|'n')\b(?=\s+(?:needles|tingly|numb|weak|shivery|cold|sweats?)\b)"), "and"),
+    (re.compile(r"\bpins and\s+needle\b"), "pins and needles"),
+    (re.compile(r"\bw/o\b"), "without"),
+    (re.compile(r"\bw/"), "with "),
+    (re.compile(r"\b(?:bc|b/c|cos|coz|cuz)\b"), "because"),
+    (re.compile(r"\b(do|does|did|have|has|had|is|are|was|were|ca|could|would|should|wo)n\s?t\b"), r"\1n't"),
+    (re.compile(r"\b(can|don|doesn|didn|haven|hasn|hadn|isn|aren|wasn|weren|couldn|wouldn|shouldn)t\b"), r"\1't"),
+    (re.compile(r"\bcan't\b|\bcan not\b"), "cannot"),
+    (re.compile(r"\bwont\b(?=\s+(?:\w+\s+)?(?:let|go|stop|hold|lift|move|work|take|ease|come|budge)\b)"), "won't"),
+    (re.compile(r"\bim\b"), "i'm"),
+    (re.compile(r"\bive\b"), "i've"),
+    (re.compile(r"\b(?:hes)\b"), "he's"),
+    (re.compile(r"\b(?:shes)\b"), "she's"),
+    (re.compile(r"\bnite\b"), "night"),
+    (re.compile(r"\bnites\b"), "nights"),
+    (re.compile(r"\btho\b"), "though"),
+    (re.compile(r"\bu\b"), "you"),
+    (re.compile(r"\bur\b"), "your"),
+    (re.compile(r"\bmy ?self\b"), "myself"),
+]
+_WORD = re.compile(r"[a-z]+")
+
+
+def normalise(question: str) -> str:
+    """Lower case, one kind of apostrophe, shorthand spelt out, single spaces (no spelling yet)."""
+    text = str(question).lower()
+    for pattern, replacement in _SHORTHAND:
+        text = pattern.sub(replacement, text)
+    return " ".join(text.split())
+
+
+class SignSpeller:
+    """Corrects words a typo away from a sign word, and only those."""
+
+    def __init__(self, sign_words: frozenset[str], real_words: frozenset[str]) -> None:
+        self.sign_words = sign_words
+        self.real_words = real_words
+        # Symmetric deletes (as SymSpell does): a typo's deletions meet its word's deletions.
+        self._by_deletion: dict[str, set[str]] = {}
+        for word in sign_words:
+            for variant in _deletions(word, _typos_allowed(word)):
+                self._by_deletion.setdefault(variant, set()).add(word)
+
+    def correct(self, text: str) -> str:
+        """`text` (normalised) with each misspelt sign word replaced by the word."""
+        return _WORD.sub(lambda m: self.correction(m.group(0)) or m.group(0), text)
+
+    @lru_cache(maxsize=4096)  # noqa: B019 (one speller for the process's lifetime: SIGN_SPELLER)
+    def correction(self, word: str) -> str | None:
+        """The sign word `word` misspells, or None."""
+        if not MIN_CORRECTED_CHARS <= len(word) <= MAX_CORRECTED_CHARS or word in self.sign_words \
+                or word in self.real_words:
+            return None
+        allowed = _typos_allowed(word)
+        candidates = {c for variant in _deletions(word, allowed) for c in self._by_deletion.get(variant, ())}
+        scored = sorted((_distance(word, c), c) for c in candidates)
+        scored = [(d, c) for d, c in scored if d <= min(allowed, _typos_allowed(c))]
+        return scored[0][1] if scored else None
+
+
+def _typos_allowed(word: str) -> int:
+    return 2 if len(word) >= TWO_TYPOS_FROM_CHARS else 1
+
+
+@cache
+def _deletions(word: str, depth: int) -> frozenset[str]:
+    found = {word}
+    frontier = {word}
+    for _ in range(depth):
+        frontier = {w[:i] + w[i + 1 :] for w in frontier for i in range(len(w)) if len(w) > 3}
+        found |= frontier
+    return frozenset(found)
+
+
+def _distance(a: str, b: str) -> int:
+    """Edit distance counting a swap of two neighbouring letters as one typo (optimal string alignment)."""
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        current = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = a[i - 1] != b[j - 1]
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+@cache
+def real_words() -> frozenset[str]:
+    """English words a typo away from a sign word (bot/data/safety_real_words.txt): never corrected."""
+    text = resources.files("bot").joinpath("data/safety_real_words.txt").read_text(encoding="utf-8")
+    return frozenset(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+
+
+# --- Reading a match in its context ----------------------------------------------------------------
+
+#: Where a sentence ends: two signs' words pair up only inside one.
+SENTENCE_BREAK = re.compile(r"[.!?;\n]+(?:\s|$)|\s-\s|\.\.+")
+#: Where one thought turns to another inside a sentence: "my chest is fine but my back hurts".
+CONTRAST = re.compile(r"\b(?:but|though|although|however|whereas|except|apart from|other than)\b|[()]")
+# Where a clause ends: a denial or a time word does not reach past these.
+_CLAUSE_BREAK = re.compile(r"[.;:!?()\n]|\s-\s|\b(?:and|but|though|although|however|whereas|now|which|so|because|"
+                           r"then|while|when|since|until)\b")
+# Where a time word stops applying: "I slipped years ago and landed on my back" is one event, long past;
+# "a fever years ago, but now I can't feel my legs" is two.
+_TIME_BREAK = re.compile(r"[.;:!?()\n]|\b(?:but|though|although|however|whereas|now|which|so|because|since then|"
+                         r"these days|lately|this time|recently)\b")
+# A denial before the sign, in the same clause: "no fever", "I don't have a fever", "never had chest pain".
+_DENIAL = re.compile(
+    r"\b(?:no|not|never|without|denies|deny|denied|nor|free of|ruled out|rule out|absence of|zero|none|"
+    r"cannot say|nothing like)\b|n't\b"
+)
+# Doubt is not denial: "not sure if I have a fever", "I don't know whether my legs are weak".
+_DOUBT = re.compile(r"\b(?:not sure|unsure|n't (?:know|tell|think so)|not certain|no idea|wonder\w*|not even sure)\b")
+# A denial after it: "bladder fine", "my temperature is normal", "legs are ok".
+_FINE_AFTER = re.compile(
+    r"^\W*(?:(?:is|are|'s|was|were|feels?|felt|seems?|has been|have been|all|totally|completely|perfectly|"
+    r"absolutely|still|both|seem to be|are all)\s+){0,3}(?:fine|normal|ok|okay|good|alright|all right|unaffected|"
+    r"clear|perfect|great|grand)\b"
+)
+# Over: "a chest infection that has cleared up", "the kids had a temperature (all better now)".
+_RESOLVED_AFTER = re.compile(
+    r"^\W*(?:[\w']+\W+){0,8}?(?:(?:has|have|had|it's|its|is|are|were|was|all)\s+)*(?:cleared(?: up)?|all better|"
+    r"better now|gone now|went away|passed|recovered|resolved|fine now|over now|long gone)\b"
+)
+# The sign placed in the distant past. "old" is an event's age ("an old injury"), not a person's ("80 years old").
+_DISTANT = re.compile(
+    r"\b(?:years?|decades?)\s+(?:ago|back|before|since|earlier)\b|\bfor (?:about |over |nearly |almost |some |many )?"
+    r"(?:\w+ )?(?:years|decades)\b|\byears of\b|\b(?:had|got) (?:a |an )?(?:\w+ ){0,3}once\b|"
+    r"\b(?:a )?long (?:time )?ago\b|"
+    r"\b(?:last|previous) year\b|\b(?:a|one|two|three|\d+) years? ago\b|"
+    r"(?<!years )(?<!year )(?<!yrs )(?<!yr )(?<!how )\bold (?:\w+ )?(?:injury|injuries|fall|accident|crash|fracture|"
+    r"break)\b|"
+    r"\bas an? (?:child|kid|teen\w*|baby|boy|girl|student|toddler)\b|"
+    r"\bwhen (?:i|he|she|we|they) (?:was|were) "
+    r"(?:young|little|small|younger|\d{1,2}|an? (?:child|kid|teen\w*|boy|girl|student|baby|toddler))\b|"
+    r"\bin (?:my|his|her|their) (?:childhood|youth|teens|twenties|thirties)\b|\bchildhood\b|\bin (?:19|20)\d\d\b|"
+    r"\bused to\b|\bhistory of\b|\bpast (?:injury|accident|fall)\b"
+)
+# For an injury, months ago is not recent either ("a fall last spring"); for a symptom it may still be going on.
+_MONTHS_AGO = re.compile(
+    r"\b(?:months?|seasons?)\s+(?:ago|back|before|since)\b|\bfor (?:\w+ )?months\b|"
+    r"\blast (?:spring|summer|autumn|fall|winter|month|christmas|easter)\b"
+)
+# …unless the same clause also places it recently.
+_RECENT = re.compile(
+    r"\b(?:yesterday|last night|this (?:morning|afternoon|evening|week)|recent\w*|just now|earlier today|"
+    r"last (?:week|weekend|monday|tuesday|wednesday|thursday|friday|saturday|sunday)|on (?:monday|tuesday|"
+    r"wednesday|thursday|friday|saturday|sunday)|"
+    r"(?:\d+|a|one|two|three|few|couple of) (?:hours?|days?|weeks?) ago)\b"
+)
+# Someone it happened to, or a moment it happened: what makes "a fall" a report rather than a general question.
+_PERSONAL = re.compile(
+    r"\b(?:i|i'm|i've|i'd|me|my|myself|he|he's|she|she's|him|his|her|hers|they|them|their|we|us|our|mum|mom|"
+    r"mam|dad|wife|husband|son|daughter|friend|partner|boyfriend|girlfriend|grandma|grandad|grandpa|grandmother|"
+    r"grandfather|nan|nana|gran|granny|brother|sister|child|kid|baby|patient|yesterday|today|tonight|last night|"
+    r"this morning|ago|after|since|following|history|diagnosed|survivor|\d+\s?(?:yo|y/o|yrs?|years?)(?: old)?)\b"
+)
+
+
+_CLAUSE_CHARS = 300
+
+
+def clause(text: str, start: int, end: int, breaks: re.Pattern[str] = _CLAUSE_BREAK) -> tuple[str, str, str]:
+    """The clause around text[start:end], as (before the match, the match, after it)."""
+    # A clause is read at most _CLAUSE_CHARS either side: a sentence runs longer than that only in a
+    # pasted wall of text, where reading the whole of it for every match would cost quadratic time.
+    before, after = text[max(0, start - _CLAUSE_CHARS) : start], text[end : end + _CLAUSE_CHARS]
+    found = list(breaks.finditer(before))
+    if found:
+        before = before[found[-1].end() :]
+    stop = breaks.search(after)
+    if stop:
+        after = after[: stop.start()]
+    return before, text[start:end], after
+
+
+def denied(text: str, start: int, end: int, since: int = 0) -> bool:
+    """Whether the match at text[start:end] is denied: "no fever" (up to six words back), "bladder fine".
+
+    Only words from `since` on are read before it: the second part of a pair is not denied by the
+    first ("no feeling around my back passage").
+    """
+    before, _, after = clause(text, start, end)
+    before = before[max(0, len(before) - (start - since)) :] if since > start - len(before) else before
+    window = " ".join(before.split()[-6:])
+    if _FINE_AFTER.search(after):
+        return True
+    if _DOUBT.search(window):
+        return False
+    return bool(_DENIAL.search(window))
+
+
+def long_past(text: str, start: int, end: int, acute: bool) -> bool:
+    """Whether the match is placed in the distant past (months back, for an acute sign), and not also recently."""
+    around = "".join(clause(text, start, end, _TIME_BREAK))
+    past = _DISTANT.search(around) or (acute and _MONTHS_AGO.search(around))
+    return bool(past) and not _RECENT.search(around)
+
+
+def resolved(text: str, start: int, end: int) -> bool:
+    """Whether the sentence says, just after the match, that it is over ("…that has cleared up")."""
+    sentence_end = SENTENCE_BREAK.search(text, end)
+    after = text[end : min(sentence_end.start() if sentence_end else len(text), end + 120)]  # eight words or so
+    return bool(_RESOLVED_AFTER.search(after))
+
+
+def about_someone(text: str, start: int, end: int) -> bool:
+    """Whether the clause says whom it happened to or when ("I", "my mum", "yesterday")."""
+    around = "".join(clause(text, start, end, _TIME_BREAK))
+    return bool(_PERSONAL.search(around) or _RECENT.search(around))
