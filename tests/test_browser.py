@@ -2,7 +2,8 @@
 
 Never `playwright install` (it downloads a browser build): `.ci/setup --test` installs Debian's
 `chromium` package, and these tests skip, saying why, only where there is none. Screenshots go
-to tests/artifacts/ (docs/screenshot*.png are copies of them).
+to tests/artifacts/; docs/screenshot*.png are copies of desktop.png, desktop-light-article.png
+(screenshot-article.png), mobile.png and desktop-dark-red-flag.png (screenshot-dark.png).
 """
 
 from __future__ import annotations
