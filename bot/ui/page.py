@@ -228,7 +228,9 @@ CSS = """
   min-height: 32px; border: 1px solid var(--border-color-primary); border-radius: 999px; cursor: pointer;
   background: var(--background-fill-primary); color: var(--body-text-color); font-size: 0.9rem; font-weight: 600; }
 .read-article:hover { border-color: var(--body-text-color); }
-#chat blockquote { border-left: 4px solid var(--color-accent); margin: 0.5rem 0; padding: 0.2rem 0 0.2rem 0.8rem; }
+/* Gradio's prose gives a block quote 24 px above and below, !important: the quote belongs to its lead. */
+#chat blockquote { border-left: 4px solid var(--color-accent); margin: 0.5rem 0 !important;
+  padding: 0.2rem 0 0.2rem 0.8rem; }
 #chat blockquote p { margin: 0.35rem 0; }
 #chat blockquote ul { margin: 0.3rem 0; padding-left: 1.1rem; }
 #chat blockquote li { margin: 0.2rem 0; }
@@ -326,8 +328,12 @@ html.phone .gradio-container .main.app { padding-left: 0.5rem; padding-right: 0.
   .page-header .disclaimer { font-size: 0.78rem; padding: 0.25rem 0.5rem; }
   /* The answer uses the phone's width: a list of six treatments fits about one screen. */
   #chat .message-row.bubble.bot-row { margin-left: 0; margin-right: 0; max-width: 100%; }
-  #chat .bot-row .md.chatbot.prose { font-size: 15px; line-height: 1.45; }
+  #chat .bot-row .md.chatbot.prose { font-size: 15px; line-height: 1.4; }
   #chat .bot-row blockquote { padding-left: 0.6rem; }
+  #chat .bot-row blockquote li { margin: 0.1rem 0; }
+  #chat .bot-row blockquote ul { margin: 0.15rem 0; }
+  #chat .bot-row .md.chatbot.prose > p:first-child { margin-top: 0; }
+  #chat .band, #chat .list-intro, #chat .source-line { line-height: 1.3; }
   #chat .bot-row .md.chatbot.prose p { margin: 0.3rem 0; }
   #chat .vote-note { padding: 0; }
 }
