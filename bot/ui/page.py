@@ -2,7 +2,8 @@
 
 `bot.ui.demo` assembles the page from these. Every text that comes from the corpus is
 `html.escape`d here. The browser behaviour (plain-text copy, scrolling each new answer to its top,
-the character note, focus, citations that open their source) lives in `bot/data/page.js`, read once.
+the character note, focus, the article panel that citations open, suggestion buttons, the clear
+dialog, headings per message) lives in `bot/data/page.js`, read once.
 """
 
 from __future__ import annotations
