@@ -69,6 +69,27 @@ def features(search: Search) -> np.ndarray:
     ], dtype=np.float64)
 
 
+def untrained_features(hits: list) -> np.ndarray:
+    """The signals an untrained model would measure for these hits (of documents without labelled questions).
+
+    Their passages are scored on the question's own vector (bot/retrieval.py), so their cosines are
+    what a corpus without labelled questions measures; with no bank, its neighbour signals are 0,
+    its scope 0.5 and its score the untrained ranker's (QueryModel.untrained). The default model
+    (`default_abstention`) was fitted on exactly such signals.
+    """
+    def best(name: str) -> float:
+        return max((h.feature(name) for h in hits), default=0.0)
+
+    values = {"score": UNTRAINED_DENSE_WEIGHT * best("raw_dense"), "dense": best("raw_dense"),
+              "sentence": best("sentence"), "raw_dense": best("raw_dense"), "in_scope": 0.5, "ask_in_scope": 0.5,
+              "vote": 0.5, "ask_vote": 0.5, "topic": best("section")}
+    return np.array([values.get(name, 0.0) for name in FEATURES], dtype=np.float64)
+
+
+#: The untrained ranker's weight on the cosine (QueryModel.untrained): its score is this times it.
+UNTRAINED_DENSE_WEIGHT = 20.0
+
+
 @dataclass(frozen=True)
 class AbstentionModel:
     """Logistic regression over standardised signals, with the thresholds it was calibrated to.

@@ -99,6 +99,11 @@ class Chatbot:
         return self.index.query_model or untrained(self.index)
 
     @cached_property
+    def unlabelled_abstention(self) -> abstention.AbstentionModel:
+        """The abstention model for documents without labelled questions (shipped, bot/data)."""
+        return abstention.default_abstention()
+
+    @cached_property
     def retriever(self) -> Retriever:
         return Retriever(self.index, self.embedder, self.query_model, self.settings)
 
@@ -131,8 +136,15 @@ class Chatbot:
         joined = joining(search.scored, self.query_model.companions) if search.scored else hits[:1]
         hits = hits + [h for h in joined if h not in hits]
         passages = [Passage.from_hit(h) for h in hits]
-        coverage, confidence, _ = self.query_model.abstention.decide(abstention.features(search),
-                                                                    self.settings.high_confidence)
+        unlabelled = [h for h in search.hits if h.chunk.doc in self.retriever.unlabelled_docs]
+        if unlabelled and search.hits[0] is unlabelled[0]:
+            # The best passage is from a document no labelled question is about: the bank's signals
+            # say nothing of it, so it is judged as a corpus without labelled questions would be.
+            decision = self.unlabelled_abstention.decide(abstention.untrained_features(unlabelled),
+                                                         self.settings.high_confidence)
+        else:
+            decision = self.query_model.abstention.decide(abstention.features(search), self.settings.high_confidence)
+        coverage, confidence, _ = decision
         if search.section_certain and coverage != "full":
             # Every word of the question is a heading's ("what are the symptoms?"): the corpus has
             # a section for exactly this, however low the similarity of a subject-less question.

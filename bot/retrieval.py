@@ -207,7 +207,7 @@ class Retriever:
         return _links(self.model.bank_positives, len(self.index.chunks))
 
     @cached_property
-    def _unlabelled_docs(self) -> frozenset[str]:
+    def unlabelled_docs(self) -> frozenset[str]:
         """Documents none of whose passages answers a bank question (all of them when there is no bank)."""
         chunks = self.index.chunks
         labelled = {chunks[c].doc for p in self.model.bank_positives for c in p if c < len(chunks)}
@@ -228,7 +228,7 @@ class Retriever:
         vector = self.adapt(raw)
         ask_vector = vector if ask_raw is raw else self.adapt(ask_raw)
         n = min(len(index.chunks), max(self.settings.candidates, k))
-        searched = [vector, raw] if self._unlabelled_docs and self.model.bank_positives else [vector]
+        searched = [vector, raw] if self.unlabelled_docs and self.model.bank_positives else [vector]
         # (a document without labelled questions is scored with the model's own vector: searched with
         # it too; with no bank the adapter is the identity, and that search is the one already made)
         if ask_raw is not raw:
@@ -288,7 +288,7 @@ class Retriever:
         chunk = self.index.chunks[position]
         chunk_vector = self.index.chunk_vector(position)
         rows = self.index.sentence_rows(position)
-        unlabelled = chunk.doc in self._unlabelled_docs
+        unlabelled = chunk.doc in self.unlabelled_docs
         # A document dropped in without labelled questions: the adapter never learned its wording,
         # so its passages are scored with the model's own vector, their neighbour signal (no bank
         # question can name them) is estimated by their own cosine, and the weights are those fitted
