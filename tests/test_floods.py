@@ -292,6 +292,7 @@ def test_one_client_cannot_open_sessions_without_end(page: Page) -> None:
     assert page.join("chat", ["Does ice help?", None], "fresh-other", client="203.0.113.33") == 200, "others still join"
 
 
+@pytest.mark.slow
 def test_unread_results_of_all_clients_are_capped_and_stale_ones_give_way(small: Page) -> None:
     # Many clients (addresses), each within its own cap, never reading: the small page holds 6 outstanding
     # calls in all; a newcomer is told the page is busy until the oldest unread results are a second old.
@@ -336,6 +337,7 @@ async def _mcp_flood(url: str, calls: int, started: threading.Event, client: str
         return list(answers.values())
 
 
+@pytest.mark.slow
 def test_a_flood_of_mcp_calls_leaves_the_page_answering(page: Page) -> None:
     # The issue's shape: one SSE connection, then many calls on it at once (there, 300 stalled every
     # visitor and /config for 96 s: each call held one of the worker threads the page needs).
@@ -369,6 +371,7 @@ def test_a_flood_of_mcp_calls_leaves_the_page_answering(page: Page) -> None:
 # --- MEDIUM 6 and 7: one client's sessions, and its share of the queue -------------------------------------------
 
 
+@pytest.mark.slow
 def test_new_sessions_from_one_client_never_evict_another_clients_conversation(small: Page) -> None:
     # The issue's shape: joins with new session hashes until the page's store of sessions (40 here,
     # 1,000 shipped) turns over; the visitor's urgent notice then went with its conversation.
@@ -400,6 +403,7 @@ print(json.dumps(statuses))
 """
 
 
+@pytest.mark.slow
 def test_one_client_cannot_fill_the_queue(small: Page) -> None:
     # The issue's shape: threads of another process joining with long questions, never reading,
     # while visitors from other addresses ask. The small page's queue has 8 places; a client may hold 2.
@@ -435,6 +439,7 @@ def test_long_lived_connections_are_capped_per_client(page: Page) -> None:
             sock.close()
 
 
+@pytest.mark.slow
 def test_long_lived_connections_are_capped_in_all_and_the_reload_stream_is_refused(small: Page) -> None:
     cap = 12  # the small page's streams_total
     opened = [small.status_of_stream(f"/gradio_api/heartbeat/all-{n}") for n in range(cap + 3)]
@@ -474,6 +479,7 @@ def test_streams_for_unknown_sessions_or_calls_are_refused_without_a_traceback(p
 # --- LOW: memory a flood took is given back -----------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_memory_a_flood_took_is_returned_to_the_system(small: Page) -> None:
     # The issue's shape: 2,000 slow 256 KB bodies at once, then all dropped (there, 781 MB stayed
     # resident for good). What the server buffered for them is freed, and the trimmer (every
