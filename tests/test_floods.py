@@ -120,7 +120,11 @@ def small(built_article: Settings, tmp_path_factory: pytest.TempPathFactory) -> 
     try:
         url = f"http://127.0.0.1:{port}/"
         config = json.loads(wait_for_page(f"{url}config", process, timeout=120, output=log.read_text))
-        yield Page(url, None, config, process.pid)
+        page = Page(url, None, config, process.pid)
+        # The bot loads in the background: its first answer waits for it, so that no test measures the load.
+        status, _ = queue_call(url, page.dependency("chat")["id"], ["Does ice help?", None], "warm-up", timeout=120)
+        assert status == 200, log.read_text()[-3000:]
+        yield page
     finally:
         stop(process)
 
