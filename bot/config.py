@@ -175,7 +175,8 @@ class Settings:
     mcp_calls_per_client: int = 4
     mcp_calls_total: int = 16
     # Seconds between returns of freed memory to the operating system (glibc's malloc_trim), when the
-    # server's memory grew since the last one: a flood's garbage otherwise stays resident for good.
+    # server's memory moved since the last one (and every tenth regardless): a flood's garbage otherwise
+    # stays resident for good.
     trim_interval_s: float = 30.0
 
     @classmethod

@@ -4,9 +4,9 @@ Python returns freed objects to glibc's malloc, which keeps the freed pages of i
 for reuse: after a flood (2,000 slow 256 KB bodies, say) the server's resident memory stayed at
 its peak for good, though nothing held it any more. `malloc_trim(0)` gives those pages back. A
 daemon thread calls it every `interval` seconds when resident memory has moved since the last
-call (a trim walks the heaps under their locks: 50-150 ms on a fragmented 500 MB heap, measured;
-so not on every tick of an idle server). Elsewhere than glibc (macOS, musl) there is nothing to
-call, and nothing is done.
+call, and every tenth interval regardless (a trim walks the heaps under their locks: 50-150 ms on
+a fragmented 500 MB heap, measured; so not on every tick of an idle server). Elsewhere than glibc
+(macOS, musl) there is nothing to call, and nothing is done.
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ log = logging.getLogger(__name__)
 
 #: Growth of resident memory since the last trim that makes the next one worth its walk.
 GROWTH_BYTES = 8 * 1024 * 1024
+#: Every this many intervals a trim runs whatever resident memory did (every 5 minutes, shipped).
+EVERY_NTH = 10
 
 _lock = threading.Lock()
 _thread: threading.Thread | None = None
@@ -71,14 +73,16 @@ def start_trimming(interval: float) -> None:
 
 
 def _trim_now_and_then() -> None:
-    # Trim when resident memory has moved by GROWTH_BYTES since the last trim: up (a burst is on; its
-    # garbage is worth returning) or down (a burst freed its large blocks, and left the small ones).
-    after_last = resident_bytes()
+    # Trim when resident memory has moved by GROWTH_BYTES since the last trim (a burst is on, or has
+    # freed its large blocks), and every EVERY_NTH interval regardless: memory freed into the heap does
+    # not move resident memory, so a burst that ends right after a trim shows nothing to watch.
+    after_last, ticks = resident_bytes(), 0
     while True:
         _changed.clear()
         if _changed.wait(_interval):
             continue  # a new interval: start waiting again
-        if abs(resident_bytes() - after_last) > GROWTH_BYTES:
+        ticks += 1
+        if abs(resident_bytes() - after_last) > GROWTH_BYTES or ticks % EVERY_NTH == 0:
             started, before = time.perf_counter(), resident_bytes()
             release_memory()
             after_last = resident_bytes()
