@@ -122,13 +122,68 @@ class Settings:
     bot_start_estimate_s: float = 10.0
     bot_load_wait_s: float = 120.0
     # Feedback votes: how much of a question and of an answer one vote records; answers per session a
-    # vote can refer to (older ones drop out); votes one session may record (a person votes on a
-    # handful of answers, a script on thousands); size of the log before it is rotated to `<name>.1`
-    # (the previous `.1` is replaced), so at most twice this on disk.
+    # vote can refer to (older ones drop out); votes one session, and one client (its address: a new
+    # session hash is free to make, an address is not), may record (a person votes on a handful of
+    # answers, a script on thousands); size of the log before it is rotated to `<name>.1` (the previous
+    # `.1` is replaced), so at most twice this on disk.
     feedback_chars: int = 1500
     ledger_answers: int = 10
     votes_per_session: int = 40
+    votes_per_client: int = 40
     feedback_log_bytes: int = 5 * 1024 * 1024
+
+    # --- Clients (bot/guard.py, bot/clients.py): what one address may hold, and all of them together ---
+    # docs/operating.md says why each is what it is; tests/test_floods.py floods each one over HTTP.
+    # Proxies whose X-Forwarded-For is believed: the client is the rightmost address in it that is not
+    # one of these (uvicorn's rule). Default: every non-public range, so behind a Space's proxy (which
+    # connects from a private address and appends the address it saw) a client cannot name itself,
+    # and a server reached directly from the internet ignores the header. Env BOT_TRUSTED_PROXIES.
+    trusted_proxies: tuple[str, ...] = ("127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16",
+                                        "100.64.0.0/10", "169.254.0.0/16", "fc00::/7", "fe80::/10")
+    # Session hashes: the browser makes ~11 characters of [0-9a-z], gradio_client a 36-character UUID.
+    # Gradio kept any string (250,000 characters each, thousands of them) as a key in five tables.
+    max_session_hash_chars: int = 64
+    # Events a session may have outstanding (queued, running, or finished and not yet read from its
+    # stream): the page's chain of events has one or two at a time, a script asking concurrently on one
+    # gradio_client session a few more. Unread results used to pile up without bound.
+    pending_per_session: int = 8
+    # Outstanding events of one client over all its sessions: a quarter of the queue (queue_size), so a
+    # client can never fill the queue alone (it took two threads to turn 19 of 22 visitors away).
+    pending_per_client: int = 16
+    # Outstanding events of all clients: the queue's 64 places and the results of four times as many.
+    # A session whose results have gone unread `stale_unread_s` seconds (its stream closed) gives way
+    # to a new one when this is reached; until then newcomers are told the page is busy.
+    pending_total: int = 256
+    stale_unread_s: float = 30.0
+    # Sessions one client may keep: beyond it, its own least recently used session is dropped, never
+    # another client's (1,102 new session hashes used to push a real visitor's conversation, and its
+    # urgent notice, out of the 1,000 the page keeps). A household or a small office; taking every
+    # visitor's session now needs session_capacity / this many addresses.
+    sessions_per_client: int = 16
+    # Clients remembered (least recently seen forgotten first, with their sessions' leftovers).
+    clients_tracked: int = 4096
+    # Requests one client may have in flight at once, any route (a browser tab has two or three; a
+    # browser opens at most six connections to a host), and long-lived ones among them (the heartbeat,
+    # the event streams, MCP's SSE stream), per client and in all: 2,000 open streams used to take
+    # 40-112 MB. Bodies being received at once, in all (each up to max_body_bytes).
+    requests_per_client: int = 64
+    streams_per_client: int = 32
+    streams_total: int = 1024
+    bodies_total: int = 64
+    # JSON the server parses: nesting (the page sends about 7 levels), values (a full 64 KB history is
+    # ~2,000), digits of a number (a vote's index is a few). Deeper, bigger or longer is refused (400).
+    max_json_depth: int = 32
+    max_json_values: int = 5_000
+    max_number_digits: int = 20
+    # MCP tool calls (bot/ui/mcp.py): run at once (each one is one answer's work, ~50 ms, in one of the
+    # page's worker threads), and allowed to run or wait per client and in all; more are refused at once.
+    mcp_concurrency: int = 2
+    mcp_calls_per_client: int = 4
+    mcp_calls_total: int = 16
+    # Seconds between returns of freed memory to the operating system (glibc's malloc_trim), when the
+    # server's memory moved since the last one (and every tenth regardless): a flood's garbage otherwise
+    # stays resident for good.
+    trim_interval_s: float = 30.0
 
     @classmethod
     def for_repo(cls, root: Path = REPO_ROOT, **overrides: object) -> Settings:
@@ -151,6 +206,8 @@ class Settings:
             overrides["feedback_log"] = Path(value) if value else None
         if value := os.environ.get("BOT_ALLOWED_ORIGINS"):
             overrides["allowed_origins"] = tuple(o.strip() for o in value.split(",") if o.strip())
+        if value := os.environ.get("BOT_TRUSTED_PROXIES"):
+            overrides["trusted_proxies"] = tuple(p.strip() for p in value.split(",") if p.strip())
         return cls.for_repo(root, **overrides)
 
     def index_settings(self) -> dict:

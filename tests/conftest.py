@@ -29,6 +29,7 @@ import subprocess
 import sys
 import threading
 import time
+import types
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -285,17 +286,19 @@ def sync_dependency(config: dict) -> dict:
 
 
 def queue_call(url: str, fn_index: int, data: list, session_hash: str, *, event_data: object = None,
-               trigger_id: int | None = None, timeout: float = 60) -> tuple[int, dict | str]:
+               trigger_id: int | None = None, timeout: float = 60, client: str | None = None) -> tuple[int, dict | str]:
     """One event through the queue, as the page sends it: (HTTP status of the join, final message or body).
 
     The final message is Gradio's `process_completed` dict (`success`, `output`), read from the
-    session's event stream; a refused join returns its status and body text instead.
+    session's event stream; a refused join returns its status and body text instead. `client` is the
+    address a proxy would name in X-Forwarded-For (bot/clients.py); without it the call is the machine's own.
     """
     import httpx
 
     body = {"data": data, "fn_index": fn_index, "session_hash": session_hash, "event_data": event_data,
             "trigger_id": trigger_id}
-    with httpx.Client(base_url=url, timeout=timeout, verify=False) as http:  # plain HTTP on loopback
+    headers = {"X-Forwarded-For": client} if client else {}
+    with httpx.Client(base_url=url, timeout=timeout, verify=False, headers=headers) as http:  # plain HTTP on loopback
         joined = http.post("gradio_api/queue/join", json=body)
         if joined.status_code != 200:
             return joined.status_code, joined.text
@@ -308,6 +311,44 @@ def queue_call(url: str, fn_index: int, data: list, session_hash: str, *, event_
                 if message.get("msg") == "process_completed" and message.get("event_id") == event_id:
                     return 200, message
     raise AssertionError(f"no result for event {event_id} of function {fn_index}")
+
+
+# --- Weighing what the server keeps ------------------------------------------------------------------------
+
+_NOT_OWNED = (type, types.ModuleType, types.FunctionType, types.MethodType, types.BuiltinFunctionType)
+
+
+def _walk(root: object, seen: set[int]) -> int:
+    """Bytes (sys.getsizeof) of the objects reachable from `root` whose ids are not in `seen`; adds them to it."""
+    stack, total = [root], 0
+    while stack:
+        obj = stack.pop()
+        if id(obj) in seen:
+            continue
+        seen.add(id(obj))
+        if isinstance(obj, _NOT_OWNED):
+            continue
+        total += sys.getsizeof(obj)
+        if isinstance(obj, dict):
+            stack.extend(obj.keys())
+            stack.extend(obj.values())
+        elif isinstance(obj, (list, tuple, set, frozenset)):
+            stack.extend(obj)
+        elif hasattr(obj, "__dict__"):
+            stack.append(obj.__dict__)
+    return total
+
+
+def owned_bytes(root: object, shared: set[int]) -> int:
+    """Bytes of what `root` holds, leaving out the objects whose ids are in `shared`."""
+    return _walk(root, set(shared))
+
+
+def shared_with_the_page(demo) -> set[int]:
+    """Ids of everything the page itself holds, its sessions left out: what no one session owns."""
+    seen = {id(demo.state_holder)}
+    _walk(demo, seen)
+    return seen
 
 
 def call_result(url: str, api_name: str, event_id: str) -> tuple[str, object]:
@@ -348,9 +389,9 @@ TOGETHER = {"tests/test_embedding.py": "torch", "tests/test_bench.py": "torch"}
 #: machine, in seconds: only their order matters. The costliest start first, so that the two workers
 #: end together; xdist's own order (most tests first) left the bench and the soak to the very end.
 COST = {"tests/test_browser.py": 75, "torch": 60, "tests/test_hostile_input.py": 28, "tests/test_faults.py": 27,
-        "tests/test_quality.py": 24, "tests/test_app_e2e.py": 12, "tests/test_limits.py": 12,
-        "tests/test_soak.py": 14, "tests/test_hardening.py": 8, "tests/test_cli.py": 3, "tests/test_index.py": 2,
-        "tests/test_safety.py": 2}
+        "tests/test_floods.py": 25, "tests/test_quality.py": 24, "tests/test_app_e2e.py": 12,
+        "tests/test_limits.py": 12, "tests/test_soak.py": 14, "tests/test_hardening.py": 10, "tests/test_cli.py": 3,
+        "tests/test_index.py": 2, "tests/test_safety.py": 2}
 
 
 @pytest.hookimpl(tryfirst=True)

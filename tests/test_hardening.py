@@ -230,17 +230,25 @@ def test_only_chat_and_search_are_public_endpoints(page: Page) -> None:
 
 
 def call(page: Page, api_name: str, *data: object) -> tuple[str, object]:
-    """("complete", result) or ("error", message) of one call through the REST queue route."""
+    """("complete", result) or ("error", message) of one call through the REST queue route, or
+    ("refused", detail) when the call is refused before it joins the queue."""
     status, _, body = page.post_json(f"gradio_api/call/{api_name}", {"data": list(data)})
+    if 400 <= status < 500:
+        return "refused", json.loads(body)["detail"]
     assert status == 200, body[:300]
     return call_result(page.url, api_name, json.loads(body)["event_id"])
 
 
-@pytest.mark.parametrize("k", ["many", None, -1, 0, 21, 10**30, [3]])
+@pytest.mark.parametrize("k", ["many", None, -1, 0, 21, 10**19, [3]])
 def test_search_with_a_bad_k_gets_a_readable_message(page: Page, k: object) -> None:
     event, message = call(page, "search", "Does ice help?", k)
     assert event == "error"
     assert isinstance(message, str) and "k must be" in message and "from 1 to 20" in message
+
+
+def test_a_number_too_long_to_be_a_k_is_refused_before_it_is_queued(page: Page) -> None:
+    event, message = call(page, "search", "Does ice help?", 10**30)
+    assert event == "refused" and "number out of range" in message
 
 
 @pytest.mark.parametrize("message", [None, 123, True, ["does", "ice", "help"], {"text": "Does ice help with spasms?"},
@@ -256,22 +264,53 @@ def test_chat_with_a_malformed_message_answers_or_says_why(page: Page, message: 
         assert SECRET not in text and "root:" not in text
 
 
+NESTED = b'{"data": ' + b"[" * 100_000 + b"]" * 100_000 + b', "fn_index": 7, "session_hash": "nested"}'
+MALFORMED = {
+    "deeply-nested-json": ("gradio_api/queue/join", NESTED),
+    "k-1e400": ("gradio_api/call/search", b'{"data": ["Does ice help?", 1e400]}'),
+    "k-nan": ("gradio_api/call/search", b'{"data": ["Does ice help?", NaN]}'),
+    "chat-no-data": ("gradio_api/call/chat", b'{"data": []}'),
+    "chat-too-much-data": ("gradio_api/call/chat", b'{"data": ["a", "b", "c"]}'),
+    "chat-file": ("gradio_api/call/chat", b'{"data": [{"path": "/etc/passwd", "meta": {"_type": "gradio.FileData"}}]}'),
+    "chat-v2-empty": ("gradio_api/call/v2/chat", b"{}"),
+    "chat-v2-unknown": ("gradio_api/call/v2/chat", b'{"message": "hi", "history": []}'),
+    "chat-v2-list": ("gradio_api/call/v2/chat", b'["hi"]'),
+    "join-no-data": ("gradio_api/queue/join", b'{"data": [], "fn_index": 7, "session_hash": "no-data"}'),
+    "join-not-json": ("gradio_api/queue/join", b"\xff\xfe not json"),
+    "proxy-nul": ("gradio_api/proxy=http://x%00", None),
+    "custom-component-escapes": ("gradio_api/custom_component/%1b%5b31mFORGED%0aLINE/client/x/y.js", None),
+}
+
+
+@pytest.mark.parametrize("case", sorted(MALFORMED))
+def test_a_malformed_request_gets_4xx_and_leaves_no_traceback_or_raw_bytes_in_the_log(page: Page, capfd,
+                                                                                       case: str) -> None:
+    capfd.readouterr()
+    path, body = MALFORMED[case]
+    status, _, answer = page.request(path, body, {"Content-Type": "application/json"} if body is not None else {})
+    assert 400 <= status < 500, (status, answer[:300])
+    assert json.loads(answer)["detail"], answer[:300]
+    out, err = capfd.readouterr()
+    assert "Traceback" not in err and "\x1b" not in out + err and "FORGED" not in out + err, (out + err)[-2000:]
+
+
 # --- What the app stores ---------------------------------------------------------------------------
 
 
-def _ask(page: Page, session: str, question: str) -> list[dict]:
+def _ask(page: Page, session: str, question: str, client: str | None = None) -> list[dict]:
     """Ask through the page's own queue in `session`; the answer's messages."""
     chat = page.dependency("chat")
-    status, result = queue_call(page.url, chat["id"], [question, None], session)
+    status, result = queue_call(page.url, chat["id"], [question, None], session, client=client)
     assert status == 200 and result["success"], result
     return result["output"]["data"][0]
 
 
-def _vote(page: Page, session: str, index: object, liked: object = True, value: str = "") -> tuple[int, object]:
+def _vote(page: Page, session: str, index: object, liked: object = True, value: str = "",
+          client: str | None = None) -> tuple[int, object]:
     """A thumb as the browser sends it: through the queue, naming a message by its index."""
     like = page.dependency("on_like")
     return queue_call(page.url, like["id"], [None], session, trigger_id=like["targets"][0][0],
-                      event_data={"index": index, "value": value, "liked": liked})
+                      event_data={"index": index, "value": value, "liked": liked}, client=client)
 
 
 def _new_entries(page: Page, before: int) -> list[dict]:
@@ -312,6 +351,37 @@ def test_a_script_cannot_flood_the_feedback_log_from_one_session(page: Page) -> 
     for _ in range(VOTES_PER_SESSION + 10):
         _vote(page, "vote-flood", 1, True)
     assert len(_new_entries(page, before)) == VOTES_PER_SESSION
+
+
+def test_new_session_hashes_do_not_give_a_client_more_votes(page: Page) -> None:
+    # A session hash costs nothing to make; an address does (the client a proxy names).
+    client, per_client = "203.0.113.21", Settings.votes_per_client
+    before = _lines(page)
+    for session in ("votes-a", "votes-b"):
+        _ask(page, session, "Does heat help?", client=client)
+        for _ in range(per_client * 3 // 4):
+            _vote(page, session, 1, True, client=client)
+    assert len(_new_entries(page, before)) == per_client
+
+
+@pytest.mark.parametrize("index", [[1, 10**19], 10**19, [1, 0, 0], -1], ids=["huge-part", "huge", "triple",
+                                                                             "negative"])
+def test_a_vote_naming_no_message_a_history_can_hold_is_not_recorded(page: Page, index: object) -> None:
+    session = f"vote-index-{sum(map(ord, str(index))) % 10_000}"
+    _ask(page, session, "Does heat help?", client="203.0.113.22")
+    before = _lines(page)
+    _vote(page, session, index, client="203.0.113.22")
+    assert _new_entries(page, before) == []
+
+
+def test_a_vote_index_of_thousands_of_digits_is_refused_before_it_is_queued(page: Page) -> None:
+    like = page.dependency("on_like")
+    body = (f'{{"data": [null], "fn_index": {like["id"]}, "session_hash": "vote-digits", "trigger_id": '
+            f'{like["targets"][0][0]}, "event_data": {{"index": [1, {"9" * 4005}], "value": "", "liked": true}}}}')
+    before = _lines(page)
+    status, _, answer = page.request("gradio_api/queue/join", body.encode(), {"Content-Type": "application/json"})
+    assert status == 400 and b"number out of range" in answer, answer[:200]
+    assert _new_entries(page, before) == []
 
 
 def test_votes_go_through_the_queue_not_around_it(page: Page) -> None:

@@ -10,15 +10,13 @@ from __future__ import annotations
 import json
 import re
 import socket
-import sys
 import time
-import types
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import httpx
 import pytest
-from conftest import Server, queue_call, serve, sync_dependency
+from conftest import Server, owned_bytes, queue_call, serve, shared_with_the_page, sync_dependency
 
 from bot import guard
 from bot.config import REPO_ROOT, Settings
@@ -49,40 +47,6 @@ def served(shipped_page: Server) -> Served:
 
 
 # --- Weighing a session ----------------------------------------------------------------------------
-
-_NOT_OWNED = (type, types.ModuleType, types.FunctionType, types.MethodType, types.BuiltinFunctionType)
-
-
-def _walk(root: object, seen: set[int]) -> int:
-    """Bytes (sys.getsizeof) of the objects reachable from `root` whose ids are not in `seen`; adds them to it."""
-    stack, total = [root], 0
-    while stack:
-        obj = stack.pop()
-        if id(obj) in seen:
-            continue
-        seen.add(id(obj))
-        if isinstance(obj, _NOT_OWNED):
-            continue
-        total += sys.getsizeof(obj)
-        if isinstance(obj, dict):
-            stack.extend(obj.keys())
-            stack.extend(obj.values())
-        elif isinstance(obj, (list, tuple, set, frozenset)):
-            stack.extend(obj)
-        elif hasattr(obj, "__dict__"):
-            stack.append(obj.__dict__)
-    return total
-
-
-def _owned_bytes(root: object, shared: set[int]) -> int:
-    return _walk(root, set(shared))
-
-
-def _shared_with_the_page(demo) -> set[int]:
-    """Ids of everything the page itself holds, its sessions left out: what no one session owns."""
-    seen = {id(demo.state_holder)}
-    _walk(demo, seen)
-    return seen
 
 
 def _hostile_payload(served: Served, dependency: dict, shape: str) -> list:
@@ -116,8 +80,8 @@ def test_no_session_keeps_more_than_the_stated_bound_whatever_it_sends(served: S
             queue_call(served.url, dependency["id"], _hostile_payload(served, dependency, shape), session,
                        trigger_id=targets[0][0], event_data={"index": 1, "value": "x", "liked": True}, timeout=30)
         assert time.monotonic() - started < 240, "bounded in time"
-    shared = _shared_with_the_page(served.demo)
-    weights = {shape: _owned_bytes(served.demo.state_holder.session_data[s], shared) for shape, s in sessions.items()}
+    shared = shared_with_the_page(served.demo)
+    weights = {shape: owned_bytes(served.demo.state_holder.session_data[s], shared) for shape, s in sessions.items()}
     assert max(weights.values()) <= limits.SESSION_BYTES, weights
 
 
@@ -129,7 +93,7 @@ def test_the_feedback_ledger_of_a_session_stays_within_its_bound(served: Served)
         assert status == 200 and result["success"], result
     on_like = next(f for f in served.demo.fns.values() if f.name == "on_like")
     ledger = next(c.cell_contents for c in on_like.fn.__closure__ if type(c.cell_contents).__name__ == "AnswerLedger")
-    weight = _owned_bytes(ledger._sessions["ledger-weigh"], set())
+    weight = owned_bytes(ledger._sessions["ledger-weigh"], set())
     assert weight <= limits.LEDGER_BYTES, weight
 
 
@@ -143,6 +107,9 @@ def test_the_operating_guide_states_the_worst_case_memory_that_the_limits_add_up
     assert stated, "docs/operating.md states the worst case"
     assert int(stated.group(1)) == round(limits.worst_case_bytes(PAGE) / 1e6)
     assert f"{PAGE.session_capacity:,} sessions" in readme or f"{PAGE.session_capacity} sessions" in readme
+    worst_case = readme[readme.index("**The worst case, every route counted**"):]
+    for part, size in limits.worst_case_parts(PAGE).items():
+        assert f"= {round(size / 1e6)} MB" in worst_case, f"the {part} part of the worst case is not stated"
 
 
 @pytest.mark.parametrize("size", [PAGE.max_body_bytes + 1, 100 * MiB], ids=["just-over", "100-MB"])

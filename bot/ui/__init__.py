@@ -10,6 +10,8 @@
     compress  the page's HTML gzipped
     demo      build_demo: the page and its /chat and /search API, assembled
     launch    queue() and launch() options for a public page, and the guard in front
+    gradio_queue  what the guard may read of Gradio's queue and sessions, and drop from them
+    mcp       the MCP tools, each call in a fresh session of its own, a few at a time
 """
 
 import os

@@ -50,6 +50,7 @@ def build_demo(bot: Chatbot | BotSource, settings: Settings | None = None) -> gr
     # The answers each session was given, for checking votes (none are kept without a feedback log).
     ledger = AnswerLedger(capacity=settings.session_capacity if settings.feedback_log else 0,
                           answers=settings.ledger_answers, votes=settings.votes_per_session,
+                          client_votes=settings.votes_per_client, clients=settings.clients_tracked,
                           chars=settings.feedback_chars)
 
     def chat(message: str, history: list[dict], request: gr.Request) -> Iterator[list[gr.ChatMessage]]:

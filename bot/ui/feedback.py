@@ -4,9 +4,10 @@ The browser's like event says which message was voted on (its index) and carries
 text, but anything in it can be made up. So the page keeps a small ledger per session of the
 answers it gave (`AnswerLedger`, filled by the chat function), and a vote is recorded only when
 the message at that index in the session's own history is one of them: the question and answer
-written to the log are the server's, never the client's. The log is capped per session and in
-total, rotating to one `.1` file, so votes cannot fill the disk (caps: Settings' "Page" block).
-`record_votes` hooks both onto the page's like button.
+written to the log are the server's, never the client's. Votes are capped per session and per
+client (an address: a new session hash costs nothing to make), a vote's index must name a message
+a session can hold, and the log rotates to one `.1` file, so votes cannot fill the disk (caps:
+Settings' "Page" block). `record_votes` hooks both onto the page's like button.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Any
 
 import gradio as gr
 
+from ..clients import LOCAL, client_key
 from ..config import Settings
 from .session import plain_text
 
@@ -43,14 +45,18 @@ def fingerprint(text: str) -> str:
 
 @dataclass
 class AnswerLedger:
-    """Per session, the last `answers` answers given, by the fingerprint of each message shown."""
+    """Per session, the last `answers` answers given, by the fingerprint of each message shown; and the
+    votes each session and each client (the `clients` seen last) has used."""
 
     capacity: int  # sessions
     answers: int = Settings.ledger_answers
     votes: int = Settings.votes_per_session
     chars: int = Settings.feedback_chars
+    client_votes: int = Settings.votes_per_client
+    clients: int = Settings.clients_tracked
     _sessions: OrderedDict[str, OrderedDict[str, GivenAnswer]] = field(default_factory=OrderedDict, repr=False)
     _votes: dict[str, int] = field(default_factory=dict, repr=False)
+    _clients: OrderedDict[str, int] = field(default_factory=OrderedDict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def record(self, session: str | None, question: str, messages: list[str]) -> None:
@@ -75,12 +81,21 @@ class AnswerLedger:
         with self._lock:
             return (self._sessions.get(session or "") or {}).get(fingerprint(text))
 
-    def take_vote(self, session: str) -> bool:
-        """Count one vote for the session; False once it has used up its `votes`."""
+    def take_vote(self, session: str, client: str = LOCAL) -> bool:
+        """Count one vote for the session and its client; False once either has used up its budget
+        (`votes`, `client_votes`; the machine's own traffic has no client budget, bot/clients.py)."""
         with self._lock:
             used = self._votes.get(session, 0)
             if used >= self.votes or session not in self._sessions:
                 return False
+            by_client = self._clients.pop(client, 0)
+            if client != LOCAL:
+                self._clients[client] = by_client  # the most recently seen
+                if by_client >= self.client_votes:
+                    return False
+                self._clients[client] = by_client + 1
+                while len(self._clients) > self.clients:
+                    self._clients.popitem(last=False)
             self._votes[session] = used + 1
             return True
 
@@ -136,16 +151,21 @@ def record_votes(chat: gr.Chatbot, history: gr.State, ledger: AnswerLedger, feed
     A vote counts only for an answer this session was given (`ledger`), found by its index in the
     session's own `history`; the log gets the server's question and answer, never the client's.
     """
+    most = Settings.max_history_messages  # no index of a message, or of a part of one, reaches it
 
     def on_like(history: list[dict], vote: gr.LikeData, request: gr.Request) -> None:
-        position = vote.index[0] if isinstance(vote.index, (list, tuple)) and vote.index else vote.index
-        if type(position) is not int or not 0 <= position < len(history or []):
+        index = list(vote.index) if isinstance(vote.index, (list, tuple)) else [vote.index]
+        if not 1 <= len(index) <= 2 or any(type(i) is not int or not 0 <= i < most for i in index):
+            return  # not a message of a history, however long a number it is
+        position = index[0]
+        if position >= len(history or []):
             return
         session = getattr(request, "session_hash", None) or ""
+        client = client_key(getattr(request.client, "host", None), request.headers.get("x-forwarded-for"))
         message = history[position]
         content = message.get("content") if isinstance(message, dict) else getattr(message, "content", None)
         given = ledger.find(session, plain_text(content))
-        if given is None or rating(vote.liked) is None or not ledger.take_vote(session):
+        if given is None or rating(vote.liked) is None or not ledger.take_vote(session, client):
             return
         feedback.record(rating(vote.liked), given.question, given.answer, vote.index)
 

@@ -1,7 +1,8 @@
 """How the page is served: `queue()` and `launch()` arguments for a public page, and the guard in front.
 
 `bot.app.launch` uses all three: `demo.queue(**queue_options(settings))`, then `demo.launch(...,
-**launch_options(settings))` inside `guarded_server(demo, settings)`.
+**launch_options(settings))` inside `guarded_server(demo, settings)`, which also puts in place the
+MCP server whose calls are isolated (bot/ui/mcp.py) and the thread that returns freed memory (bot/memory.py).
 """
 
 from __future__ import annotations
@@ -16,10 +17,13 @@ import gradio as gr
 from gradio import http_server
 from starlette.middleware import Middleware
 
+from .. import memory
 from ..config import Settings
-from ..guard import RequestGuard, harden_uvicorn_config
+from ..guard import Endpoint, RequestGuard, harden_uvicorn_config
 from . import page
 from .compress import GzipPageMiddleware
+from .gradio_queue import GradioQueue
+from .mcp import isolated_mcp_server
 
 
 def queue_options(settings: Settings) -> dict:
@@ -51,7 +55,7 @@ def launch_options(settings: Settings) -> dict:
         "blocked_paths": [str(Path(p).resolve()) for p in blocked],
         "state_session_capacity": settings.session_capacity,
         "footer_links": ["api", "gradio"],
-        "mcp_server": mcp_available() and _mcp_tools_fixed(),
+        "mcp_server": mcp_available(),
         "js": page.page_js(info, settings.max_question_chars),
         "head": page.head_tags(info),
         # Outermost first: the page's preview tags are rewritten, then the page is gzipped.
@@ -60,54 +64,53 @@ def launch_options(settings: Settings) -> dict:
 
 
 def mcp_available() -> bool:
-    """Whether `gradio[mcp]` is installed, so /search can also be offered as an MCP tool."""
+    """Whether `gradio[mcp]` is installed, so /chat and /search are also offered as MCP tools."""
     return importlib.util.find_spec("mcp") is not None
 
 
-def _mcp_tools_fixed() -> bool:
-    """Make Gradio's MCP server return the chat tool's answer (its /chat endpoint also outputs a State).
-
-    Gradio 6.31 calls a queued endpoint through gradio_client, whose result already leaves the
-    State output out, then removes it a second time: "pop index out of range". This removes it
-    only when it is still there. tests/test_app_e2e.py drives both tools with the `mcp` client.
-    """
-    from gradio.mcp import GradioMCPServer
-
-    original = GradioMCPServer.pop_returned_state
-    if getattr(original, "_checks_length", False):
-        return True
-
-    def pop_returned_state(components, data):  # noqa: ANN001, ANN202 - Gradio's signature
-        if isinstance(data, list) and len(data) < len(components):
-            return data
-        return original(components, data)
-
-    pop_returned_state._checks_length = True
-    GradioMCPServer.pop_returned_state = staticmethod(pop_returned_state)
-    return True
+def endpoints(demo: gr.Blocks) -> list[Endpoint]:
+    """The page's documented endpoints, as the guard checks calls to them by name."""
+    named = demo.get_api_info()["named_endpoints"]
+    found = []
+    for fn in demo.fns.values():
+        if fn.api_visibility != "public" or not fn.api_name or f"/{fn.api_name}" not in named:
+            continue
+        params = named[f"/{fn.api_name}"]["parameters"]
+        found.append(Endpoint(fn.api_name, tuple(p["parameter_name"] for p in params),
+                              tuple(p["parameter_name"] for p in params if not p.get("parameter_has_default")),
+                              len(fn.inputs)))
+    return found
 
 
 def guard_for(demo: gr.Blocks, settings: Settings):
-    """The RequestGuard wrapper for this page's app (it checks `fn_index` against the page's functions)."""
-    documented = [fn.api_name for fn in demo.fns.values() if fn.api_visibility == "public" and fn.api_name]
-    return lambda app: RequestGuard(app, max_body_bytes=settings.max_body_bytes, body_timeout=settings.body_timeout_s,
-                                    known_functions=lambda: demo.fns.keys(), documented=documented,
-                                    allowed_origins=settings.allowed_origins)
+    """The RequestGuard wrapper for this page's app: it checks calls against the page's functions and
+    endpoints, and reads the page's queue (bot/ui/gradio_queue.py) for its caps."""
+    documented = endpoints(demo)
+    functions = {i: len(fn.inputs) for i, fn in demo.fns.items()}
+    queue = GradioQueue(demo)
+    return lambda app: RequestGuard(app, settings, functions=functions, endpoints=documented, queue=queue)
 
 
 @contextlib.contextmanager
 def guarded_server(demo: gr.Blocks, settings: Settings) -> Iterator[None]:
-    """While launching: Gradio's uvicorn server gets header timeouts and the guard around the app."""
+    """While launching: Gradio's uvicorn server gets header timeouts, the trusted proxies and the guard
+    around the app; Gradio's MCP server, if any, is the one whose tool calls are isolated (bot/ui/mcp.py);
+    and freed memory is returned to the system now and then (bot/memory.py)."""
     original = http_server.Server
     wrap = guard_for(demo, settings)
 
     class GuardedServer(original):  # type: ignore[misc, valid-type]
         def __init__(self, config: Any, *args: Any, **kwargs: Any) -> None:
             super().__init__(config, *args, **kwargs)  # Gradio's reloader keeps the unwrapped app
-            harden_uvicorn_config(config, wrap, settings.header_timeout_s)
+            harden_uvicorn_config(config, wrap, settings)
 
-    http_server.Server = GuardedServer
-    try:
+    memory.start_trimming(settings.trim_interval_s)
+    with contextlib.ExitStack() as stack:
+        http_server.Server = GuardedServer
+        stack.callback(setattr, http_server, "Server", original)
+        if mcp_available():
+            import gradio.mcp
+
+            stack.callback(setattr, gradio.mcp, "GradioMCPServer", gradio.mcp.GradioMCPServer)
+            gradio.mcp.GradioMCPServer = isolated_mcp_server(settings)
         yield
-    finally:
-        http_server.Server = original

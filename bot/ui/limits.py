@@ -28,11 +28,38 @@ log = logging.getLogger(__name__)
 SESSION_BYTES = 512 * 1024
 #: Bytes per session of the answer ledger that feedback votes are checked against (bot.ui.feedback).
 LEDGER_BYTES = 128 * 1024
+#: Bytes of one result waiting to be read (tests/test_floods.py weighs the largest: a history echoed back).
+RESULT_BYTES = 256 * 1024
+#: Bytes of one request waiting in the queue, as Gradio keeps it parsed (a body of at most max_body_bytes
+#: and max_json_values values; tests/test_floods.py weighs the largest shapes).
+REQUEST_BYTES = 640 * 1024
+#: Bytes of one open long-lived connection (measured: a heartbeat ~38 KB, an MCP SSE stream ~56 KB).
+STREAM_BYTES = 64 * 1024
+#: Bytes of one remembered client: its counters and sessions_per_client session hashes, its vote count.
+CLIENT_BYTES = 4 * 1024
+
+
+def worst_case_parts(settings: Settings) -> dict[str, int]:
+    """What all clients together can make the server keep, route by route (docs/operating.md states each)."""
+    return {
+        # queue/join, /call/<name>, MCP: what each session keeps, and the answers votes are checked against.
+        "sessions": settings.session_capacity * (SESSION_BYTES + LEDGER_BYTES),
+        # queue/join, /call/<name>: requests waiting in the queue, results waiting to be read.
+        "queue": settings.queue_size * REQUEST_BYTES + settings.pending_total * RESULT_BYTES,
+        # every POST: bodies being received, and parsed once they are (by Gradio, after the guard).
+        "bodies": settings.bodies_total * (settings.max_body_bytes + REQUEST_BYTES),
+        # heartbeat, queue/data, /call/<name>/<id>, MCP's SSE stream: open connections.
+        "streams": settings.streams_total * STREAM_BYTES,
+        # MCP tool calls: a fresh session for each call running.
+        "mcp": settings.mcp_concurrency * SESSION_BYTES,
+        # every route: the clients remembered (the guard's table, the votes' counts).
+        "clients": settings.clients_tracked * CLIENT_BYTES,
+    }
 
 
 def worst_case_bytes(settings: Settings) -> int:
-    """Memory all visitors together can make the server keep: sessions × (state + ledger)."""
-    return settings.session_capacity * (SESSION_BYTES + LEDGER_BYTES)
+    """Memory all visitors together can make the server keep, every route counted."""
+    return sum(worst_case_parts(settings).values())
 
 
 def bound_inputs(block_fn: Any, inputs: list[Any], settings: Settings) -> None:
@@ -50,6 +77,22 @@ def bound_inputs(block_fn: Any, inputs: list[Any], settings: Settings) -> None:
             if _json_size(inputs[i]) > settings.max_history_bytes:
                 raise gr.Error("This request is larger than the page ever sends. Reload the page and ask again.",
                                print_exception=False)
+
+
+def bound_event_data(event_data: Any, settings: Settings) -> Any:
+    """The data an event carries (the option clicked, the message liked, …), cut like an input.
+
+    It reaches functions beside their inputs and was never cut: an option of 250,000 characters
+    went into the chat history of 1,000 sessions, 1.3 MB each.
+    """
+    data = getattr(event_data, "_data", None)
+    if data is None:
+        return event_data
+    cut = _cut_strings(data, settings.max_input_chars, settings.max_history_messages)
+    if _json_size(cut) > settings.max_history_bytes:
+        raise gr.Error("This request is larger than the page ever sends. Reload the page and ask again.",
+                       print_exception=False)
+    return type(event_data)(event_data.target, cut)
 
 
 def bound_history(messages: Any, settings: Settings) -> list:
@@ -102,7 +145,8 @@ async def refuse_quietly(demo: gr.Blocks, block_fn: Any, call: Awaitable[dict[st
     except Exception as err:
         if getattr(fn, "api_visibility", None) != "undocumented":
             raise
-        log.warning("Refused a call to %s: %s: %s", getattr(fn, "name", fn), type(err).__name__, str(err)[:200])
+        # %r: the message may quote what the client sent, control characters and all
+        log.warning("Refused a call to %s: %s: %r", getattr(fn, "name", fn), type(err).__name__, str(err)[:200])
         raise gr.Error("This action could not be completed. Reload the page and try again.",
                        print_exception=False) from err
 

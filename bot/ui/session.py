@@ -14,7 +14,7 @@ from typing import Any
 import gradio as gr
 
 from ..config import Settings
-from .limits import bound_history, bound_inputs, refuse_quietly
+from .limits import bound_event_data, bound_history, bound_inputs, refuse_quietly
 from .render import as_typed, from_typed
 
 
@@ -115,6 +115,8 @@ class BoundedChatInterface(gr.ChatInterface):
         return await super().preprocess_data(block_fn, inputs, state, explicit_call)
 
     async def process_api(self, block_fn: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        if kwargs.get("event_data") is not None:  # what the event carries is kept too: cut it first
+            kwargs["event_data"] = bound_event_data(kwargs["event_data"], self.settings)
         return await refuse_quietly(self, block_fn, super().process_api(block_fn, *args, **kwargs))
 
     def _append_message_to_history(self, message: Any, history: list, role: Any = "user") -> list:
