@@ -11,6 +11,8 @@ and a phrasing counts only where its clause reports the sign:
 * time: a sign placed in the distant past ("a car crash years ago", "as a child") or over ("a chest
   infection that has cleared up") does not count, unless the clause also places it recently; a
   history of cancer counts however long ago;
+* whose: a sign counts in the person whose back the question is about ("my son's got a temperature
+  and I've done my back in carrying him" is not a fever with back pain);
 * for signs the article itself lists as ordinary causes (accidents, falls), a general question
   ("Can a car accident cause back spasms?") is not a report of one: it counts only when it is about
   someone ("I", "my mum", "he"), or anchored in time ("after a fall", "yesterday").
@@ -36,6 +38,7 @@ from .safety_text import (
     about_someone,
     clause,
     denied,
+    in_the_back_asked_about,
     long_past,
     normalise,
     real_words,
@@ -178,6 +181,8 @@ def _counts(sign: Sign, text: str, start: int, end: int, since: int = 0) -> bool
         if re.search(sign.not_after, before):
             return False
     if not sign.past_counts and (long_past(text, start, end, sign.acute) or resolved(text, start, end)):
+        return False
+    if not in_the_back_asked_about(text, start, end):
         return False
     return sign.general_counts or about_someone(text, start, end)
 
