@@ -30,6 +30,7 @@ import re
 from functools import cache, lru_cache
 from typing import TypeVar
 
+from .safety_classifier import ADD, SignClassifier, classifier, sentences
 from .safety_signs import FEVER, IMMUNE, SIGN_WORDS, SIGNS, Pair, Sign
 from .safety_text import (
     CONTRAST,
@@ -83,11 +84,34 @@ def red_flags(question: str) -> list[Sign]:
 
 @lru_cache(maxsize=1024)  # a conversation's earlier questions are read again on every answer
 def _signs_of(question: str) -> tuple[Sign, ...]:
-    text = reading(question)
-    found = [sign for sign in RED_FLAGS if _reported(sign, text)]
+    return signs_in(reading(question), classifier())
+
+
+def signs_in(text: str, model: SignClassifier) -> tuple[Sign, ...]:
+    """The signs `text` (as `reading` returns it) reports: the phrasings in context, and `model`'s second opinion.
+
+    The phrasings decide where they have words for a sign. The model names a sign they have no words
+    for when a sentence reaches ADD and speaks of the sign's subject in a clause that counts
+    (bot/safety_classifier.py).
+    """
+    read = [sign for sign in RED_FLAGS if _reported(sign, text)]
+    spans = sentences(text)
+    unread = [sign for sign in RED_FLAGS if sign not in read and sign.cues.search(text) and not _matched(sign, text)]
+    askable = {span: [sign for sign in unread if any(_counts(sign, text, *m.span())
+                                                     for m in sign.cues.finditer(text, *span))] for span in spans}
+    # Only sentences that can change the answer are scored.
+    opinion = {span: model.probabilities(text[span[0] : span[1]]) for span in spans if askable[span]}
+    found = [sign for sign in RED_FLAGS
+             if sign in read or any(sign in askable[span] and p[sign.name] >= ADD for span, p in opinion.items())]
     if IMMUNE in found and FEVER in found:
         found.remove(FEVER)  # named once, with what makes it urgent
     return tuple(found)
+
+
+def _matched(sign: Sign, text: str) -> bool:
+    """Whether any phrasing of `sign`, or both parts of a pair, occur in `text`, whatever their context says."""
+    return any(p.search(text) for p in sign.compiled) or any(
+        first.search(text) and second.search(text) for first, second in (pair.compiled for pair in sign.pairs))
 
 
 def reading(question: str) -> str:

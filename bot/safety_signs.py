@@ -63,6 +63,13 @@ class Sign:
     #: Words that, anywhere in its sentence, say the phrasing is about something ordinary ("my chest
     #: muscles are sore from the gym").
     unless_words: str | None = None
+    #: The sign's subject, loosely (bladder, toilet, pee…): the learned second opinion may name the sign only
+    #: in a sentence that speaks of it (bot/safety_classifier.py).
+    cue_words: str = ""
+
+    @cached_property
+    def cues(self) -> re.Pattern[str]:
+        return re.compile(self.cue_words)
 
     @cached_property
     def unless(self) -> re.Pattern[str] | None:
@@ -139,6 +146,9 @@ BLADDER = Sign(
     # A cause long known and not the back: "weak bladder after three kids", "pads for my periods".
     unless_words=(r"\b(?:after (?:\w+ )?(?:kids|children|babies|pregnanc\w+|childbirth|giving birth)|pelvic floor|"
                   r"since (?:having|the birth of) (?:\w+ )?(?:kids|children|babies|baby)|periods?|menstrua\w*)\b"),
+    cue_words=(r"\b(?:bladder|bowels?|bowls|pee(?:s|d|ing)?|wee(?:s|d|ing)?|urin\w*|toilet|loo|poo(?:s|ed|ing|p|ps|ped|ping)?|"
+               r"incontinen\w*|pads|nappies|leak\w*|accidents?|wet(?:s|ting)?|soil(?:ed|ing)?|dribbl\w*|trickle|"
+               r"number (?:ones?|twos?)|mess(?:ed|ing)? (?:myself|himself|herself)|caught short|pants|knickers)\b"),
 )
 
 # --- Numbness around the groin or buttocks (saddle numbness) -----------------------------------------
@@ -172,6 +182,9 @@ SADDLE = Sign(
     pairs=(
         Pair(rf"\b{_NUMB}\b", rf"\b{_GROIN}\b", window=9),
     ),
+    cue_words=(r"\b(?:groin|bum|butt(?:ocks?)?|bottom|backside|crotch|genital\w*|privates?|between (?:my|his|her|the) legs|"
+               r"down there|down below|saddle|perine\w*|anus|back passage|bits|vagina|vulva|labia|penis|testic\w*|scrot\w*|"
+               r"balls|wip(?:e|es|ed|ing)|toilet|seat|tackle|nether|inner thighs?|sit bones|where i sit)\b"),
 )
 
 # --- New weakness or numbness in the legs --------------------------------------------------------------
@@ -208,6 +221,8 @@ LEGS = Sign(
     unless_words=(r"\b(?:(?:from|after) (?:the |a |my |all the |all that |hours of |a day of |a long )?(?:marathon|run|"
                   r"running|race|gym|workout|training|leg day|squats?|lunges|hike|hiking|walk|walking|cycling|bike ride|"
                   r"exercis\w+|standing|football|match|game|climbing|dancing)|kneel\w*|knelt)\b"),
+    cue_words=(r"\b(?:legs?|foot|feet|knees?|thighs?|toes?|calf|calves|ankles?|shins?|walk(?:s|ed|ing)?|stand(?:s|ing)?|"
+               r"stumbl\w*|tripp\w*|stairs)\b"),
 )
 
 # --- Fever (and the immune system) -----------------------------------------------------------------------
@@ -235,6 +250,8 @@ FEVER = Sign(
     "Fever", "a fever", phrases=(_FEVER,), acute=True,
     unless_words=(r"\b(?:heating|thermostat|hot tub|sauna|jacuzzi|heat pad|heating pad|hot water bottle|setting|settings|"
                   r"weather|the cold|cold weather|freezing cold|air con\w*|room temperature)\b"),
+    cue_words=(r"\b(?:fever\w*|temps?|temperatures?|hot|cold|shiver\w*|sweat\w*|chills?|chilly|rigou?rs|shak(?:e|es|ing|y)|"
+               r"infect\w*|flu|degrees|thermometer|burning up|clammy|boiling|freezing|\d\d[.,]\d)\b"),
 )
 
 _IMMUNE = (r"\b(?:immuno[- ]?suppress\w*|immune[- ]?suppress\w*|immuno[- ]?compromised|immune[- ]?compromised|"
@@ -253,6 +270,8 @@ IMMUNE = Sign(
     "a fever with a weakened immune system or injected drugs",
     pairs=(Pair(_IMMUNE, _UNWELL, window=60, same_sentence=False),),
     past_counts=True,
+    cue_words=(r"\b(?:immun\w*|steroids?|prednis\w*|chemo\w*|transplant\w*|hiv|inject\w*|needles?|drugs?|heroin|"
+               r"methotrexate|biologics?|humira|dialysis|spleen|sickle|crohn\w*|arthritis|lupus)\b"),
 )
 
 # --- A major fall or accident ---------------------------------------------------------------------------
@@ -316,6 +335,9 @@ TRAUMA = Sign(
     ),
     general_counts=False,
     acute=True,
+    cue_words=(r"\b(?:fell|fall(?:s|en|ing)?|slip(?:s|ped|ping)?|trip(?:s|ped|ping)?|tumbl\w*|crash\w*|accidents?|"
+               r"collision|hit|knock\w*|tackl\w*|land(?:ed|ing)?|thrown|came off|car|bike|motorbike|horse|ladder|stairs|"
+               r"steps|roof|scaffold\w*|pitch|match|game|rugby|football|skiing|wiped? out|bail(?:ed)?|flew|flying|ice|icy)\b"),
 )
 
 # --- A possible fracture of the spine (known or suspected; an older person's fall) -----------------------
@@ -357,6 +379,9 @@ FRACTURE = Sign(
     ),
     general_counts=False,
     acute=True,
+    cue_words=(r"\b(?:fractur\w*|broke|broken|break(?:s|ing)?|crack(?:s|ed|ing)?|snap(?:s|ped)?|osteo\w*|bones?|"
+               r"vertebra\w*|elderly|old|fell|fall(?:s|en|ing)?|slip(?:s|ped)?|shorter|height|steroids?|x-?rays?|scans?|"
+               r"crush\w*|collaps\w*)\b"),
 )
 
 # --- Unexplained weight loss, and cancer -----------------------------------------------------------------
@@ -391,6 +416,8 @@ WEIGHT = Sign(
     pairs=(
         Pair(_WEIGHT_LOSS, _UNEXPLAINED, window=25, same_sentence=False, check_second=False),
     ),
+    cue_words=(r"\b(?:weight|kg|kgs|kilos?|stones?|pounds|lbs?|thin|thinner|skinny|gaunt|sizes?|clothes|jeans|trousers|belt|"
+               r"appetite|eat(?:s|ing|en)?|ate|food|diet(?:s|ing)?|wasting)\b"),
 )
 
 _CANCER = (r"(?:(?<!i'm a )cancer|tumou?rs?|lymphoma|leuk(?:a)?emia|myeloma|melanoma|carcinoma|sarcoma|metasta\w+|mets|"
@@ -411,6 +438,9 @@ CANCER = Sign(
                r"that|these|they)|"
                r"sign of|signs of|symptom of|symptoms of|rule out|ruled out|test\w* for|screen\w* for|check\w* for|"
                r"clear of|free of)\b"),
+    cue_words=(r"\b(?:cancer\w*|tumou?rs?|chemo\w*|radiotherapy|radiation|oncolog\w*|lymph\w*|leuk\w*|myeloma|melanoma|"
+               r"carcinoma|sarcoma|remission|secondar(?:y|ies)|mets|metasta\w*|malignan\w*|biopsy|lumps?|mastectomy|"
+               r"prostate|hospice|palliative)\b"),
 )
 
 # --- Chest pain or trouble breathing ----------------------------------------------------------------------
@@ -451,6 +481,8 @@ CHEST = Sign(
     unless_words=(r"\b(?:from|after|since) (?:the gym|the weights|working out|(?:a|my|the) (?:workout|session|class)|"
                   r"training|exercis\w+|bench\w*|push[- ]?ups|press[- ]?ups|pull[- ]?ups|lifting|weights|chest day|"
                   r"(?:doing|starting) (?:\w+ )?(?:push|press|pull)[- ]?ups)\b"),
+    cue_words=(r"\b(?:chest|breath\w*|heart|arms?|jaw|lungs?|gasp\w*|wheez\w*|puff(?:ed|ing)?|panting|air|ribs?|sternum|"
+               r"breastbone|angina|clammy|suffocat\w*|choking)\b"),
 )
 
 # --- Severe pain at night that rest does not ease --------------------------------------------------------
@@ -477,7 +509,10 @@ NIGHT = Sign(
     "Severe pain at night",
     "severe pain at night that rest does not ease",
     pairs=(Pair(_NIGHT, _NOT_EASED, window=30, same_sentence=False, check_second=False),),
+    cue_words=(r"\b(?:nights?|nightly|overnight|sleep\w*|wake|wakes|waking|woke|woken|bed|\d am|lie|lying|lay|rest(?:s|ing)?|"
+               r"awake|pacing)\b"),
 )
+
 
 #: In the order the notice names them: the emergencies first.
 SIGNS: tuple[Sign, ...] = (CHEST, SADDLE, BLADDER, LEGS, IMMUNE, FEVER, TRAUMA, FRACTURE, CANCER, WEIGHT, NIGHT)

@@ -160,6 +160,8 @@ _FINE_AFTER = re.compile(
     r"absolutely|still|both|seem to be|are all)\s+){0,3}(?:fine|normal|ok|okay|good|alright|all right|unaffected|"
     r"clear|perfect|great|grand)\b"
 )
+# A checklist answered: "numbness? none. bladder? fine."
+_ANSWERED_NO = re.compile(r"\s*\?+\s*(?:none|no|nope|nothing|fine|normal|ok|okay|all good|never)\b")
 # Over: "a chest infection that has cleared up", "the kids had a temperature (all better now)".
 # An episode's length is not its end: "a crushing feeling in my chest, went away after 10 mins".
 _RESOLVED_AFTER = re.compile(
@@ -232,7 +234,7 @@ def denied(text: str, start: int, end: int, since: int = 0) -> bool:
     before, _, after = clause(text, start, end)
     before = before[max(0, len(before) - (start - since)) :] if since > start - len(before) else before
     window = " ".join(before.split()[-6:])
-    if _FINE_AFTER.search(after):
+    if _FINE_AFTER.search(after) or _ANSWERED_NO.match(text, end):
         return True
     if _DOUBT.search(window):
         return False
@@ -328,6 +330,7 @@ def whose(text: str, start: int, end: int) -> str | None:
     return _person(found) if found else None
 
 
+@lru_cache(maxsize=256)  # asked once for every match in the question
 def back_owners(text: str) -> frozenset[str]:
     """Whose back the question says hurts: "my back" is the asker's, "her back" someone else's."""
     owners = set()

@@ -6,9 +6,19 @@ import pytest
 from conftest import TESTS, read_jsonl
 
 from benchmarks.warning_signs import REAL_WORDS, measure, real_words_near_sign_words
+from benchmarks.warning_signs_classifier import fingerprint, training_set
 from bot.chatbot import Chatbot
 from bot.config import REPO_ROOT
-from bot.safety import RED_FLAGS, conversation_notice, reading, red_flag_notice, red_flags, with_conversation_notice
+from bot.safety import (
+    RED_FLAGS,
+    _reported,
+    conversation_notice,
+    reading,
+    red_flag_notice,
+    red_flags,
+    with_conversation_notice,
+)
+from bot.safety_classifier import ADD, classifier, sentences
 
 LABELLED = json.loads((TESTS / "data" / "red_flags.json").read_text(encoding="utf-8"))
 URGENT: dict[str, list[str]] = LABELLED["urgent"]
@@ -181,6 +191,33 @@ def test_an_episode_that_passed_within_minutes_is_not_over() -> None:
     assert CHEST in names("got this crushing feeling across my chest and up into my jaw, went away after 10 mins, "
                           "back still sore")
     assert red_flags("had a chest infection that went away last month, back still spasms") == []
+
+
+def test_the_learned_opinion_was_fitted_on_the_phrasings_as_they_are() -> None:
+    """bot/data/safety_classifier.npz is current: `python -m benchmarks.warning_signs_classifier --fit` refits it."""
+    assert classifier().fingerprint == fingerprint(*training_set())
+
+
+@pytest.mark.parametrize("question, sign", [
+    ("my bladder feels weird and I keep dribbling since my back went", BLADDER),
+    ("came a right cropper off the quad bike yesterday and my back is in bits", FALL),
+])
+def test_a_sign_the_phrasings_have_no_words_for_is_named_by_the_learned_opinion(question: str, sign: str) -> None:
+    assert not any(_reported(s, reading(question)) for s in RED_FLAGS)
+    assert names(question) == [sign]
+
+
+@pytest.mark.parametrize("question", [
+    "bladder? fine. bowels? fine. just the spasm",
+    "toilet problems? none. numbness? no. just a stiff back",
+    "bladder? normal. legs? fine. back? agony",
+])
+def test_the_learned_opinion_names_a_sign_only_in_a_clause_that_counts(question: str) -> None:
+    """A checklist answered no: the model, which reads words and not answers, is sure of a sign in each."""
+    text = reading(question)
+    assert max(p for start, end in sentences(text) for s, p in classifier().probabilities(text[start:end]).items()
+               if s != "none") >= ADD
+    assert red_flags(question) == []
 
 
 def test_the_notice_reaches_the_answer_before_any_quote(repo_bot: Chatbot) -> None:
