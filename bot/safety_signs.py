@@ -139,6 +139,12 @@ BLADDER = Sign(
              r"\b(?:(?:hardly|barely|nothing|not much|very little|only a (?:dribble|trickle|drop|little)) (?:\w+ )?"
              r"(?:comes? out|happens)|never (?:\w+ ){0,3}(?:finish|finished|empty|emptied))\b", window=14,
              check_second=False),
+        # Not making it in time: "a couple of near misses getting to the toilet, not made it once".
+        Pair(r"\b(?:loo|toilet|bathroom|lavatory)\b", r"\b(?:(?:not|didn't|did not|never|haven't|hasn't|don't|doesn't) "
+             r"(?:always |quite )?ma(?:de|ke) it|near miss(?:es)?)\b", window=10, check_second=False),
+        # Nothing comes: "he's been sat on the loo for an hour and nothing".
+        Pair(r"\bon the (?:loo|toilet)\b", r"\b(?:(?:and|but) nothing|nothing (?:comes?|came|happens|happened))\b",
+             window=10, check_second=False),
         # A euphemism made plain beside it: "two 'accidents' today, number twos".
         Pair(r"\baccidents?\b", r"\b(?:number (?:ones?|twos?)|poo\w*|wee\w*|pee\w*|bowels?|bladder|soiled|pants|"
              r"knickers|underwear|trousers)\b", window=6),
@@ -156,6 +162,7 @@ _NUMB = (r"(?:numb\w*|no feeling|no sensation|los[st] (?:of )?(?:the )?(?:feelin
          r"sensation)|reduced (?:feeling|sensation)|less (?:feeling|sensation)|altered sensation|tingl\w*|"
          r"pins and needles|dead|cannot feel|can barely feel|can hardly feel|not my (?:own )?skin|"
          r"like (?:after )?(?:a |an |the )?(?:\w+ )?(?:injection|local|an(?:a)?esthetic|novocaine|dentist)|asleep|frozen|"
+         r"(?:been )?(?:injected|an(?:a)?esthe[st]i[sz]ed) with|"
          r"fuzzy|muffled|rubbery|wooden|(?:like|belongs? to|belonged to) (?:\w+ )?(?:someone|somebody) else(?:'?s)?)")
 _GROIN = (r"(?:between (?:my |his |her |their |the )?legs|groin|genitals?|genital area|private(?:s| parts| area| bits)|"
           r"crotch|inner thighs?|buttocks?|butt(?: cheeks?)?|bum(?: cheeks?)?|bottom(?! of)|backside|arse|ass|anus|"
@@ -172,7 +179,7 @@ SADDLE = Sign(
         r"\bcauda equina\b",
         r"\b(?:cannot|can barely|can hardly|don't|do not|can't) (?:really |properly )?feel (?:the|my|his|her) (?:toilet )?"
         r"seat\b|\bfeels? like (?:i'm |i am |he's |she's )?sitting on (?:a )?(?:cushion|pillow|sponge|nothing)\b",
-        rf"\b(?:cannot|don't|do not|didn't|can barely|can hardly) (?:really )?feel (?:the )?(?:toilet (?:paper|tissue)|"
+        rf"\b(?:cannot|don't|do not|didn't|can barely|can hardly) (?:really )?feel (?:the )?(?:(?:toilet|loo) (?:paper|tissue|roll)|"
         rf"{_SELF}|it|anything|much|my skin) (?:\w+ )?when {_WHO} (?:wipes?|wiping|pees?|wees?|sits?|go to the "
         r"(?:loo|toilet))\b",
         r"\b(?:wip(?:e|es|ing)|pee|wee|go to the (?:loo|toilet))\b(?:\s+\w+){0,8}\s+(?:feels?|is|are|felt)\s+(?:\w+\s+){0,4}?"
@@ -202,7 +209,7 @@ LEGS = Sign(
     "new weakness or numbness in the legs",
     phrases=(
         r"\bfoot drop\b|\bdrop foot\b|\bdrag(?:s|ging)? (?:my|his|her|one|a|their) (?:foot|leg)\b|\bjelly legs\b",
-        r"\b(?:foot|leg) (?:\w+ )?(?:drags|dragging|slaps|slapping|flops|flopping)\b",
+        r"\b(?:foot|leg) (?:\w+ )?(?:drags|dragging|slaps|slapping|flops|flopping|flaps|flapping)\b",
         r"\b(?:keeps?|kept|keep on) (?:stumbling|tripping(?: over| up)?)\b",
         r"\b(?:foot|feet|toes) (?:\w+ )?(?:catch\w*|scuff\w*|snag\w*) on the (?:ground|floor|carpet|stairs?|steps?|pavement)\b",
         rf"\b{_CANT}\s+(?:\w+\s+){{0,2}}(?:pull|lift|bring) (?:up )?{_MY}(?:toes|foot|feet)(?: up)?\b",
@@ -243,6 +250,8 @@ _FEVER = (r"(?:(?<!hay )(?<!cabin )(?<!spring )(?<!yellow )(?<!night )(?<!footba
           r"(?:thinking|at the thought|when (?:i|you) think))|\brigou?rs\b|"
           r"\b(?:cannot|couldn't|could not|can't) stop (?:shaking|shivering)\b|\bteeth (?:\w+ )?chattering\b|"
           r"\bshaking (?:uncontrollably|all over|like a leaf)\b|\bthe shakes\b|"
+          r"\b(?:roasting|boiling|sweating|burning up)\b(?:\s+\w+){0,5}\s+(?:freezing|shivering|shivery)\b|"
+          r"\b(?:freezing|shivering|shivery)\b(?:\s+\w+){0,5}\s+(?:roasting|boiling|sweating|burning up)\b|"
           r"\bnight sweats\b|\bsweat(?:s|ing) at night\b|\bdrenched in sweat\b|\bdrenching sweats\b|"
           r"\b(?:spinal|spine|back|kidney|bone|disc|epidural|vertebral) (?:infection|abscess)\b|"
           r"\b(?:discitis|osteomyelitis|pyelonephritis|sepsis|septic)\b)")
@@ -323,6 +332,7 @@ TRAUMA = Sign(
         r"\b(?:helped|carried|stretchered|taken) off (?:the )?(?:pitch|field|court|ice|mat|track|slope)\b|\bstretchered\b",
         r"\b(?:hard|heavy|big|nasty|bad|late|high|dangerous|huge) (?:tackle|hit|landing|collision|challenge)\b",
         r"\b(?:wiped out|wipe ?out|bailed|came a cropper|stacked it|ate it|face ?planted)\b",
+        r"\b(?:arse|ass|head) over (?:tit|teakettle|tea kettle|heels|elbow)\b(?! in love)",
     ),
     pairs=(
         Pair(r"\b(?:fell|fallen|fall|falling|tumbled|slipped|tripped|went over|knocked over|came off|thrown)\b"
@@ -391,6 +401,8 @@ _WEIGHT_LOSS = (r"\b(?:(?:lost|losing|lose|loses|dropped|dropping|drop|shed|shed
                 r"(?:gone|went|dropped|come|came) (?:down )?from (?:a )?(?:size )?\d+ to (?:a )?(?:size )?\d+|"
                 r"weight (?:is |keeps |has been |has kept )?(?:dropping|falling|going down|coming down)|"
                 r"(?:clothes|jeans|trousers) (?:are |keep )?(?:\w+ )?(?:falling|hanging|dropping) off|wasting away|"
+                r"(?:clothes|jeans|trousers|belt) (?:are |is |have |has )?(?:gone |got |getting |now |all )?(?:baggy|loose|"
+                r"too big)|"
                 r"skin and bones?|(?:looks?|looking|got|gotten|getting|gone|so|really|very) (?:so |really |very )?"
                 r"(?:thin|skinny|gaunt|frail|bony))\b")
 _UNEXPLAINED = (r"\b(?:without (?:even )?(?:trying|dieting|meaning to|changing (?:anything|my diet|his diet|her diet)|"

@@ -153,7 +153,8 @@ _DENIAL = re.compile(
     r"cannot say|nothing like)\b|n't\b"
 )
 # Doubt is not denial: "not sure if I have a fever", "I don't know whether my legs are weak".
-_DOUBT = re.compile(r"\b(?:not sure|unsure|n't (?:know|tell|think so)|not certain|no idea|wonder\w*|not even sure)\b")
+_DOUBT = re.compile(r"(?:\b(?:not sure|unsure|not certain|no idea|wonder\w*|not even sure)|"
+                    r"n't (?:even )?(?:know|tell|think so|realise|realize|notice))\b")
 # A denial after it: "bladder fine", "my temperature is normal", "legs are ok".
 _FINE_AFTER = re.compile(
     r"^\W*(?:(?:is|are|'s|was|were|feels?|felt|seems?|has been|have been|all|totally|completely|perfectly|"
@@ -282,6 +283,7 @@ _SAME_PERSON = {"mom": "mum", "mam": "mum", "mummy": "mum", "mommy": "mum", "mot
                 "children": "kid", "child": "kid", "babies": "baby", "pup": "puppy", "neighbor": "neighbour",
                 "coworker": "colleague", "co-worker": "colleague"}
 # Nouns that say only "someone else": read like "he" or "she".
+_ANIMALS = {"dog", "cat", "puppy"}
 _ANYONE = {"man", "woman", "lady", "guy", "bloke", "gentleman", "person", "year old", "yo", "y/o", "boy", "girl",
            "teen", "teenager"}
 _PERSON = re.compile(
@@ -354,5 +356,7 @@ def in_the_back_asked_about(text: str, start: int, end: int) -> bool:
     True when either is unsaid: "numb bits down below" names no one, and "fever and back pain" no back's owner.
     """
     who = whose(text, start, end)
+    if who in _ANIMALS:
+        return False  # the notice is for people: "my dog has back spasms and a temperature"
     owners = back_owners(text)
     return who is None or not owners or any(_same(who, owner) for owner in owners)
