@@ -17,6 +17,9 @@ and a phrasing counts only where its clause reports the sign:
   ("Can a car accident cause back spasms?") is not a report of one: it counts only when it is about
   someone ("I", "my mum", "he"), or anchored in time ("after a fall", "yesterday").
 
+Where the phrasings have no words for a sign, a learned second opinion may name it
+(bot/safety_classifier.py), in a sentence that speaks of the sign's subject where it counts.
+
 It is about anyone the person asks for: "my mum has lost control of her bladder" gets the notice.
 The notice names what it read ("You mention numbness around the groin…"), and for chest pain or
 trouble breathing says to call the emergency number now. How well it reads phrasings written apart

@@ -1,14 +1,17 @@
 """How the warning-sign reader reads a question: typed the way people type, in clauses and sentences.
 
-People write "cant", "numbnes", "bladdar", "pins n needles". Before the signs' phrasings are
-matched (bot/safety_signs.py), the question is lower-cased, its shorthand spelt out, and each word
-the signs' own vocabulary lacks but lies one typo away from (two for long words) is corrected to
-that word. A word that is itself English ("bowl", "chess", "feel") is never corrected: those are
-listed in bot/data/safety_real_words.txt, the words of the embedding model's vocabulary within
-reach of a sign word (regenerate with `python -m benchmarks.warning_signs --words`).
+People write "cant", "numbnes", "bladdar", "pins n needles", "8kg", "kind of numb". Before the signs'
+phrasings are matched (bot/safety_signs.py), the question is lower-cased, its shorthand spelt out,
+numbers parted from their units, hedges dropped, and each word the signs' own vocabulary lacks but
+lies one typo away from (two for long words), with the same first letter, is corrected to that word.
+A word that is itself English ("bowl", "chess", "injections") is never corrected: those are listed
+in bot/data/safety_real_words.txt, the words of the embedding model's vocabulary and their regular
+inflections within reach of a sign word (regenerate with `python -m benchmarks.warning_signs --words`).
 
 A phrasing that matches still has to be reported in its clause: not denied ("no fever", "bladder
-fine"), not long past ("a car crash years ago") or over ("a chest infection that has cleared up").
+fine"), not long past ("a car crash years ago") or over ("a chest infection that has cleared up"),
+and in the person whose back the question is about ("my son's got a temperature and I've done my
+back in carrying him").
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ import pytest
 from conftest import TESTS, read_jsonl
 
 from benchmarks.warning_signs import REAL_WORDS, measure, real_words_near_sign_words
+from benchmarks.warning_signs_classifier import HELD_OUT as NEVER_FITTED
 from benchmarks.warning_signs_classifier import fingerprint, training_set
 from bot.chatbot import Chatbot
 from bot.config import REPO_ROOT
@@ -242,10 +243,12 @@ def test_the_corpus_question_bank_gets_it_exactly_where_a_sign_is_reported() -> 
     ("1", 32, 1), ("2", 30, 1), ("3", 30, 0),
     # Rounds 4 and 5 were measured once (first_runs in the file: 26 of 71 with 9 false alarms in 70, on the
     # old rules; 47 of 71 with 8 in 70, on the rewritten ones), then used to tune: they stay where tuning left them.
-    ("4", 71, 1), ("5", 71, 0),
+    ("4", 71, 0), ("5", 71, 0),
     # Round 6 was held out (first run: 64 of 72, 8 false alarms in 72) and round 7 measured the rules as merged
     # (first run: 50 of 80, 13 in 77); both then tuned them for issue 19's second pass: in-sample now.
     ("6", 72, 0), ("7", 80, 0),
+    # Round 8 is held out, never used to tune or fit: its first run with the finished reader is the measure.
+    ("8", 69, 9),
 ])
 def test_phrasings_written_apart_from_the_rules_are_caught_at_the_measured_rate(
         round_: str, caught_at_least: int, false_alarms_at_most: int) -> None:
@@ -262,8 +265,10 @@ def test_the_recorded_first_runs_are_the_floors() -> None:
     assert (first["5"]["caught"], first["5"]["false_alarms"]) == (47, 8)
     assert (first["6"]["caught"], first["6"]["false_alarms"]) == (64, 8)
     assert (first["7"]["caught"], first["7"]["false_alarms"]) == (50, 13)
-    assert all(len(HELD_OUT[f"urgent_{r}"]) >= 70 and len(HELD_OUT[f"ordinary_{r}"]) >= 70 for r in "4567")
-    assert {sign for sign, _ in HELD_OUT["urgent_7"]} == {sign.name for sign in RED_FLAGS}
+    assert (first["8"]["caught"], first["8"]["false_alarms"]) == (69, 9)
+    assert "8" in NEVER_FITTED
+    assert all(len(HELD_OUT[f"urgent_{r}"]) >= 70 and len(HELD_OUT[f"ordinary_{r}"]) >= 70 for r in "45678")
+    assert all({sign for sign, _ in HELD_OUT[f"urgent_{r}"]} == {sign.name for sign in RED_FLAGS} for r in "78")
 
 
 @pytest.mark.parametrize("question", [
