@@ -29,6 +29,14 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 7860
 
 
+class StillLoadingError(BotError):
+    """The bot did not finish loading within the wait a request allows."""
+
+    def __init__(self) -> None:
+        super().__init__("The bot is still loading. Please try again in a minute; if this keeps happening, "
+                         "the server log says why.")
+
+
 class BotLoader:
     """Loads the Chatbot in a background thread; `get()` waits for it (the page calls it per request)."""
 
@@ -39,23 +47,44 @@ class BotLoader:
         self._done = threading.Event()
         self._bot: Chatbot | None = None
         self._error: BotError | None = None
+        self._started: float | None = None  # time.monotonic() when loading began
         self.seconds: float | None = None  # how long loading took, for the log and benchmarks
         self._thread = threading.Thread(target=self._load, name="bot-loader", daemon=True)
 
     def start(self) -> BotLoader:
+        self._started = time.monotonic()
         self._thread.start()
         return self
 
     def get(self, timeout: float | None = None) -> Chatbot:
-        """The loaded bot; raises the load's BotError (with its readable message) if loading failed."""
+        """The loaded bot, waiting at most `timeout` seconds (default: Settings.bot_load_wait_s).
+
+        Raises StillLoadingError when the wait runs out, and the load's BotError (with its readable
+        message) if loading failed.
+        """
+        timeout = self.settings.bot_load_wait_s if timeout is None else timeout
         if not self._done.wait(timeout):
-            raise BotError("The bot is still loading. Please try again in a moment.")
+            raise StillLoadingError()
         if self._error is not None:
             raise self._error
         assert self._bot is not None
         return self._bot
 
     __call__ = get
+
+    def ready(self) -> bool:
+        """Whether loading has ended (a bot, or an error to show)."""
+        return self._done.is_set()
+
+    def wait(self, timeout: float) -> bool:
+        """Wait at most `timeout` seconds for loading to end; whether it has."""
+        return self._done.wait(max(0.0, timeout))
+
+    def seconds_left(self) -> float:
+        """About how long loading has still to go: Settings.bot_start_estimate_s less the time it has taken
+        so far (negative once it takes longer than that)."""
+        elapsed = time.monotonic() - self._started if self._started is not None else 0.0
+        return self.settings.bot_start_estimate_s - elapsed
 
     def _load(self) -> None:
         started = time.perf_counter()

@@ -115,6 +115,12 @@ class Settings:
     body_timeout_s: float = 10.0
     # Browser sessions whose state is kept (the least recently used go first).
     session_capacity: int = 1000
+    # While the bot is still loading, a question says "The bot is starting (about N s)…", N counted
+    # down from this estimate of the load ("Bot loaded in … s" in the log: 1.3 s on an idle 2-core
+    # machine, 3.3 s while Gradio starts beside it; three times that for a slower host). A question
+    # waits for the load at most `bot_load_wait_s`, then gets a message saying to try again.
+    bot_start_estimate_s: float = 10.0
+    bot_load_wait_s: float = 120.0
     # Feedback votes: how much of a question and of an answer one vote records; answers per session a
     # vote can refer to (older ones drop out); votes one session may record (a person votes on a
     # handful of answers, a script on thousands); size of the log before it is rotated to `<name>.1`

@@ -100,11 +100,14 @@ def _partial_model(index: StoredIndex, prepared: Prepared, rows: np.ndarray, ran
     columns = [i for i, c in enumerate(index.chunks) if c.doc in labelled_docs]
     mask = _positive_mask(questions, len(passages))[:, columns]
     adapter = train_adapter(vectors[answerable], mask[answerable], passages[columns], settings)
-    coef, bias = fit_scope(vectors, answerable)
+    # The scope classifier reads a question's asking sentences too (bot/reading.py): learned on both.
+    asks = prepared.ask_vectors[rows]
+    told = np.any(asks != vectors, axis=1)
+    coef, bias = fit_scope(np.concatenate([vectors, asks[told]]), np.concatenate([answerable, answerable[told]]))
     base = untrained(index)
     return QueryModel(adapter, unit(vectors @ adapter.T).astype(np.float32), tuple(q.positives for q in questions),
                       tuple(q.sentences for q in questions), coef, bias, ranker, ranker, base.abstention,
-                      bank_ask_vectors=unit(prepared.ask_vectors[rows] @ adapter.T).astype(np.float32))
+                      bank_ask_vectors=unit(asks @ adapter.T).astype(np.float32))
 
 
 #: Inverse L2 strength of the scope classifier: 10 of (0.3, 1, 3, 10), by 5-fold CV of the stacked

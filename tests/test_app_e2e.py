@@ -23,6 +23,7 @@ import pytest
 from conftest import (
     SEED_DOC,
     AppProcess,
+    free_port,
     let_go,
     make_repo,
     new_client,
@@ -36,7 +37,7 @@ from conftest import (
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 
-from bot.app import BotLoader
+from bot.app import BotLoader, create_demo, launch
 from bot.chatbot import Chatbot
 from bot.config import REPO_ROOT, Settings
 from bot.embedding import Embedder
@@ -142,53 +143,65 @@ def session_questions(server: tuple, client: Client) -> list[str]:
 
 
 def test_an_answer_quotes_the_article_with_its_source(client: Client) -> None:
-    messages = chat(client, "Does ice help with back spasms?")
-    answer, *sources = messages
+    (answer,) = chat(client, "Does ice help with back spasms?")  # the quote is its whole passage: no passage block
     assert answer["role"] == "assistant" and not answer["metadata"]
-    assert "The article says:" in answer["content"]
-    assert "> Ice therapy can also prove to be a good treatment." in answer["content"]
-    assert "— **[1]** Repeated Back Muscle Spasms › Treatment of Back Muscle Spasms" in answer["content"]
-    assert "Match: high" in answer["content"] or "Match: medium" in answer["content"]
-    assert sources, "each quoted passage gets a source block"
-    first = sources[0]
-    assert first["metadata"] == {
-        "title": "Source [1]: Repeated Back Muscle Spasms › Treatment of Back Muscle Spasms", "status": "done"}
-    assert "<mark>Ice therapy can also prove to be a good treatment." in first["content"]
+    content = answer["content"]
+    assert content.startswith('<span class="band band-high">Close match to your question</span>')
+    assert "The article says:" in content
+    assert "> Ice therapy can also prove to be a good treatment." in content and "the pain. **[1]**" in content
+    assert '— Repeated Back Muscle Spasms › Treatment of Back Muscle Spasms</span>' in content
 
 
-def test_every_quote_has_a_numbered_citation_and_a_source_block_in_the_same_order(client: Client) -> None:
-    answer, *sources = chat(client, "What are the symptoms of back spasms?")
-    quotes = [line for line in answer["content"].splitlines() if line.startswith("> — **[")]
-    assert len(quotes) == len(sources) >= 1
-    for number, (line, source) in enumerate(zip(quotes, sources, strict=True), start=1):
-        assert line.startswith(f"> — **[{number}]** ")
-        assert source["metadata"]["title"] == f"Source [{number}]: {line.split('** ', 1)[1]}"
+def test_every_quote_is_numbered_each_section_named_once_and_a_longer_passage_shown_whole(client: Client,
+                                                                                         repo_bot: Chatbot) -> None:
+    question = "What can trigger a back spasm?"
+    answer, *blocks = chat(client, question)
+    quoted = repo_bot.ask(question).quoted
+    numbers = [int(n) for n in re.findall(r"\*\*\[(\d+)\]\*\*", answer["content"])]
+    assert numbers == list(range(1, len(quoted) + 1))
+    for source in {p.source for p in quoted}:
+        assert answer["content"].count(source) == 1, f"{source} named more than once"
+    longer = [n for n, p in enumerate(quoted, start=1) if " ".join(p.text.split()) != " ".join(p.quote.split())]
+    assert [b["metadata"]["title"] for b in blocks] == [f"The whole passage around [{n}]" for n in longer]
+    assert all(b["metadata"]["status"] == "done" and "<mark>" in b["content"] for b in blocks)
 
 
 def test_a_list_question_shows_several_quotes_in_article_order(client: Client, repo_bot: Chatbot) -> None:
     question = "What are the symptoms of back spasms?"
-    answer, *sources = chat(client, question)
+    answer, *_ = chat(client, question)
     quoted = repo_bot.ask(question).quoted
-    assert len(quoted) >= 2 and len(sources) == len(quoted)
+    assert len(quoted) >= 2 and answer["content"].count("**[") == len(quoted)
     assert [p.quote_start for p in quoted] == sorted(p.quote_start for p in quoted)
-    positions = [answer["content"].index(html.escape(p.quote.splitlines()[0])) for p in quoted]
+    positions = [answer["content"].index(html.escape(" ".join(p.quote.split()))) for p in quoted]
     assert positions == sorted(positions), "quotes appear in the order of the article"
+    assert f"points from {quoted[0].source}:" in answer["content"], "a compact list under its section"
 
 
 def test_a_question_the_article_is_silent_on_gets_an_honest_answer_and_three_suggestions(client: Client) -> None:
     (answer,) = chat(client, "What is the capital of France?")
     assert "The article does not cover this." in answer["content"]
     assert "It covers: Introduction; Causes of Back Muscle Spasms; Symptoms" in answer["content"]
-    assert "The article says:" not in answer["content"]
-    assert len(answer["options"]) == 3
-    assert all(option["value"].endswith("?") for option in answer["options"])
+    assert "The article says:" not in answer["content"] and "band" not in answer["content"]
+    suggestions = re.findall(r"<li>(.*?)</li>", answer["content"].split('<ul class="suggestions">')[1])
+    assert len(suggestions) == 3 and all(q.endswith("?") for q in suggestions)
+    assert not answer["options"], "in the message, not as chips that vanish at the next question"
+
+
+def test_greetings_and_thanks_get_a_short_friendly_reply_with_questions_to_ask(client: Client) -> None:
+    for message, opening in [("hello!", "Hello! Ask me about “Repeated Back Muscle Spasms”"),
+                             ("ok thanks", "You're welcome.")]:
+        (reply,) = chat(client, message)
+        assert reply["content"].startswith(opening)
+        assert "does not cover" not in reply["content"] and reply["content"].count("<li>") == 3
+    first, *_ = chat(client, "hi, does ice help with back spasms?")  # a greeting with a question is a question
+    assert "Ice therapy" in first["content"]
 
 
 @pytest.mark.parametrize("blank", ["", "   ", "\n\t"])
 def test_an_empty_question_gets_a_friendly_prompt_not_an_error(client: Client, blank: str) -> None:
     (reply,) = chat(client, blank)
     assert reply["content"].startswith("Please type a question about the article")
-    assert len(reply["options"]) == 3
+    assert reply["content"].count("<li>") == 3
 
 
 def test_a_warning_sign_gets_the_urgent_notice_before_any_quote(client: Client) -> None:
@@ -202,7 +215,7 @@ def test_a_warning_sign_gets_the_urgent_notice_before_any_quote(client: Client) 
 def test_a_warning_with_nothing_to_quote_is_the_notice_alone(client: Client) -> None:
     messages = chat(client, "My back spasms and I can't control my bladder, is that cauda equina?")
     assert len(messages) == 1 and "Get urgent medical help." in messages[0]["content"]
-    assert "does not cover this." not in messages[0]["content"] and not messages[0]["options"]
+    assert "does not cover this." not in messages[0]["content"] and "suggestions" not in messages[0]["content"]
 
 
 def test_a_warning_is_repeated_on_every_later_answer_of_the_conversation(client: Client) -> None:
@@ -228,11 +241,19 @@ def test_a_long_question_is_cut_with_a_note(client: Client) -> None:
 def test_a_follow_up_in_the_same_session_sees_the_conversation(server: tuple, client: Client, url: str) -> None:
     chat(client, "Does ice help with back spasms?")
     follow_up = chat(client, "And what about heat?")
-    assert follow_up[0]["content"]
+    assert "Read as a follow-up to “Does ice help with back spasms?”" in follow_up[0]["content"]
     assert session_questions(server, client) == ["Does ice help with back spasms?", "And what about heat?"]
     with visitor(url) as stranger:
         chat(stranger, "What can trigger a back spasm?")
         assert session_questions(server, stranger) == ["What can trigger a back spasm?"]
+
+
+def test_a_follow_up_is_not_read_with_a_question_that_was_not_answered(client: Client) -> None:
+    chat(client, "What is the capital of France?")
+    chat(client, "hello")
+    follow_up = chat(client, "and what about heat?")[0]["content"]
+    assert "follow-up" not in follow_up and "capital" not in follow_up and "hello" not in follow_up
+    assert "Heat or hydrotherapy" in follow_up
 
 
 def test_a_session_keeps_only_the_last_turns(server: tuple, client: Client, settings: Settings) -> None:
@@ -324,10 +345,26 @@ def test_a_missing_index_is_rebuilt_at_start_when_the_folder_is_writable(
     assert "Ice therapy" in bot.ask("Does ice help with back spasms?").passages[0].text
 
 
-def test_a_request_during_loading_gets_a_readable_message_when_it_gives_up(tmp_path: Path) -> None:
-    loader = BotLoader(make_repo(tmp_path, SEED_DOC))  # never started: loading never ends
-    with pytest.raises(BotError, match="still loading"):
-        loader.get(timeout=0.01)
+def test_a_request_during_loading_waits_a_bounded_time_and_says_why_it_gave_up(tmp_path: Path) -> None:
+    settings = replace(make_repo(tmp_path, SEED_DOC), bot_load_wait_s=0.05)
+    loader = BotLoader(settings)  # never started: loading never ends
+    started = time.monotonic()
+    with pytest.raises(BotError, match="still loading. Please try again in a minute"):
+        loader.get()  # the default wait is Settings.bot_load_wait_s, not forever
+    assert time.monotonic() - started < 5 and not loader.ready()
+
+    # The page, with that loader: a question is told the bot is starting, then why it gave up.
+    demo = create_demo(replace(settings, bot_load_wait_s=1.5), loader=loader)
+    _, url, _ = launch(demo, settings, host="127.0.0.1", port=free_port(), block=False, quiet=True)
+    try:
+        with visitor(url) as client:
+            job = client.submit("Does ice help?", api_name="/chat")
+            with pytest.raises(AppError, match="still loading"):
+                job.result(timeout=60)
+            said = [message["content"] for output in job.outputs() for message in output]
+            assert said and all(text.startswith('<div class="starting">The bot is starting (about ') for text in said)
+    finally:
+        demo.close()
 
 
 @pytest.mark.slow
@@ -392,6 +429,19 @@ def test_app_logs_its_start_up_and_hostile_clients_do_not_grow_its_memory(app_py
 
 
 # --- What the page says about itself, and the MCP tools ------------------------------------------------
+
+
+def test_the_page_is_sent_gzipped_to_browsers_that_accept_it(url: str) -> None:
+    with httpx.Client(timeout=30, verify=False) as http:  # plain HTTP on loopback
+        plain = http.get(url, headers={"Accept-Encoding": "identity"})
+        packed = http.get(url, headers={"Accept-Encoding": "gzip, deflate, br"})
+        refused = http.get(url, headers={"Accept-Encoding": "gzip;q=0"})
+    assert "content-encoding" not in plain.headers and "content-encoding" not in refused.headers
+    assert packed.headers["content-encoding"] == "gzip" and packed.headers["vary"] == "Accept-Encoding"
+    assert packed.text == plain.text  # httpx unpacks it: the same page
+    assert int(packed.headers["content-length"]) < len(plain.content) / 3
+    assert "<title>Repeated Back Muscle Spasms</title>" in packed.text  # after the preview tags were rewritten
+
 
 
 def test_the_served_html_names_the_article_for_link_previews(url: str) -> None:

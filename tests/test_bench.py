@@ -90,3 +90,16 @@ def test_scale_compares_approximate_search_with_exact_search(quick_run) -> None:
 def test_the_benchmark_leaves_the_checkout_index_untouched(quick_run) -> None:
     _, _, index_before = quick_run
     assert _digest(REPO_ROOT / "index") == index_before
+
+
+@pytest.mark.slow
+def test_the_page_was_measured_gzipped_and_to_input_ready(quick_run) -> None:
+    _, results, _ = quick_run
+    page = results["page"]
+    sizes = page["html_bytes"]
+    assert sizes["gzip_encoding"] == "gzip" and sizes["identity_encoding"] == "identity"
+    assert sizes["gzip"] < sizes["identity"] / 3 and sizes["gzip_unpacked"] == sizes["identity"]
+    if "skipped" in page:
+        pytest.skip(page["skipped"])
+    assert page["first_visit_ms"]["n"] == page["return_visit_ms"]["n"] == results["plan"]["page_visits"]
+    assert page["first_visit_ms"]["p05"] > 0 and results["headline"]["input_ready_ms_p50"] > 0

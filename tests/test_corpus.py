@@ -7,11 +7,11 @@ from bot.corpus import load_corpus, parse_front_matter, read_document
 from bot.errors import CorpusError
 
 
-def test_seed_article_keeps_its_title_and_source_and_drops_the_citation_tail() -> None:
+def test_seed_article_keeps_its_title_names_no_source_it_does_not_know_and_drops_the_citation_tail() -> None:
     document = read_document(SEED_DOC, SEED_DOC.parent)
     assert document.title == "Repeated Back Muscle Spasms"
-    assert document.source
-    assert "http" not in document.source  # no URL is known, so none is invented
+    # No publisher or URL is known: the front matter names none (nor how the file got here), none is invented.
+    assert not document.source and not {"source", "publisher", "url"} & set(document.metadata)
     assert "How to Cite" not in document.text and "More from" not in document.text
     assert document.body.startswith("Back spasm is often misunderstood")
 

@@ -205,7 +205,7 @@ def test_the_thresholds_refuse_only_the_clearest_and_answer_the_ambiguous_middle
 def test_at_most_a_bounded_share_of_answerable_questions_is_answered_as_partial() -> None:
     p = np.array([0.1, 0.2, 0.3, 0.6, 0.7, 0.8])
     y = np.array([0, 1, 0, 1, 1, 1])
-    refuse_below, full_from = choose_thresholds(p, y)
+    refuse_below, full_from = choose_thresholds(p, y, PARTIAL_IN_SCOPE_MAX)
     answerable = p[y == 1]
     assert np.mean((answerable >= refuse_below) & (answerable < full_from)) <= PARTIAL_IN_SCOPE_MAX
 

@@ -6,12 +6,14 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
-from bot.answer import Answer, Passage
+from bot.answer import LEAD, PARTIAL, Answer, Passage
 from bot.chatbot import Chatbot
 from bot.config import REPO_ROOT
 from bot.ui import as_typed, from_typed, highlight, history_for_bot, keep_last_turns, render_answer
 from bot.ui.feedback import FeedbackLog
 from bot.ui.page import page_header, page_info, rewrite_meta
+from bot.ui.session import answered_turns
+from bot.ui.smalltalk import small_talk
 
 TEXT = "First sentence. The <b>quoted</b> & bold part.\nSecond line of it. Last bit."
 
@@ -30,16 +32,47 @@ def test_the_quote_is_highlighted_inside_the_whole_passage_and_everything_is_esc
     )
 
 
-def test_an_answer_is_the_quotes_then_one_closed_source_block_per_quote() -> None:
-    quoted = [passage(), passage(quote="Last bit.")]
-    answer = Answer(question="q", abstained=False, passages=quoted, quoted=quoted, confidence="medium")
-    main, first, second = render_answer(answer)
-    assert main.content.index("The article says:") < main.content.index("> The &lt;b&gt;quoted")
-    assert "> — **[1]** Art &amp; Craft › Section &lt;1&gt;" in main.content
-    assert "> — **[2]** Art &amp; Craft › Section &lt;1&gt;" in main.content
-    assert 'class="band band-medium"' in main.content
-    assert first.metadata == {"title": "Source [1]: Art &amp; Craft › Section &lt;1&gt;", "status": "done"}
-    assert "<mark>Last bit.</mark>" in second.content and second.metadata["title"].startswith("Source [2]")
+def test_an_answer_card_has_one_source_line_per_section_and_a_passage_block_only_where_it_says_more() -> None:
+    cut = passage()  # its quote is part of the passage
+    whole = passage(text="Last bit.", quote="Last bit.")  # its quote is the whole passage
+    other = replace(passage(quote="Last bit."), source="Art & Craft › Other <2>", section="Other <2>")
+    answer = Answer(question="q", abstained=False, passages=[cut, whole, other], quoted=[cut, whole, other],
+                    confidence="medium")
+    card, *blocks = render_answer(answer)
+    text = card.content
+    assert text.startswith('<span class="band band-medium">Fair match to your question</span>')
+    assert text.index("The article says:") < text.index("> The &lt;b&gt;quoted")
+    assert "> Second line **[1]**" in text and "> Last bit. **[2]**" in text and "**[3]**" in text
+    assert text.count("— Art &amp; Craft › Section &lt;1&gt;") == 1, "one source line for the two quotes of a section"
+    assert text.count("— Art &amp; Craft › Other &lt;2&gt;") == 1
+    assert "title=" not in text and "Match:" not in text, "the label is visible words, not a tooltip"
+    # A block with the whole passage only where it holds more than the quote: [1] and [3], not [2].
+    assert [b.metadata["title"] for b in blocks] == ["The whole passage around [1]", "The whole passage around [3]"]
+    assert blocks[0].metadata["status"] == "done" and "<mark>Second line</mark>" in blocks[0].content
+    assert "Art &amp; Craft" not in blocks[0].content, "the source is named once, in the card"
+
+
+def test_several_items_of_one_list_read_as_a_compact_list_under_their_section() -> None:
+    items = [replace(passage(text=t, quote=t), kind="bullet") for t in ("Rest a <little>.", "Use ice.", "Use heat.")]
+    answer = Answer(question="q", abstained=False, passages=items, quoted=items, confidence="high")
+    (card,) = render_answer(answer)
+    assert card.content.count("Art &amp; Craft › Section &lt;1&gt;") == 1
+    assert '<span class="list-intro">Three points from Art &amp; Craft › Section &lt;1&gt;:</span>' in card.content
+    assert "> - Rest a &lt;little&gt;. **[1]**\n> - Use ice. **[2]**\n> - Use heat. **[3]**" in card.content
+    assert "Close match to your question" in card.content
+
+
+def test_a_partial_answer_is_labelled_as_not_answering_and_never_as_a_close_match() -> None:
+    quoted = [passage()]
+    full = Answer(question="q", abstained=False, passages=quoted, quoted=quoted, confidence="high")
+    partial = replace(full, partial=True)
+    (full_card, _), (partial_card, _) = render_answer(full), render_answer(partial)
+    assert partial.coverage == "partial"
+    assert partial_card.content.startswith('<span class="band band-partial">Not a direct answer</span>')
+    assert PARTIAL in partial_card.content and LEAD not in partial_card.content
+    assert "Close match" not in partial_card.content and "band-high" not in partial_card.content
+    assert full_card.content.startswith('<span class="band band-high">Close match to your question</span>')
+    assert "**[1]**" in partial_card.content, "its quotes are cited like any other"
 
 
 def test_an_urgent_notice_comes_first_and_notes_before_the_quotes() -> None:
@@ -50,16 +83,20 @@ def test_an_urgent_notice_comes_first_and_notes_before_the_quotes() -> None:
     assert main.content.index("Your question was cut &lt;here&gt;.") < main.content.index("The article says:")
 
 
-def test_a_silent_article_says_so_echoes_the_question_and_offers_suggestions() -> None:
+def test_a_silent_article_says_so_echoes_the_question_and_offers_suggestions_inside_the_message() -> None:
     answer = Answer(question="<i>capital</i> of [France](http://x)?", abstained=True, passages=[passage()],
                     quoted=[], confidence="low", covered_topics=["Causes", "Symptoms & signs"],
-                    suggestions=["What can trigger a back spasm?", "Is ice or heat better?", "Why?"])
+                    suggestions=["What can trigger a back spasm?", "Is <ice> better?", "Why?"])
     (message,) = render_answer(answer)
-    assert "**The article does not cover this.**" in message.content
+    assert message.content.startswith("**The article does not cover this.**"), "no match label on a refusal"
+    assert "band" not in message.content
     asked = '<div class="asked">You asked: “&lt;i&gt;capital&lt;/i&gt; of &#91;France&#93;(http://x)?”</div>'
     assert asked in message.content
     assert "It covers: Causes; Symptoms &amp; signs." in message.content
-    assert [o["value"] for o in message.options] == answer.suggestions
+    # In the message, so they are still there (and copied) after the next question; no option chips.
+    assert message.content.endswith('Questions it can answer:\n\n<ul class="suggestions"><li>What can trigger a back '
+                                    "spasm?</li><li>Is &lt;ice&gt; better?</li><li>Why?</li></ul>")
+    assert not message.options
 
 
 def test_a_persons_message_is_shown_as_typed_and_read_back_unchanged() -> None:
@@ -116,10 +153,12 @@ def test_a_vote_is_kept_short_and_a_read_only_log_does_not_break_the_page(tmp_pa
     assert FeedbackLog(tmp_path / "a-file" / "feedback.jsonl").record("like", "q", "a", 1) is None
 
 
-def test_a_real_answer_renders_every_quoted_passage(repo_bot: Chatbot) -> None:
+def test_a_real_answer_cites_every_quoted_passage(repo_bot: Chatbot) -> None:
     answer = repo_bot.ask("What are the symptoms of back spasms?")
-    messages = render_answer(answer)
-    assert len([m for m in messages if m.metadata]) == len(answer.quoted)
+    card = render_answer(answer)[0].content
+    assert len(answer.quoted) >= 2
+    assert [f"**[{n}]**" in card for n in range(1, len(answer.quoted) + 2)] == [True] * len(answer.quoted) + [False]
+    assert card.count(answer.quoted[0].source) == 1
     assert render_answer(replace(answer, quoted=[]))[0].content.endswith("The article says:")
 
 
@@ -130,21 +169,48 @@ def test_an_urgent_reply_with_nothing_to_quote_is_the_notice_alone() -> None:
                     suggestions=["What can trigger a back spasm?"])
     (notice,) = render_answer(answer)
     assert notice.content.startswith('<div class="urgent">') and not notice.options
-    hidden = ("The article does not cover", "It covers", "Match:", "follow-up")
+    hidden = ("The article does not cover", "It covers", "band", "follow-up")
     assert all(word not in notice.content for word in hidden)
 
 
-def test_the_header_names_the_article_and_its_source_escaped(tmp_path: Path) -> None:
-    (tmp_path / "a.md").write_text("---\ntitle: Bees & <Wasps>\nsource: https://example.org/bees?a=1&b=2\n---\nText.\n",
-                                   encoding="utf-8")
-    info = page_info(tmp_path)
-    header = page_header(info)
+def test_the_header_names_the_article_and_where_it_comes_from_only_when_known(tmp_path: Path) -> None:
+    (tmp_path / "a.md").write_text("---\ntitle: Bees & <Wasps>\npublisher: The <Bee> Society\n"
+                                   "url: https://example.org/bees?a=1&b=2\n---\nText.\n", encoding="utf-8")
+    header = page_header(page_info(tmp_path))
     assert "<h1>Bees &amp; &lt;Wasps&gt;</h1>" in header
-    assert 'Source: <a href="https://example.org/bees?a=1&amp;b=2" rel="noopener noreferrer"' in header
+    assert ('<p class="source">From The &lt;Bee&gt; Society · <a href="https://example.org/bees?a=1&amp;b=2" '
+            'rel="noopener noreferrer" target="_blank">') in header
     assert "not medical advice" in header
-    (tmp_path / "a.md").write_text("---\ntitle: T\nsource: a leaflet <b>from</b> a clinic\n---\nText.\n",
-                                   encoding="utf-8")
-    assert "Source: a leaflet &lt;b&gt;from&lt;/b&gt; a clinic" in page_header(page_info(tmp_path))
+    (tmp_path / "a.md").write_text("---\ntitle: T\nsource: a leaflet <b>from</b> a clinic\nurl: javascript:x\n---\n"
+                                   "Text.\n", encoding="utf-8")
+    header = page_header(page_info(tmp_path))
+    assert "From a leaflet &lt;b&gt;from&lt;/b&gt; a clinic</p>" in header and "javascript" not in header
+    (tmp_path / "a.md").write_text("---\ntitle: T\n---\nText.\n", encoding="utf-8")
+    assert 'class="source"' not in page_header(page_info(tmp_path)), "nothing said about an unknown source"
+    shipped = page_header(page_info(REPO_ROOT / "corpus"))
+    assert 'class="source"' not in shipped and "seed" not in shipped and "supplied" not in shipped
+
+
+def test_the_reading_panel_gets_the_article_in_order_with_its_headings_and_list_intros() -> None:
+    from conftest import SECOND_DOC
+
+    from bot.corpus import read_document
+    from bot.ui.article import article_blocks
+
+    shipped = page_info(REPO_ROOT / "corpus").articles[0]
+    kinds = [b.kind for b in shipped.blocks]
+    assert kinds[:2] == ["paragraph", "paragraph"] and kinds.count("heading") == 3 and kinds.count("item") == 15
+    assert [b.text for b in shipped.blocks if b.kind == "heading"] == [
+        "Causes of Back Muscle Spasms", "Symptoms of Back Muscle Spasms", "Treatment of Back Muscle Spasms"]
+    # The second paragraph is one block again, though the index cut it in three pieces.
+    assert shipped.blocks[1].text.startswith("Back spasm is the worst") and shipped.blocks[1].text.endswith(
+        "causes, symptoms and treatment of back muscle spasms.")
+    blocks = article_blocks(read_document(SECOND_DOC, SECOND_DOC.parent))
+    texts = [b.text for b in blocks]
+    assert texts[texts.index("Common triggers include:") + 1].startswith("Emotional stress")  # a list's intro is kept
+    assert any(b.kind == "heading" and b.level == 2 for b in blocks)
+    first = page_info(REPO_ROOT / "corpus").panel[0]["blocks"][0]
+    assert first == {"kind": "paragraph", "text": shipped.blocks[0].text}
 
 
 def test_the_served_page_carries_the_articles_title_in_its_preview_tags() -> None:
@@ -157,3 +223,26 @@ def test_the_served_page_carries_the_articles_title_in_its_preview_tags() -> Non
     assert '<meta property="og:title" content="Repeated Back Muscle Spasms" />' in page
     assert "<title>Repeated Back Muscle Spasms</title>" in page
     assert "Not medical advice." in info.description and "not medical advice" in info.copy_note
+
+
+def test_a_follow_up_is_read_only_with_questions_that_were_answered() -> None:
+    turns = [
+        {"role": "user", "content": "Does ice help?"},
+        {"role": "assistant", "content": "The article says:\n\n> Ice therapy … **[1]**"},
+        {"role": "user", "content": "What is the capital of France?"},
+        {"role": "assistant", "content": "The article does not cover this.\n\nYou asked: …"},
+        {"role": "user", "content": "hello"},
+        {"role": "assistant", "content": "Hello! Ask me about … For example:"},
+    ]
+    assert answered_turns(turns) == turns[:2]
+    assert answered_turns(turns[2:]) == []
+
+
+def test_greetings_thanks_and_help_are_small_talk_and_anything_more_is_a_question() -> None:
+    talk = {"hello": "greeting", "Hi there!": "greeting", "good morning": "greeting", "ok thanks": "thanks",
+            "Thank you so much!": "thanks", "bye": "thanks", "ok": "acknowledge", "great 👍": "acknowledge",
+            "help": "help", "what can you do?": "help"}
+    assert {message: small_talk(message) for message in talk} == talk
+    for question in ("hi, does ice help?", "help, I can't feel my legs", "What is good for a spasm?",
+                     "thanks, and heat?", "so", "", "😖😖"):
+        assert small_talk(question) is None, question

@@ -7,6 +7,7 @@ percentiles and ratios, because the machines this runs on are shared and noisy:
 2. HTTP latency and throughput against `python app.py` in a child process (`served`),
 3. cold start to the first answer over HTTP against a naive eager script (`served`),
 4. the server's peak resident memory (`served`),
+   and the page in a browser: its HTML's size as sent, and its time to input-ready (`page`),
 5. synthetic corpora of 10k and 100k chunks, flat and approximate search (`scale`).
 
 `run()` writes `benchmarks.json`, `benchmarks.md` and `benchmarks.png` (`report`). Quick mode runs
@@ -46,12 +47,13 @@ class Plan:
     ann_sizes: tuple[int, ...] = (10_000, 25_000, 100_000)
     curve_sizes: tuple[int, ...] = (25_000, 50_000)
     scale_queries: int = 200
+    page_visits: int = 10
 
     @classmethod
     def quick(cls) -> Plan:
         return cls(questions=8, rounds=1, cold_starts=1, single_requests=3, clients=2, per_client=2, bursts=2,
                    profile_seconds=0.0, sample_chunks=6, sizes=(500, 1_500), ann_sizes=(1_500,),
-                   curve_sizes=(), scale_queries=8)
+                   curve_sizes=(), scale_queries=8, page_visits=2)
 
 
 METHOD = """\
@@ -81,6 +83,11 @@ METHOD = """\
 - **Memory**: the peak resident set size of the server process over its whole life, load test
   included: the kernel's high-water mark (`VmHWM` in `/proc/PID/status`, read just before the
   server is stopped). The naive script prints its own `VmHWM` as its last act.
+- **Page**: see `benchmarks/bench/page.py`: the page's HTML fetched with and without
+  `Accept-Encoding: gzip`, and input-ready (navigation start to the page's script having run, so the
+  textbox takes a question) in Debian's Chromium driven by Playwright, against the last cold-started
+  server once its load test is over: each first visit in a new browser context (empty cache), each
+  return visit a reload in the same context.
 - **Scale**: see `benchmarks/bench/scale.py`: a real build of a generated sample with the real model, then
   10k and 100k chunks whose vectors beyond the sample are mixtures of the sample's real vectors.
   FAISS indexes are built and searched in the benchmark process with the bot's own functions
@@ -114,6 +121,7 @@ def run(out_dir: Path, quick: bool = False, settings: Settings | None = None, se
     from bot.embedding import resolve_model
 
     from .inprocess import measure_answer_overhead
+    from .page import measure_page
     from .questions import bench_questions
     from .scale import measure_scale
     from .served import measure_cold_starts, measure_http
@@ -143,6 +151,7 @@ def run(out_dir: Path, quick: bool = False, settings: Settings | None = None, se
                                     server_pid=server.pid, bursts=plan.bursts)
                 if plan.profile_seconds:
                     results["profile"] = _profile_under_load(server, questions, plan, workdir)
+                results["page"] = measure_page(server.url, plan.page_visits)
                 return load
 
             results["served"] = measure_cold_starts(served.index_dir.parent, resolve_model(served.model), workdir,

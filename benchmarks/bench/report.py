@@ -39,6 +39,13 @@ def headline(results: dict) -> dict:
         figures["naive_start_s"] = served["naive_s"]["p50"]
         figures["server_peak_rss_mb"] = served["server_peak_rss_mb"]
         figures["naive_peak_rss_mb"] = served["naive_peak_rss_mb"]
+    page = results.get("page")
+    if page:
+        figures["html_bytes"] = page["html_bytes"]["identity"]
+        figures["html_gzip_bytes"] = page["html_bytes"]["gzip"]
+        if "first_visit_ms" in page:
+            figures["input_ready_ms_p50"] = page["first_visit_ms"]["p50"]
+            figures["input_ready_return_ms_p50"] = page["return_visit_ms"]["p50"]
     scale = results.get("scale")
     if scale:
         largest = max(scale["sizes"], key=lambda row: row["chunks"])
@@ -111,6 +118,7 @@ def markdown(results: dict, plot_name: str) -> str:
     lines += ["", f"![Benchmark plots]({plot_name})", ""]
     lines += _overhead_section(results.get("answer_overhead"))
     lines += _served_section(results.get("served"), results["machine"].get("cores"))
+    lines += _page_section(results.get("page"))
     lines += _scale_section(results.get("scale"))
     lines += _profile_section(results.get("profile"))
     lines += ["## How it was measured", "", results["method"], ""]
@@ -175,6 +183,24 @@ def _served_section(data: dict | None, cores: int | None = None) -> list[str]:
               "", f"Cold start ratio (p50 first answer / p50 naive): **{data['ratio_vs_naive']}×**. The server's peak "
               "RSS is the kernel's high-water mark for the whole run, load test included.", ""]
     return lines
+
+
+def _page_section(data: dict | None) -> list[str]:
+    if not data:
+        return []
+    sizes = data["html_bytes"]
+    lines = ["## The page in a browser", "",
+             f"The HTML of the page: {sizes['identity']:,} bytes uncompressed, **{sizes['gzip']:,} bytes** as sent "
+             f"to a browser that accepts gzip ({sizes['gzip_encoding']}).", ""]
+    if "skipped" in data:
+        return lines + [f"Input-ready was not measured: {data['skipped']}.", ""]
+    first, again = data["first_visit_ms"], data["return_visit_ms"]
+    return lines + [
+        "| visit | n | input-ready p50 ms | p95 ms |", "|---|---|---|---|",
+        f"| first (empty cache) | {first['n']} | **{first['p50']:.0f}** | {first['p95']:.0f} |",
+        f"| return (reload) | {again['n']} | {again['p50']:.0f} | {again['p95']:.0f} |",
+        "", "Input-ready: from navigation start until the page's script has run and the textbox takes a question "
+        "(Chromium on the same machine, over loopback).", ""]
 
 
 def _scale_section(data: dict | None) -> list[str]:

@@ -1,10 +1,13 @@
 """The chat page: `build_demo(bot)` → a Gradio app. The only package that imports gradio.
 
     render    an Answer → chat messages, every outside text escaped
+    smalltalk greetings, thanks and "help" → a short reply with example questions
     session   what a session keeps: the bounded history and the ChatInterface that keeps it
     limits    bounds on what one visitor can make the server keep
     feedback  like/dislike votes, checked against the answers given
+    article   the article for the page's reading panel
     page      what the page says: header, examples, preview tags, stylesheet, theme, script
+    compress  the page's HTML gzipped
     demo      build_demo: the page and its /chat and /search API, assembled
     launch    queue() and launch() options for a public page, and the guard in front
 """

@@ -19,6 +19,7 @@ from starlette.middleware import Middleware
 from ..config import Settings
 from ..guard import RequestGuard, harden_uvicorn_config
 from . import page
+from .compress import GzipPageMiddleware
 
 
 def queue_options(settings: Settings) -> dict:
@@ -53,7 +54,8 @@ def launch_options(settings: Settings) -> dict:
         "mcp_server": mcp_available() and _mcp_tools_fixed(),
         "js": page.page_js(info, settings.max_question_chars),
         "head": page.head_tags(info),
-        "app_kwargs": {"middleware": [Middleware(page.MetaTagsMiddleware, info=info)]},
+        # Outermost first: the page's preview tags are rewritten, then the page is gzipped.
+        "app_kwargs": {"middleware": [Middleware(GzipPageMiddleware), Middleware(page.MetaTagsMiddleware, info=info)]},
     }
 
 

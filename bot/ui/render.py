@@ -1,28 +1,42 @@
 """An `Answer` → the chat messages a person reads, with every outside text made inert.
 
-A red-flag notice comes first, then the quotes with numbered citations, then one collapsed source
-block per quoted passage with the quote highlighted in it. Gradio sanitises HTML only in the
-browser and its API returns raw strings, so every string that comes from the person or from the
-article is `html.escape`d here, before Gradio sees it.
+A red-flag notice comes first. Then the answer card: a label in plain words for how closely the
+article matches the question, the lead, and the quotes, each with its numbered citation; quotes
+from one section share one source line, and several items of one list read as a compact list.
+Then, only for a quote cut from a longer passage, a collapsed block with the whole passage and the
+quote highlighted in it. Gradio sanitises HTML only in the browser and its API returns raw
+strings, so every string that comes from the person or from the article is `html.escape`d here,
+before Gradio sees it.
 """
 
 from __future__ import annotations
 
 import html
+import math
+from itertools import groupby
 from typing import Any
 
 import gradio as gr
 
-from ..answer import LEAD, NOT_COVERED, PARTIAL, Answer, Passage, blockquote
+from ..answer import LEAD, NOT_COVERED, PARTIAL, Answer, Passage
 from ..chatbot import clean_question
 from ..config import Settings
 
 EMPTY_PROMPT = "Please type a question about the article, in your own words. For example:"
-BAND_HINT = "How closely the article's wording matches your question"
+#: How closely the article matches the question, in words a person reads at a glance. Never green
+#: and never "high" for a partial answer: a label is about the match, not an endorsement.
+MATCH_WORDS = {
+    "high": "Close match to your question",
+    "medium": "Fair match to your question",
+    "low": "Weak match: check that it answers your question",
+}
+PARTIAL_WORDS = "Not a direct answer"
+SUGGESTIONS_LEAD = "Questions it can answer:"
+_NUMBER_WORDS = ("zero one two three four five six seven eight nine ten eleven twelve").split()
 
 
 def render_answer(answer: Answer, echo_chars: int = Settings.echo_chars) -> list[gr.ChatMessage]:
-    """The chat messages for one answer: urgent notice, quotes (or "not covered"), source blocks.
+    """The chat messages for one answer: urgent notice, the answer card (or "not covered"), passages.
 
     When the article has nothing to quote for a question that raised the urgent notice, the notice
     is the whole reply: "does not cover", what it covers, notes on how the question was read and
@@ -34,25 +48,39 @@ def render_answer(answer: Answer, echo_chars: int = Settings.echo_chars) -> list
         if answer.abstained:
             return messages
     if answer.abstained:
-        messages.append(gr.ChatMessage(content=not_covered_markdown(answer, echo_chars),
-                                       options=_options(answer.suggestions)))
+        messages.append(gr.ChatMessage(content=not_covered_markdown(answer, echo_chars)))
         return messages
     messages.append(gr.ChatMessage(content=quotes_markdown(answer)))
     for number, passage in enumerate(answer.quoted, start=1):
-        messages.append(gr.ChatMessage(
-            content=source_markdown(passage),
-            metadata={"title": f"Source [{number}]: {html.escape(passage.source)}", "status": "done"},
-        ))
+        if holds_more_than_the_quote(passage):
+            messages.append(gr.ChatMessage(
+                content=highlight(passage),
+                metadata={"title": f"The whole passage around [{number}]", "status": "done"},
+            ))
     return messages
 
 
 def empty_prompt(examples: list[str]) -> gr.ChatMessage:
     """The friendly reply to an empty question: ask again, with questions to click."""
-    return gr.ChatMessage(content=EMPTY_PROMPT, options=_options(examples[:3]))
+    return gr.ChatMessage(content=f"{EMPTY_PROMPT}\n\n{suggestions_html(examples[:3])}")
 
 
-def _options(questions: list[str]) -> list[dict]:
-    return [{"value": q, "label": q} for q in questions]
+def starting_message(seconds_left: float) -> gr.ChatMessage:
+    """What a question gets while the bot is still loading: how long it should take, and that it waits."""
+    if seconds_left >= 1:
+        state = f"The bot is starting (about {math.ceil(seconds_left)} s)…"
+    else:
+        state = "The bot is still starting; it is taking longer than usual…"
+    return gr.ChatMessage(content=f'<div class="starting">{state} Your question will be answered as soon as '
+                                  "it is ready.</div>")
+
+
+def suggestions_html(questions: list[str]) -> str:
+    """Questions to ask, as a list inside the message that offers them (bot/data/page.js makes each a
+    button). In the message, not Gradio's option chips: chips vanish at the next question and leave
+    their lead dangling, in the page and in a copied conversation."""
+    items = "".join(f"<li>{inert(q)}</li>" for q in questions)
+    return f'<ul class="suggestions">{items}</ul>' if questions else ""
 
 
 def urgent_markdown(notice: str) -> str:
@@ -64,29 +92,57 @@ def urgent_markdown(notice: str) -> str:
 
 
 def quotes_markdown(answer: Answer) -> str:
-    """The lead, then each quote as a block quote with its numbered citation and source line."""
-    parts = [_band(answer.confidence)] + _notes(answer) + [PARTIAL if answer.partial else LEAD]
-    for number, passage in enumerate(answer.quoted, start=1):
-        parts.append(f"{blockquote(passage.quote)}\n>\n> — **[{number}]** {html.escape(passage.source)}")
+    """The label, any notes, the lead, then the quotes grouped by section, each group with one source line."""
+    parts = [_label(answer)] + _notes(answer) + [PARTIAL if answer.partial else LEAD]
+    numbered = list(enumerate(answer.quoted, start=1))
+    for source, group in groupby(numbered, key=lambda item: item[1].source):
+        parts.append(_quote_group(source, list(group)))
     return "\n\n".join(parts)
 
 
+def _quote_group(source: str, group: list[tuple[int, Passage]]) -> str:
+    """One section's quotes as one block quote: a compact list for several list items, else the quotes;
+    the source line once, after them (before them for a list, as its heading)."""
+    line = f'<span class="source-line">— {html.escape(source)}</span>'
+    if len(group) > 1 and all(p.kind in ("bullet", "numbered") for _, p in group):
+        count = _NUMBER_WORDS[len(group)] if len(group) < len(_NUMBER_WORDS) else str(len(group))
+        items = [f"> - {_one_line(p.quote)} **[{n}]**" for n, p in group]
+        intro = f'<span class="list-intro">{count.capitalize()} points from {html.escape(source)}:</span>'
+        return "\n".join([f"> {intro}", ">", *items])
+    quotes = [_quote_lines(p.quote, n) for n, p in group]
+    return "\n>\n".join([*quotes, f"> {line}"])
+
+
+def _quote_lines(text: str, number: int) -> str:
+    """A quote as block-quote lines (its line breaks kept), the citation at its end."""
+    lines = [f"> {html.escape(line)}" if line.strip() else ">" for line in text.splitlines()]
+    lines[-1] += f" **[{number}]**"
+    return "\n".join(lines)
+
+
+def _one_line(text: str) -> str:
+    return html.escape(" ".join(text.split()))
+
+
+def holds_more_than_the_quote(passage: Passage) -> bool:
+    """Whether the passage says more than its quote (only then is a block with the whole passage shown)."""
+    return " ".join(passage.text.split()) != " ".join(passage.quote.split())
+
+
 def not_covered_markdown(answer: Answer, echo_chars: int = Settings.echo_chars) -> str:
-    """The fixed "not covered" text, the question as read, what the article covers, and suggestions."""
-    parts = [_band(answer.confidence)] + _notes(answer) + [f"**{NOT_COVERED}**"]
+    """The fixed "not covered" text, the question as read, what the article covers, and suggestions.
+
+    No match label: "weak match" above "does not cover this" would contradict it.
+    """
+    parts = _notes(answer) + [f"**{NOT_COVERED}**"]
     # The question as the bot read it: no control or bidi-override characters, no lone surrogates.
     asked, _ = clean_question(answer.question, max_chars=len(answer.question))
     parts.append(f'<div class="asked">You asked: “{inert(_shorten(asked, echo_chars))}”</div>')
     if answer.covered_topics:
         parts.append("It covers: " + "; ".join(html.escape(t) for t in answer.covered_topics) + ".")
     if answer.suggestions:
-        parts.append("Questions it can answer:")
+        parts += [SUGGESTIONS_LEAD, suggestions_html(answer.suggestions)]
     return "\n\n".join(parts)
-
-
-def source_markdown(passage: Passage) -> str:
-    """The whole passage, with the quoted sentences inside <mark>, and where it comes from."""
-    return f"{highlight(passage)}\n\n<span class=\"source-line\">{html.escape(passage.source)}</span>"
 
 
 def highlight(passage: Passage) -> str:
@@ -146,9 +202,12 @@ def is_typed(text: Any) -> bool:
     return isinstance(text, str) and text.startswith(_TYPED_OPEN) and text.endswith(_TYPED_CLOSE)
 
 
-def _band(confidence: str) -> str:
-    level = confidence if confidence in ("high", "medium", "low") else "low"
-    return f'<span class="band band-{level}" title="{BAND_HINT}">Match: {level}</span>'
+def _label(answer: Answer) -> str:
+    """How closely the article matches, as a visible label (no tooltip: touch and keyboard users see it too)."""
+    if answer.partial:
+        return f'<span class="band band-partial">{PARTIAL_WORDS}</span>'
+    level = answer.confidence if answer.confidence in MATCH_WORDS else "low"
+    return f'<span class="band band-{level}">{MATCH_WORDS[level]}</span>'
 
 
 def _notes(answer: Answer) -> list[str]:

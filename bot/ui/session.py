@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import AsyncIterator
 from typing import Any
 
 import gradio as gr
@@ -41,6 +42,23 @@ def history_for_bot(history: list[dict], max_turns: int, max_chars: int) -> list
     return turns[-2 * max_turns :] if max_turns > 0 else []
 
 
+_CITATION = re.compile(r"\*\*\[\d+\]\*\*")
+
+
+def answered_turns(turns: list[dict]) -> list[dict]:
+    """The question-and-answer pairs of `history_for_bot` turns whose answer quoted the article.
+
+    What a follow-up is read with: a question the article does not cover, a greeting, or an urgent
+    notice alone quoted nothing, so "and what about heat?" is neither read with it nor said to be
+    ("Read as a follow-up to …"). Every reply here is the page's own (the session keeps them).
+    """
+    kept: list[dict] = []
+    for question, reply in zip(turns, turns[1:], strict=False):
+        if question["role"] == "user" and reply["role"] == "assistant" and _CITATION.search(reply["content"]):
+            kept += [question, reply]
+    return kept
+
+
 def keep_last_turns(history: list, max_turns: int) -> list:
     """The history from the `max_turns`-th last question on: what a session keeps."""
     starts = [i for i, m in enumerate(history) if _role(m) == "user" and (i == 0 or _role(history[i - 1]) != "user")]
@@ -71,21 +89,25 @@ class BoundedChatInterface(gr.ChatInterface):
     ChatInterface renders the visitor's own message as Markdown with HTML (so a pasted image link
     would load), and appends every exchange to a per-session `gr.State` with no limit. Three of its
     private steps are wrapped for that (re-check on a Gradio upgrade; tests cover each): adding a
-    message to the history, the submit step, and taking the last message back (undo, retry).
+    message to the history, the (streaming) submit step, and taking the last message back (undo, retry).
     """
 
     def __init__(self, *args: Any, settings: Settings, **kwargs: Any) -> None:
         self.settings = settings
         super().__init__(*args, **kwargs)
 
-    async def _submit_fn(self, message: Any, history: list, *args: Any) -> tuple:
+    async def _stream_fn(self, message: Any, history: list, *args: Any) -> AsyncIterator[tuple]:
+        # The chat function is a generator (it says so while the bot is still starting), so Gradio
+        # streams its replies through here; the last one is the answer the session keeps.
+        async for response, updated in super()._stream_fn(self._readable(message), history, *args):
+            yield response, bound_history(keep_last_turns(updated, self.settings.max_history_turns), self.settings)
+
+    def _readable(self, message: Any) -> str:
         # The API takes any JSON as the message; Gradio's own history code expects text.
         message = message if isinstance(message, str) else plain_text(message) if message is not None else ""
         # Still over the limit after the cut, so the answer says it was cut; and no lone
         # surrogates (from broken clients), which could not be sent back as JSON.
-        message = message[: self.settings.max_input_chars].encode("utf-8", "replace").decode("utf-8")
-        response, history = await super()._submit_fn(from_typed(message), history, *args)
-        return response, bound_history(keep_last_turns(history, self.settings.max_history_turns), self.settings)
+        return from_typed(message[: self.settings.max_input_chars].encode("utf-8", "replace").decode("utf-8"))
 
     async def preprocess_data(self, block_fn: Any, inputs: list[Any], state: Any, explicit_call: bool = False):
         # Gradio keeps each raw input in the session before any function runs: cut them first.
