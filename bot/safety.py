@@ -11,9 +11,14 @@ and a phrasing counts only where its clause reports the sign:
 * time: a sign placed in the distant past ("a car crash years ago", "as a child") or over ("a chest
   infection that has cleared up") does not count, unless the clause also places it recently; a
   history of cancer counts however long ago;
+* whose: a sign counts in the person whose back the question is about ("my son's got a temperature
+  and I've done my back in carrying him" is not a fever with back pain);
 * for signs the article itself lists as ordinary causes (accidents, falls), a general question
   ("Can a car accident cause back spasms?") is not a report of one: it counts only when it is about
   someone ("I", "my mum", "he"), or anchored in time ("after a fall", "yesterday").
+
+Where the phrasings have no words for a sign, a learned second opinion may name it
+(bot/safety_classifier.py), in a sentence that speaks of the sign's subject where it counts.
 
 It is about anyone the person asks for: "my mum has lost control of her bladder" gets the notice.
 The notice names what it read ("You mention numbness around the groin…"), and for chest pain or
@@ -28,6 +33,7 @@ import re
 from functools import cache, lru_cache
 from typing import TypeVar
 
+from .safety_classifier import ADD, SignClassifier, classifier, sentences
 from .safety_signs import FEVER, IMMUNE, SIGN_WORDS, SIGNS, Pair, Sign
 from .safety_text import (
     CONTRAST,
@@ -36,6 +42,7 @@ from .safety_text import (
     about_someone,
     clause,
     denied,
+    in_the_back_asked_about,
     long_past,
     normalise,
     real_words,
@@ -80,11 +87,34 @@ def red_flags(question: str) -> list[Sign]:
 
 @lru_cache(maxsize=1024)  # a conversation's earlier questions are read again on every answer
 def _signs_of(question: str) -> tuple[Sign, ...]:
-    text = reading(question)
-    found = [sign for sign in RED_FLAGS if _reported(sign, text)]
+    return signs_in(reading(question), classifier())
+
+
+def signs_in(text: str, model: SignClassifier) -> tuple[Sign, ...]:
+    """The signs `text` (as `reading` returns it) reports: the phrasings in context, and `model`'s second opinion.
+
+    The phrasings decide where they have words for a sign. The model names a sign they have no words
+    for when a sentence reaches ADD and speaks of the sign's subject in a clause that counts
+    (bot/safety_classifier.py).
+    """
+    read = [sign for sign in RED_FLAGS if _reported(sign, text)]
+    spans = sentences(text)
+    unread = [sign for sign in RED_FLAGS if sign not in read and sign.cues.search(text) and not _matched(sign, text)]
+    askable = {span: [sign for sign in unread if any(_counts(sign, text, *m.span())
+                                                     for m in sign.cues.finditer(text, *span))] for span in spans}
+    # Only sentences that can change the answer are scored.
+    opinion = {span: model.probabilities(text[span[0] : span[1]]) for span in spans if askable[span]}
+    found = [sign for sign in RED_FLAGS
+             if sign in read or any(sign in askable[span] and p[sign.name] >= ADD for span, p in opinion.items())]
     if IMMUNE in found and FEVER in found:
         found.remove(FEVER)  # named once, with what makes it urgent
     return tuple(found)
+
+
+def _matched(sign: Sign, text: str) -> bool:
+    """Whether any phrasing of `sign`, or both parts of a pair, occur in `text`, whatever their context says."""
+    return any(p.search(text) for p in sign.compiled) or any(
+        first.search(text) and second.search(text) for first, second in (pair.compiled for pair in sign.pairs))
 
 
 def reading(question: str) -> str:
@@ -178,6 +208,8 @@ def _counts(sign: Sign, text: str, start: int, end: int, since: int = 0) -> bool
         if re.search(sign.not_after, before):
             return False
     if not sign.past_counts and (long_past(text, start, end, sign.acute) or resolved(text, start, end)):
+        return False
+    if not in_the_back_asked_about(text, start, end):
         return False
     return sign.general_counts or about_someone(text, start, end)
 

@@ -63,6 +63,13 @@ class Sign:
     #: Words that, anywhere in its sentence, say the phrasing is about something ordinary ("my chest
     #: muscles are sore from the gym").
     unless_words: str | None = None
+    #: The sign's subject, loosely (bladder, toilet, pee…): the learned second opinion may name the sign only
+    #: in a sentence that speaks of it (bot/safety_classifier.py).
+    cue_words: str = ""
+
+    @cached_property
+    def cues(self) -> re.Pattern[str]:
+        return re.compile(self.cue_words)
 
     @cached_property
     def unless(self) -> re.Pattern[str] | None:
@@ -82,6 +89,8 @@ _SELF = r"(?:myself|himself|herself|themselves|yourself|ourselves)"
 
 # --- Loss of bladder or bowel control -----------------------------------------------------------------
 _BLADDER = r"(?:bladder|bowels?)"
+# "Bowls" is a word of its own, so never corrected; after "control of my" it can only mean the bowels.
+_CONTROLLED = r"(?:bladder|bowels?|bowls)"
 _TOILET = (r"(?:pee|wee|urinate|pass(?:ing)? (?:urine|water)|go (?:for a )?(?:pee|wee)|empty (?:my|his|her|their|the) "
            r"(?:bladder|bowels?)|start (?:peeing|weeing)|peeing|weeing|urinating)")
 BLADDER = Sign(
@@ -89,20 +98,22 @@ BLADDER = Sign(
     "loss of bladder or bowel control",
     phrases=(
         rf"\b(?:loss|lose|losing|lost)\s+(?:of\s+)?(?:(?:all\s+)?control\s+(?:of|over)\s+)?{_MY}{_BLADDER}\b",
-        rf"\b(?:no|poor|little|zero|less|reduced)\s+(?:\w+\s+)?control\s+(?:of|over)\s+{_MY}{_BLADDER}\b",
+        rf"\b(?:loss|lose|losing|lost)\s+(?:all\s+)?control\s+(?:of|over)\s+{_MY}{_CONTROLLED}\b",
+        rf"\b(?:no|poor|little|zero|less|reduced)\s+(?:\w+\s+)?control\s+(?:of|over)\s+{_MY}{_CONTROLLED}\b",
         rf"\b{_BLADDER}\s+(?:(?:has|have|is|are|keeps?)\s+(?:been\s+)?)?leak\w*\b",
         rf"\b{_BLADDER}\s+(?:control|function|accidents?|(?:has |have |is |are |keeps? )?(?:stopped|gone|failing|"
         r"failed|weak|not working|given up|let go|letting go|going on (?:me|him|her)))\b",
         rf"\b{_CANT}\s+(?:\w+\s+){{0,3}}(?:control|hold|empty|feel|stop|tell)\s+{_MY}(?:bladder|bowels?|pee|urine|wee|"
         r"poo|stool|peeing|weeing|pooing|it in)",
         rf"\b{_CANT}\s+(?:\w+\s+){{0,2}}{_TOILET}\b",
+        rf"\b{_CANT}\s+(?:\w+\s+)?(?:control|tell|feel|stop) (?:when|if) {_WHO} (?:pee|wee|poo|go|need|needs)\b",
         rf"\b(?:cannot|don't|do not|didn't|doesn't|does not|can't) (?:even )?(?:feel|tell|know) (?:when|if) {_WHO} "
         r"(?:need|needs|have|has|want|wants) (?:to (?:pee|wee|urinate|go|poo|poop)|a (?:pee|wee|poo|poop))",
         r"\bincontinen(?:ce|t)\b(?!\s+(?:pads?|products?|pants|sheets?|nurse|clinic|service|team|supplies))",
         r"\b(?:wear(?:ing)?|need(?:ing)?|started on|had to (?:start )?wear(?:ing)?) (?:\w+ )?(?:pads|nappies|diapers|"
-        r"incontinence pads|adult nappies|pull[- ]?ups)\b",
+        r"incontinence pads|adult nappies|pull[- ]?ups)\b(?! for (?:my |her )?periods?)",
         rf"\b(?:wet|wetting|wets|soil(?:ed|ing)?|peed|peeing|pooed|pooing|pooped|pooping|pee|poo|poop|wee|weed|weeing|"
-        rf"shat|shit|messed)\s+(?:\w+\s+)?(?:{_SELF}|(?:my|his|her|their) (?:pants|trousers|knickers|underwear|bed|"
+        rf"shat|shit|messed|messing|mess)\s+(?:\w+\s+)?(?:{_SELF}|(?:my|his|her|their) (?:pants|trousers|knickers|underwear|bed|"
         r"jeans|nappy)|the bed)\b",
         r"\b(?:leak\w*|dribbl\w*|drip\w*)\s+(?:\w+\s+)?(?:urine|pee|wee|stool|poo)\b",
         r"\b(?:urine|pee|wee|poo)\s+(?:\w+\s+)?(?:leak\w*|dribbl\w*|comes out|just comes)\b",
@@ -112,6 +123,8 @@ BLADDER = Sign(
         r"\b(?:pee|peeing|wee|weeing|poo|pooing|leak|leaking)\b(?:\s+\w+){0,7}\s+without (?:even )?(?:meaning|wanting|"
         r"noticing|realising|realizing|knowing|feeling)\b",
         r"\burinary retention\b|\bretaining urine\b|\bretention of urine\b",
+        r"\bneed(?:s|ing)? to (?:go|pee|wee) (?:\w+ ){0,3}but (?:hardly|barely|nothing|not much|very little|only a \w+) "
+        r"(?:\w+ )?(?:comes? out|happens)\b",
         r"\bbladder (?:\w+ )?(?:feels?|feeling|is|stays?|keeps feeling) (?:\w+ )?full\b",
         r"\b(?:having|had|have|getting|get|got|keep having|keep getting)\s+(?:\w+\s+){0,4}?leaks\b",
         r"\b(?:not|haven't|hasn't|hadn't|cannot|couldn't) (?:had|done|passed|have|do|pass) (?:a |any )?(?:wee|pee|urine|"
@@ -120,19 +133,42 @@ BLADDER = Sign(
     ),
     pairs=(
         Pair(r"\b(?:wee|pee|urine|stream|flow)\b", r"\b(?:barely|hardly|won't|will not|doesn't|does not|only) "
-             r"(?:\w+ )?(?:comes? out|trickles?|flows?|starts?)|\btrickle\b", window=8, check_second=False),
+             r"(?:\w+ ){0,2}(?:comes? out|trickles?|flows?|starts?)|\btrickle\b", window=8, check_second=False),
+        # Retention told plainly: "I need to go constantly but hardly anything comes out".
+        Pair(r"\b(?:need(?:s|ing)? to go|go to the (?:loo|toilet)|on the (?:loo|toilet)|wee|pee|urine|bladder)\b",
+             r"\b(?:(?:hardly|barely|nothing|not much|very little|only a (?:dribble|trickle|drop|little)) (?:\w+ )?"
+             r"(?:comes? out|happens)|never (?:\w+ ){0,3}(?:finish|finished|empty|emptied))\b", window=14,
+             check_second=False),
+        # Not making it in time: "a couple of near misses getting to the toilet, not made it once".
+        Pair(r"\b(?:loo|toilet|bathroom|lavatory)\b", r"\b(?:(?:not|didn't|did not|never|haven't|hasn't|don't|doesn't) "
+             r"(?:always |quite )?ma(?:de|ke) it|near miss(?:es)?)\b", window=10, check_second=False),
+        # Nothing comes: "he's been sat on the loo for an hour and nothing".
+        Pair(r"\bon the (?:loo|toilet)\b", r"\b(?:(?:and|but) nothing|nothing (?:comes?|came|happens|happened))\b",
+             window=10, check_second=False),
+        # A euphemism made plain beside it: "two 'accidents' today, number twos".
+        Pair(r"\baccidents?\b", r"\b(?:number (?:ones?|twos?)|poo\w*|wee\w*|pee\w*|bowels?|bladder|soiled|pants|"
+             r"knickers|underwear|trousers)\b", window=6),
     ),
+    # A cause long known and not the back: "weak bladder after three kids", "pads for my periods".
+    unless_words=(r"\b(?:after (?:\w+ )?(?:kids|children|babies|pregnanc\w+|childbirth|giving birth)|pelvic floor|"
+                  r"since (?:having|the birth of) (?:\w+ )?(?:kids|children|babies|baby)|periods?|menstrua\w*)\b"),
+    cue_words=(r"\b(?:bladder|bowels?|bowls|pee(?:s|d|ing)?|wee(?:s|d|ing)?|urin\w*|toilet|loo|poo(?:s|ed|ing|p|ps|ped|ping)?|"
+               r"incontinen\w*|pads|nappies|leak\w*|accidents?|wet(?:s|ting)?|soil(?:ed|ing)?|dribbl\w*|trickle|"
+               r"number (?:ones?|twos?)|mess(?:ed|ing)? (?:myself|himself|herself)|caught short|pants|knickers)\b"),
 )
 
 # --- Numbness around the groin or buttocks (saddle numbness) -----------------------------------------
 _NUMB = (r"(?:numb\w*|no feeling|no sensation|los[st] (?:of )?(?:the )?(?:feeling|sensation)|lack of (?:feeling|"
          r"sensation)|reduced (?:feeling|sensation)|less (?:feeling|sensation)|altered sensation|tingl\w*|"
          r"pins and needles|dead|cannot feel|can barely feel|can hardly feel|not my (?:own )?skin|"
-         r"like (?:after )?(?:an injection|a local|an anaesthetic|novocaine)|asleep|frozen)")
+         r"like (?:after )?(?:a |an |the )?(?:\w+ )?(?:injection|local|an(?:a)?esthetic|novocaine|dentist)|asleep|frozen|"
+         r"(?:been )?(?:injected|an(?:a)?esthe[st]i[sz]ed) with|"
+         r"fuzzy|muffled|rubbery|wooden|(?:like|belongs? to|belonged to) (?:\w+ )?(?:someone|somebody) else(?:'?s)?)")
 _GROIN = (r"(?:between (?:my |his |her |their |the )?legs|groin|genitals?|genital area|private(?:s| parts| area| bits)|"
           r"crotch|inner thighs?|buttocks?|butt(?: cheeks?)?|bum(?: cheeks?)?|bottom(?! of)|backside|arse|ass|anus|"
           r"back passage|perineum|perineal|taint|saddle(?: area| region)?|vagina|vulva|labia|lady (?:bits|parts)|down below|"
-          r"willy|dick|fanny|vag|(?:my|his|her) bits|nether regions?|"
+          r"willy|dick|fanny|vag|(?:my|his|her) bits|nether regions?|lady (?:area|garden)|front bottom|"
+          r"(?:my|his) (?:tackle|undercarriage)|family jewels|"
           r"bits down there|down there|nether regions|penis|testicles|scrotum|my balls|his balls|where (?:i|you|he|she) "
           r"sits?|sit bones|sitting bones)")
 SADDLE = Sign(
@@ -143,15 +179,19 @@ SADDLE = Sign(
         r"\bcauda equina\b",
         r"\b(?:cannot|can barely|can hardly|don't|do not|can't) (?:really |properly )?feel (?:the|my|his|her) (?:toilet )?"
         r"seat\b|\bfeels? like (?:i'm |i am |he's |she's )?sitting on (?:a )?(?:cushion|pillow|sponge|nothing)\b",
-        rf"\b(?:cannot|don't|do not|didn't|can barely|can hardly) (?:really )?feel (?:the )?(?:toilet (?:paper|tissue)|"
+        rf"\b(?:cannot|don't|do not|didn't|can barely|can hardly) (?:really )?feel (?:the )?(?:(?:toilet|loo) (?:paper|tissue|roll)|"
         rf"{_SELF}|it|anything|much|my skin) (?:\w+ )?when {_WHO} (?:wipes?|wiping|pees?|wees?|sits?|go to the "
         r"(?:loo|toilet))\b",
         r"\b(?:wip(?:e|es|ing)|pee|wee|go to the (?:loo|toilet))\b(?:\s+\w+){0,8}\s+(?:feels?|is|are|felt)\s+(?:\w+\s+){0,4}?"
-        r"(?:numb\w*|dead|different|strange|not my (?:own )?skin|like (?:it's|its|it is) not (?:mine|my skin))",
+        r"(?:numb\w*|dead|different|strange|not my (?:own )?skin|like (?:it's|its|it is) not (?:mine|my skin)|"
+        r"like (?:\w+ )?(?:someone|somebody) else(?:'?s)?)",
     ),
     pairs=(
-        Pair(_NUMB, rf"\b{_GROIN}\b", window=9),
+        Pair(rf"\b{_NUMB}\b", rf"\b{_GROIN}\b", window=9),
     ),
+    cue_words=(r"\b(?:groin|bum|butt(?:ocks?)?|bottom|backside|crotch|genital\w*|privates?|between (?:my|his|her|the) legs|"
+               r"down there|down below|saddle|perine\w*|anus|back passage|bits|vagina|vulva|labia|penis|testic\w*|scrot\w*|"
+               r"balls|wip(?:e|es|ed|ing)|toilet|seat|tackle|nether|inner thighs?|sit bones|where i sit)\b"),
 )
 
 # --- New weakness or numbness in the legs --------------------------------------------------------------
@@ -161,14 +201,18 @@ _WEAK = (r"(?:weak\w*|no strength|lost (?:all )?(?:the )?strength|loss of streng
          r"giv(?:e|es|ing) (?:way|out)|gave (?:way|out)|buckl\w*|collaps\w*|like jelly|useless|floppy|"
          r"won't (?:hold|work|take|support|lift|move|go)|will not (?:hold|work|take|support)|"
          r"(?:doesn't|does not|don't|cannot) (?:hold|support|take) (?:my|his|her|their) weight|"
-         r"not (?:working|responding)|stopped working|(?:went|go|goes|going|gone|keep going) (?:out )?from under)")
+         r"not (?:working|responding)|stopped working|(?:went|go|goes|going|gone|keep going) (?:out )?from under|"
+         r"(?:went|gone|turned|go|goes) to jelly|jelly|flops? about|(?:won't|will not|doesn't|does not) (?:\w+ )?(?:do what|"
+         r"obey|listen))")
 LEGS = Sign(
     "Weakness or numbness in the legs",
     "new weakness or numbness in the legs",
     phrases=(
         r"\bfoot drop\b|\bdrop foot\b|\bdrag(?:s|ging)? (?:my|his|her|one|a|their) (?:foot|leg)\b|\bjelly legs\b",
-        r"\b(?:foot|leg) (?:\w+ )?(?:drags|dragging|slaps|slapping|flops|flopping)\b",
+        r"\b(?:foot|leg) (?:\w+ )?(?:drags|dragging|slaps|slapping|flops|flopping|flaps|flapping)\b",
         r"\b(?:keeps?|kept|keep on) (?:stumbling|tripping(?: over| up)?)\b",
+        r"\b(?:foot|feet|toes) (?:\w+ )?(?:catch\w*|scuff\w*|snag\w*) on the (?:ground|floor|carpet|stairs?|steps?|pavement)\b",
+        rf"\b{_CANT}\s+(?:\w+\s+){{0,2}}(?:pull|lift|bring) (?:up )?{_MY}(?:toes|foot|feet)(?: up)?\b",
         rf"\b{_CANT}\s+(?:\w+\s+){{0,3}}(?:lift|move|feel|raise|stand on|walk on|bear weight on|control|push off with|"
         rf"point|flex|wiggle)\s+{_MY}{_LEG}\b|\b{_CANT}\s+(?:\w+\s+){{0,2}}stand on (?:my |his |her )?(?:tip ?toes|toes|heels)\b",
         rf"\b{_CANT}\s+(?:\w+\s+){{0,2}}(?:stand|walk|get up)\b(?:\s+\w+){{0,4}}\s+(?:because|as|since) (?:my|his|her) "
@@ -177,22 +221,37 @@ LEGS = Sign(
         r"(?:legs|feet)\b",
     ),
     pairs=(
-        Pair(_WEAK, rf"\b{_LEG}\b", window=6),
-        Pair(_NUMB, rf"\b{_LEGS}\b", window=7),
+        Pair(rf"\b{_WEAK}\b", rf"\b{_LEG}\b", window=6),
+        Pair(rf"\b{_NUMB}\b", rf"\b{_LEGS}\b", window=7),
     ),
+    # Legs tired from what they did: "weak from the marathon", "knees weak after kneeling for hours".
+    unless_words=(r"\b(?:(?:from|after) (?:the |a |my |all the |all that |hours of |a day of |a long )?(?:marathon|run|"
+                  r"running|race|gym|workout|training|leg day|squats?|lunges|hike|hiking|walk|walking|cycling|bike ride|"
+                  r"exercis\w+|standing|football|match|game|climbing|dancing)|kneel\w*|knelt)\b"),
+    cue_words=(r"\b(?:legs?|foot|feet|knees?|thighs?|toes?|calf|calves|ankles?|shins?|walk(?:s|ed|ing)?|stand(?:s|ing)?|"
+               r"stumbl\w*|tripp\w*|stairs)\b"),
 )
 
 # --- Fever (and the immune system) -----------------------------------------------------------------------
 _FEVER = (r"(?:(?<!hay )(?<!cabin )(?<!spring )(?<!yellow )(?<!night )(?<!football )(?<!gold )(?<!jungle )"
           r"\bfe(?:ver|vers|verish|very)\b(?! (?:pitch|dream|tree|few))|"
           r"\b(?:high|raised|very high|raging|sky[- ]high|really high|slight|bit of a|running a|have a|has a|had a|got a|with a|and a|developed a|"
-          r"spiking a|low[- ]grade)\s+(?:temp|temperature|fever)s?\b|"
+          r"spiking a|low[- ]grade)\s+(?:temp|temperature|fever)s?\b(?!\s+(?:check|checks|checked|reading|setting|"
+          r"settings|gun|probe|control|sensor|of the))|"
           r"\b(?:temp|temperature)s?\s+(?:of|is|was|at|reached|hit|went up to|around|about|up to|'s|has been|"
           r"keeps going up to)\s+(?:about |around |over |nearly |almost |like )?(?:3[7-9]|4[0-2]|9[89]|10\d)|"
           r"\b(?:temp|temperature)s?\s+(?:is |was |'s |has been |keeps )?(?:up|high|raised|through the roof|spiking|"
           r"going up)\b|"
-          r"\b(?:3[89]|4[01])[.,]\d\b|\b(?:3[89]|4[01])\s?(?:°|degrees|deg)\s?c?\b|\b10[0-5](?:\.\d)?\s?(?:°|degrees|f)\b|"
-          r"\bburning up\b|\bhot and (?:cold|shivery|sweaty)\b|\bshiver(?:s|ing|y)\b|\bchills\b|\brigou?rs\b|"
+          r"\b(?:3[89]|4[01])[.,]\d\b|(?<!it was )(?<!it's )(?<!it is )(?<!its )\b(?:3[89]|4[01])\s?(?:°|degrees|deg)\s?c?\b"
+          r"(?!\s+(?:\w+\s+){0,2}(?:outside|out there|on holiday|in the (?:sun|shade)|today|here|heat))|"
+          r"\b10[0-5](?:\.\d)?\s?(?:°|degrees|f)\b|"
+          r"\bburning up\b|\bhot and (?:cold|shivery|sweaty)\b(?! (?:therapy|packs?|compress\w*|treatment|water))|"
+          r"\b(?:chills|shiver(?:s|ing|y))\b(?!\s+(?:down|up) (?:my|the|your|his|her) (?:spine|back)|\s+(?:\w+\s+)?"
+          r"(?:thinking|at the thought|when (?:i|you) think))|\brigou?rs\b|"
+          r"\b(?:cannot|couldn't|could not|can't) stop (?:shaking|shivering)\b|\bteeth (?:\w+ )?chattering\b|"
+          r"\bshaking (?:uncontrollably|all over|like a leaf)\b|\bthe shakes\b|"
+          r"\b(?:roasting|boiling|sweating|burning up)\b(?:\s+\w+){0,5}\s+(?:freezing|shivering|shivery)\b|"
+          r"\b(?:freezing|shivering|shivery)\b(?:\s+\w+){0,5}\s+(?:roasting|boiling|sweating|burning up)\b|"
           r"\bnight sweats\b|\bsweat(?:s|ing) at night\b|\bdrenched in sweat\b|\bdrenching sweats\b|"
           r"\b(?:spinal|spine|back|kidney|bone|disc|epidural|vertebral) (?:infection|abscess)\b|"
           r"\b(?:discitis|osteomyelitis|pyelonephritis|sepsis|septic)\b)")
@@ -200,6 +259,8 @@ FEVER = Sign(
     "Fever", "a fever", phrases=(_FEVER,), acute=True,
     unless_words=(r"\b(?:heating|thermostat|hot tub|sauna|jacuzzi|heat pad|heating pad|hot water bottle|setting|settings|"
                   r"weather|the cold|cold weather|freezing cold|air con\w*|room temperature)\b"),
+    cue_words=(r"\b(?:fever\w*|temps?|temperatures?|hot|cold|shiver\w*|sweat\w*|chills?|chilly|rigou?rs|shak(?:e|es|ing|y)|"
+               r"infect\w*|flu|degrees|thermometer|burning up|clammy|boiling|freezing|\d\d[.,]\d)\b"),
 )
 
 _IMMUNE = (r"\b(?:immuno[- ]?suppress\w*|immune[- ]?suppress\w*|immuno[- ]?compromised|immune[- ]?compromised|"
@@ -218,6 +279,8 @@ IMMUNE = Sign(
     "a fever with a weakened immune system or injected drugs",
     pairs=(Pair(_IMMUNE, _UNWELL, window=60, same_sentence=False),),
     past_counts=True,
+    cue_words=(r"\b(?:immun\w*|steroids?|prednis\w*|chemo\w*|transplant\w*|hiv|inject\w*|needles?|drugs?|heroin|"
+               r"methotrexate|biologics?|humira|dialysis|spleen|sickle|crohn\w*|arthritis|lupus)\b"),
 )
 
 # --- A major fall or accident ---------------------------------------------------------------------------
@@ -245,14 +308,15 @@ TRAUMA = Sign(
         rf"slipped and fell|crashed|was in an? (?:\w+ )?(?:accident|crash|collision)|rear[- ]ended|knocked (?:off|down|over)|"
         rf"thrown (?:off|from)|went flying){_NOT_A_FALL}\b",
         rf"(?<!nearly )(?<!almost )\b(?:fell|fallen|falling|tumbled|tumbling|slipped|rolled|went flying|came down|"
-        rf"come down|thrown)\s+(?:(?:off|from|down|out of|over|backwards|head first|all the way down)\s+)+"
+        rf"come down|thrown)\s+(?:\w+\s+){{0,3}}?(?:(?:off|from|down|out of|over|through|backwards|head first|"
+        rf"all the way down)\s+)+"
         rf"(?:\w+\s+){{0,3}}?(?:{_HEIGHT}|flight)",
         r"(?<!nearly )(?<!almost )\bfell (?:off|from|down|over|on|onto|out of|backwards|hard|badly|heavily|awkwardly)\b"
-        r"(?! asleep)",
+        r"(?! asleep| the wagon)",
         r"(?<!nearly )(?<!almost )\b(?:came|come|coming|thrown|flew|fell) off (?:my|his|her|their|a|the|our) (?:\w+ )?"
         r"(?:horse|pony|bike|bicycle|"
         r"motorbike|motorcycle|scooter|ladder|quad|skateboard|board|trampoline|wall|roof)\b",
-        rf"\b{_VEHICLE}\s+(?:accident|crash|collision|smash|wreck|pile[- ]up)\b",
+        rf"\b{_VEHICLE}\s+(?:accident|crash|collision|smash|wreck|pile[- ]up)\b(?! of a)",
         r"\b(?:hit|knocked (?:down|over|off)|run over|struck|clipped) by (?:a |an )?(?:\w+ )?(?:car|vehicle|truck|lorry|"
         r"van|bus|bike|cyclist|motorbike|train)\b",
         r"\bhad (?:a|an) (?:\w+ ){0,2}(?:fall|tumble|accident|crash|collision|smash|wreck)\b(?! from grace)",
@@ -260,37 +324,45 @@ TRAUMA = Sign(
         r"\b(?:car|van|bike|vehicle) (?:flipped|rolled|overturned|spun|rolled over)\b",
         r"\b(?:a |the )?(?:car|van|truck|lorry|bus|cyclist|bike|motorbike|taxi|vehicle) (?:hit|knocked|ran (?:over|into)|"
         r"drove into|struck|clipped|went into|crashed into|smashed into) (?:me|him|her|them|us|my|his|our)\b",
-        r"\bwhiplash\b|\brear[- ]ended\b|\bt[- ]?boned\b|\b(?:was|got) written off\b|\b(?:car|bike|it) was "
-        r"(?:written off|totalled|totaled|a write[- ]off)\b|\bhead[- ]on\b",
+        r"\bwhiplash\b|\brear[- ]ended\b|\bt[- ]?boned\b|\b(?:was|got) written off\b|\b(?:car|bike|van|it)(?:'s| is| was) "
+        r"(?:written off|totalled|totaled|a write[- ]?off)\b|\bhead[- ]on\b|\b(?:got|was|been) shunted\b",
         rf"\blanded (?:\w+ )?(?:hard |badly |heavily |flat |awkwardly |square |right |full )?{_LANDED}\b",
-        r"\b(?:came|come|coming) down (?:hard|heavily|badly|awkwardly)\b",
+        r"\b(?:came|come|coming|went|go|goes|going) down (?:hard|heavily|badly|awkwardly)\b",
         rf"\bflat on {_MY}back\b",
-        r"\b(?:helped|carried|stretchered|taken) off (?:the )?(?:pitch|field|court|ice|mat|track|slope)\b",
+        r"\b(?:helped|carried|stretchered|taken) off (?:the )?(?:pitch|field|court|ice|mat|track|slope)\b|\bstretchered\b",
         r"\b(?:hard|heavy|big|nasty|bad|late|high|dangerous|huge) (?:tackle|hit|landing|collision|challenge)\b",
         r"\b(?:wiped out|wipe ?out|bailed|came a cropper|stacked it|ate it|face ?planted)\b",
+        r"\b(?:arse|ass|head) over (?:tit|teakettle|tea kettle|heels|elbow)\b(?! in love)",
     ),
     pairs=(
         Pair(r"\b(?:fell|fallen|fall|falling|tumbled|slipped|tripped|went over|knocked over|came off|thrown)\b"
              + _NOT_A_FALL, rf"\b{_LANDED}\b", window=10),
-        Pair(r"\b(?:fell|fallen|fall|tumbled|slipped|tripped|landed|came down|knocked|tackled|crashed)\b" + _NOT_A_FALL,
-             rf"\b{_SPORT}\b", window=10),
+        Pair(r"\b(?:fell|fallen|fall|tumbled|slipped|tripped|landed|came down|knocked|tackled|crashed|flattened|speared|"
+             r"floored|clattered|sandwiched|dumped|taken out|help(?:ed)? (?:him|her|me|them) off|carried (?:him|her|me|them) "
+             r"off)\b" + _NOT_A_FALL, rf"\b{_SPORT}\b", window=10),
         Pair(r"\b(?:slipped|tripped|fell|tumbled|stumbled)\b" + _NOT_A_FALL,
              r"\b(?:stairs|steps|staircase|ladder|escalator)\b", window=6),
     ),
     general_counts=False,
     acute=True,
+    cue_words=(r"\b(?:fell|fall(?:s|en|ing)?|slip(?:s|ped|ping)?|trip(?:s|ped|ping)?|tumbl\w*|crash\w*|accidents?|"
+               r"collision|hit|knock\w*|tackl\w*|land(?:ed|ing)?|thrown|came off|car|bike|motorbike|horse|ladder|stairs|"
+               r"steps|roof|scaffold\w*|pitch|match|game|rugby|football|skiing|wiped? out|bail(?:ed)?|flew|flying|ice|icy)\b"),
 )
 
 # --- A possible fracture of the spine (known or suspected; an older person's fall) -----------------------
 _OSTEO = r"(?:osteo ?poro\w*|osteopenia|brittle bones?|thin(?:ning)? bones?|bone (?:density|thinning|loss))"
 _OLDER = (r"(?:elderly|pensioner|oap|old (?:lady|man|woman|gentleman)|older (?:lady|man|woman|parent|relative)|"
           r"(?:great[- ])?(?:grandma|grandmother|grandad|granddad|grandpa|grandfather|gran|granny|nan|nana|nanna|nanny)|"
-          r"(?:aged |is |she's |he's |i'm |am |at |\()(?:6[5-9]|[7-9]\d|1[01]\d)\b|"
+          r"(?:aged |is |'s |i'm |am |at |\()(?:6[5-9]|[7-9]\d|1[01]\d)\b|"
           r"\b(?:6[5-9]|[7-9]\d|1[01]\d)\s?(?:-| )?(?:yo|y/o|yrs?|years?|year[- ]old)\b|in (?:his|her|their|my) "
           r"(?:seventies|eighties|nineties|70s|80s|90s))")
 _FALL_OR_BREAK = (r"(?:fell|fallen|fall|falling|had a fall|slipped|slip|tripped|trip|tumbled|tumble|went over|"
                   r"crack\w*|snap\w*|broke|broken|break|fractur\w*|sudden\w*|sneez\w+|cough\w+|crunch\w*|collaps\w*|"
-                  r"lost (?:\w+ )?height|shrunk|shrinking)")
+                  r"lost (?:\w+ )?height|shrunk|shrinking|(?:felt|heard) (?:something|it|a) (?:give|go|snap|crack|pop|crunch)|"
+                  r"something (?:gave|went|snapped|cracked|popped))")
+_LONG_STEROIDS = (r"\b(?:(?:on|taking|taken|been on|using) (?:\w+ ){0,2}steroids (?:\w+ )?(?:for (?:years|ages|a long time|"
+                  r"\d+ years|months)|long[- ]term|every day|daily)|long[- ]term steroids|steroids (?:for|since) (?:years|ages))\b")
 FRACTURE = Sign(
     "A possible spinal fracture",
     "a possible broken bone in the spine",
@@ -301,39 +373,49 @@ FRACTURE = Sign(
         r"[lt]\d{1,2})\b",
         r"\b(?:fractured|broke|broken|cracked|crushed|collapsed|compressed|crumbl\w*) (?:\w+ ){0,2}(?:vertebra\w*|"
         r"spine|tailbone|coccyx|[lt]\d{1,2})\b",
-        r"\b(?:fractured|broke|broken|cracked) (?:a |my |his |her |their )?back\b",
+        # Not "cracked my back": that is what a chiropractor (or a stretch) does.
+        r"\b(?:fractured|broke|broken) (?:a |my |his |her |their )?back\b",
         r"\b(?:vertebra\w*|spine|tailbone|coccyx) (?:is |was |has |had |might be |could be |may be )?(?:been )?"
         r"(?:fractured|broken|cracked|crushed|collapsed)\b",
     ),
     pairs=(
         Pair(rf"\b{_OSTEO}\b", rf"\b{_FALL_OR_BREAK}\b", window=25, same_sentence=False),
         Pair(rf"\b{_OLDER}", r"\b(?:fell|fallen|had a (?:\w+ )?fall|took a (?:\w+ )?(?:fall|tumble)|slipped|tripped|tumbled|"
-             r"went over|(?:broken|broke|cracked|fractured) (?:something|a bone|any bones|her back|his back))\b"
+             r"went over|(?:broken|broke|cracked|fractured) (?:something|a bone|any bones|her back|his back)|(?:getting|got|"
+             r"gone|grown|become) shorter|lost (?:\w+ )?(?:height|inches)|shrunk|shrinking)\b"
              + _NOT_A_FALL, window=25, same_sentence=False),
+        # Long-term steroids thin the bones as osteoporosis does: the event is what has to be recent.
+        Pair(rf"\b{_FALL_OR_BREAK}\b", _LONG_STEROIDS, window=25, same_sentence=False, check_second=False),
     ),
     general_counts=False,
     acute=True,
+    cue_words=(r"\b(?:fractur\w*|broke|broken|break(?:s|ing)?|crack(?:s|ed|ing)?|snap(?:s|ped)?|osteo\w*|bones?|"
+               r"vertebra\w*|elderly|old|fell|fall(?:s|en|ing)?|slip(?:s|ped)?|shorter|height|steroids?|x-?rays?|scans?|"
+               r"crush\w*|collaps\w*)\b"),
 )
 
 # --- Unexplained weight loss, and cancer -----------------------------------------------------------------
-_WEIGHT_LOSS = (r"\b(?:(?:lost|losing|lose|loses|dropped|dropping|drop|shed|shedding|gone down|went down)\s+(?:\w+\s+){0,3}?"
+_WEIGHT_LOSS = (r"\b(?:(?:lost|losing|lose|loses|dropped|dropping|drop|shed|shedding|gone down|went down)\s+(?:\w+\s+){0,4}?"
                 r"(?:weight|kg|kgs|kilos?|pounds|lbs?|stones?|dress sizes?|sizes?|a size)|weight ?loss|"
-                r"weight (?:is |has been |keeps )?(?:falling|dropping|melting|coming|dropped|fallen) off|"
+                r"weight (?:\w+ )?(?:is |has been |keeps )?(?:falling|dropping|melting|coming|dropped|fallen) off|"
+                r"(?:gone|went|dropped|come|came) (?:down )?from (?:a )?(?:size )?\d+ to (?:a )?(?:size )?\d+|"
                 r"weight (?:is |keeps |has been |has kept )?(?:dropping|falling|going down|coming down)|"
                 r"(?:clothes|jeans|trousers) (?:are |keep )?(?:\w+ )?(?:falling|hanging|dropping) off|wasting away|"
+                r"(?:clothes|jeans|trousers|belt) (?:are |is |have |has )?(?:gone |got |getting |now |all )?(?:baggy|loose|"
+                r"too big)|"
                 r"skin and bones?|(?:looks?|looking|got|gotten|getting|gone|so|really|very) (?:so |really |very )?"
                 r"(?:thin|skinny|gaunt|frail|bony))\b")
 _UNEXPLAINED = (r"\b(?:without (?:even )?(?:trying|dieting|meaning to|changing (?:anything|my diet|his diet|her diet)|"
                 r"doing anything|any reason|reason)|for no (?:apparent |obvious |good |real )?reason|no reason|"
                 r"unexplained|unintentional\w*|unintended|inexplicabl\w+|unexplainabl\w+|mysterious\w*|"
                 r"(?:don't|do not|doesn't|cannot|no one can|nobody can|can't) (?:\w+ )?(?:know|explain|understand|work out|"
-                r"figure out) why|no idea why|not sure why|(?:not|haven't|hasn't|wasn't|isn't) (?:been )?(?:dieting|"
-                r"trying|on a diet|changed)|not on purpose|by itself|eating (?:the same|normally|as usual|as normal|loads)|"
+                r"figure out) why|(?:nobody|no one|no-one) (?:\w+ )?knows why|no idea why|not sure why|"
+                r"(?:not|haven't|hasn't|wasn't|isn't) (?:been )?(?:dieting|trying|on (?:a|any) diet|changed)|not on purpose|by itself|eating (?:the same|normally|as usual|as normal|loads)|"
                 r"eating (?:fine|well|ok|okay|plenty|normally|a lot)|not eating|off (?:my|his|her) food|no appetite|lost (?:my|his|her) appetite|(?:really |very |so )?"
                 r"(?:fast|quickly|rapidly))\b")
 _STRONG_LOSS = (r"\b(?:(?:clothes|jeans|trousers) (?:are |keep )?(?:\w+ )?(?:falling|hanging) off|wasting away|"
                 r"skin and bones?|(?:lost|losing|dropped|dropping) (?:so much|a lot of|loads of|tons of|a ton of|a scary "
-                r"amount of) weight|weight (?:is |has been |keeps )?(?:falling|dropping|melting) off)\b")
+                r"amount of) weight|weight (?:\w+ )?(?:is |has been |keeps )?(?:falling|dropping|melting) off)\b")
 WEIGHT = Sign(
     "Unexplained weight loss",
     "weight loss you can't explain",
@@ -346,15 +428,18 @@ WEIGHT = Sign(
     pairs=(
         Pair(_WEIGHT_LOSS, _UNEXPLAINED, window=25, same_sentence=False, check_second=False),
     ),
+    cue_words=(r"\b(?:weight|kg|kgs|kilos?|stones?|pounds|lbs?|thin|thinner|skinny|gaunt|sizes?|clothes|jeans|trousers|belt|"
+               r"appetite|eat(?:s|ing|en)?|ate|food|diet(?:s|ing)?|wasting)\b"),
 )
 
-_CANCER = (r"(?:cancer|tumou?rs?|lymphoma|leuk(?:a)?emia|myeloma|melanoma|carcinoma|sarcoma|metasta\w+|mets|"
+_CANCER = (r"(?:(?<!i'm a )cancer|tumou?rs?|lymphoma|leuk(?:a)?emia|myeloma|melanoma|carcinoma|sarcoma|metasta\w+|mets|"
+           r"secondaries|secondary (?:cancer|tumou?rs?)|"
            r"malignan\w+|chemo\w*|radiotherapy|radiation (?:therapy|treatment)|oncologist|in remission|the big c)")
 CANCER = Sign(
     "Cancer, now or in the past",
     "cancer, now or in the past",
     phrases=(
-        rf"(?<!star sign is )(?<!star sign )(?<!sign is )(?<!zodiac )(?<!i'm a )\b{_CANCER}\b"
+        rf"(?<!star sign is )(?<!star sign )(?<!sign is )(?<!zodiac )\b{_CANCER}\b"
         r"(?! (?:research|charity|nurse|ward|unit|centre|center|awareness|run|walk|society|fundraiser|fundraising|"
         r"screening|scare|risk|survivors' group|support group for others))",
     ),
@@ -365,11 +450,14 @@ CANCER = Sign(
                r"that|these|they)|"
                r"sign of|signs of|symptom of|symptoms of|rule out|ruled out|test\w* for|screen\w* for|check\w* for|"
                r"clear of|free of)\b"),
+    cue_words=(r"\b(?:cancer\w*|tumou?rs?|chemo\w*|radiotherapy|radiation|oncolog\w*|lymph\w*|leuk\w*|myeloma|melanoma|"
+               r"carcinoma|sarcoma|remission|secondar(?:y|ies)|mets|metasta\w*|malignan\w*|biopsy|lumps?|mastectomy|"
+               r"prostate|hospice|palliative)\b"),
 )
 
 # --- Chest pain or trouble breathing ----------------------------------------------------------------------
 _CHEST = (r"\b(?:chest|breastbone|sternum|front of (?:my|his|her) ribs|ribcage at the front)\b"
-          r"(?!\s+(?:day|press|presses|exercises?|workouts?|fly|flies|stretch\w*|opener|infection|x-?ray|hair|freezer|"
+          r"(?!\s+(?:out|up|day|press|presses|exercises?|workouts?|fly|flies|stretch\w*|opener|infection|x-?ray|hair|freezer|"
           r"of drawers|strap|binder|voice|compressions?|pocket|rate monitor|goes out|muscles? (?:day|workout)|"
           r"surgeon|specialist|condition|murmur|rate)\b)")
 _CHEST_PAIN = (r"\b(?:pains?|painful|ache|aches|aching|tight\w*|pressure|hurts?|hurting|heav(?:y|iness)|squeez\w*|"
@@ -382,7 +470,7 @@ _BREATH = (r"\b(?:short of breath|shortness of breath|short breath\w*|breathless
            r"(?:cannot|couldn't|could not|unable to|not able to|struggl\w* to|hard to|difficult to|trouble|difficulty|"
            r"hurts? to|painful to|pain when (?:i|he|she|they)|hurts? when (?:i|he|she|they)|can barely|can hardly|"
            r"cannot really) (?:\w+ ){0,1}(?:breathe?|breathing|take a (?:deep )?breath)|"
-           r"wheez\w+|puffing and panting|panting|puffed out|"
+           r"wheez\w+|puffing and panting|panting|puffed out|(?:get|gets|getting|got|am|i'm|is|so) puffed|"
            r"breathing (?:is |was |got |has got |has been )?(?:\w+ )?(?:difficult|hard|laboured|labored|shallow|fast|"
            r"rapid|painful|a struggle)|laboured breathing|labored breathing|air hunger|winded)\b")
 CHEST = Sign(
@@ -398,12 +486,15 @@ CHEST = Sign(
         r"sternum|left arm|jaw)\b",
         r"\b(?:pain|ache|aching|numb\w*|tingl\w*)\b(?:\s+\w+){0,5}\s+(?:down|in|into|to) (?:my|his|her|the) "
         r"(?:left arm|jaw)\b",
+        r"\bleft arm (?:is |feels |has gone |went |keeps )?(?:\w+ )?(?:tingl\w*|numb\w*|heavy|dead|pain\w*|aching|hurts?)\b",
     ),
     pairs=(Pair(_CHEST, _CHEST_PAIN, window=12),),
     emergency=True,
     unless_words=(r"\b(?:from|after|since) (?:the gym|the weights|working out|(?:a|my|the) (?:workout|session|class)|"
                   r"training|exercis\w+|bench\w*|push[- ]?ups|press[- ]?ups|pull[- ]?ups|lifting|weights|chest day|"
                   r"(?:doing|starting) (?:\w+ )?(?:push|press|pull)[- ]?ups)\b"),
+    cue_words=(r"\b(?:chest|breath\w*|heart|arms?|jaw|lungs?|gasp\w*|wheez\w*|puff(?:ed|ing)?|panting|air|ribs?|sternum|"
+               r"breastbone|angina|clammy|suffocat\w*|choking)\b"),
 )
 
 # --- Severe pain at night that rest does not ease --------------------------------------------------------
@@ -422,14 +513,18 @@ _NOT_EASED = (r"\b(?:(?:nothing|no position|no amount of rest|rest|resting|lying
               r"nothing (?:i|he|she|they) do|(?:not|n't) like (?:a|my usual|the usual|normal|a normal|any) (?:\w+ )?(?:spasm|"
               r"muscle|back pain|pain)|no matter (?:how|what|which way|where) (?:i|he|she|they) (?:lie|lay|sit|do|try)|"
               r"nothing (?:\w+ ){0,2}(?:makes a difference|seems to help|works)|(?:doesn't|does not|never|won't) let up|"
-              r"(?:doesn't|does not|won't|will not|didn't) (?:\w+ ){0,2}(?:go|ease|stop|settle|improve|get better)\w* "
-              r"(?:\w+ ){0,2}(?:when|if|with|even with|after) (?:i |he |she |they )?rest\w*|"
+              r"(?:doesn't|does not|won't|will not|didn't) (?:\w+ ){0,2}(?:go|ease|stop|settle|improve|get better|change|"
+              r"let up|budge)\w* (?:\w+ ){0,2}(?:when|if|with|even with|after|even if|even when) (?:i |he |she |they )?"
+              r"(?:rest\w*|lie still|lying still|lay still|lie down|lying down|lay down|keep still|sit still|lie flat)|"
               r"(?:lying|laying) (?:down|flat|still) (?:makes|made) (?:it )?worse|cannot (?:lie|lay) (?:down|still|flat))\b")
 NIGHT = Sign(
     "Severe pain at night",
     "severe pain at night that rest does not ease",
     pairs=(Pair(_NIGHT, _NOT_EASED, window=30, same_sentence=False, check_second=False),),
+    cue_words=(r"\b(?:nights?|nightly|overnight|sleep\w*|wake|wakes|waking|woke|woken|bed|\d am|lie|lying|lay|rest(?:s|ing)?|"
+               r"awake|pacing)\b"),
 )
+
 
 #: In the order the notice names them: the emergencies first.
 SIGNS: tuple[Sign, ...] = (CHEST, SADDLE, BLADDER, LEGS, IMMUNE, FEVER, TRAUMA, FRACTURE, CANCER, WEIGHT, NIGHT)

@@ -1,14 +1,17 @@
 """How the warning-sign reader reads a question: typed the way people type, in clauses and sentences.
 
-People write "cant", "numbnes", "bladdar", "pins n needles". Before the signs' phrasings are
-matched (bot/safety_signs.py), the question is lower-cased, its shorthand spelt out, and each word
-the signs' own vocabulary lacks but lies one typo away from (two for long words) is corrected to
-that word. A word that is itself English ("bowl", "chess", "feel") is never corrected: those are
-listed in bot/data/safety_real_words.txt, the words of the embedding model's vocabulary within
-reach of a sign word (regenerate with `python -m benchmarks.warning_signs --words`).
+People write "cant", "numbnes", "bladdar", "pins n needles", "8kg", "kind of numb". Before the signs'
+phrasings are matched (bot/safety_signs.py), the question is lower-cased, its shorthand spelt out,
+numbers parted from their units, hedges dropped, and each word the signs' own vocabulary lacks but
+lies one typo away from (two for long words), with the same first letter, is corrected to that word.
+A word that is itself English ("bowl", "chess", "injections") is never corrected: those are listed
+in bot/data/safety_real_words.txt, the words of the embedding model's vocabulary and their regular
+inflections within reach of a sign word (regenerate with `python -m benchmarks.warning_signs --words`).
 
 A phrasing that matches still has to be reported in its clause: not denied ("no fever", "bladder
-fine"), not long past ("a car crash years ago") or over ("a chest infection that has cleared up").
+fine"), not long past ("a car crash years ago") or over ("a chest infection that has cleared up"),
+and in the person whose back the question is about ("my son's got a temperature and I've done my
+back in carrying him").
 """
 
 from __future__ import annotations
@@ -21,8 +24,9 @@ from importlib import resources
 MIN_CORRECTED_CHARS = 4
 #: Longer words are never corrected: no sign word is this long, and a pasted string's deletions are many.
 MAX_CORRECTED_CHARS = 24
-#: From this length a word may be two typos away from the sign word it means ("osteoperossis").
-TWO_TYPOS_FROM_CHARS = 8
+#: From this length a word may be two typos away from the sign word it means ("osteoperossis"). Shorter
+#: words are far more often another English word two letters off ("injections", "overweight", "sneezing").
+TWO_TYPOS_FROM_CHARS = 11
 
 _SHORTHAND = [
     (re.compile(r"[’‘`´]"), "'"),
@@ -36,7 +40,8 @@ _SHORTHAND = [
     (re.compile(r"\b(do|does|did|have|has|had|is|are|was|were|ca|could|would|should|wo)n\s?t\b"), r"\1n't"),
     (re.compile(r"\b(can|don|doesn|didn|haven|hasn|hadn|isn|aren|wasn|weren|couldn|wouldn|shouldn)t\b"), r"\1't"),
     (re.compile(r"\bcan't\b|\bcan not\b"), "cannot"),
-    (re.compile(r"\bwont\b(?=\s+(?:\w+\s+)?(?:let|go|stop|hold|lift|move|work|take|ease|come|budge)\b)"), "won't"),
+    (re.compile(r"\bwont\b(?=\s+(?:\w+\s+)?(?:let|go|stop|hold|lift|move|work|take|ease|come|budge|start|settle|"
+                r"change|shift|break)\b)"), "won't"),
     (re.compile(r"\bim\b"), "i'm"),
     (re.compile(r"\bive\b"), "i've"),
     (re.compile(r"\b(?:hes)\b"), "he's"),
@@ -47,6 +52,11 @@ _SHORTHAND = [
     (re.compile(r"\bu\b"), "you"),
     (re.compile(r"\bur\b"), "your"),
     (re.compile(r"\bmy ?self\b"), "myself"),
+    # A number glued to its unit reads as the two: "8kg", "2m", "38.5c", "3am" (not "1st", "t12").
+    (re.compile(r"(\d)(?!(?:st|nd|rd|th)\b)([a-z]+)\b"), r"\1 \2"),
+    # Hedges and intensifiers carry no sign: "kind of numb", "really high temp", "cant really tell".
+    (re.compile(r"\b(?:really|properly|kind of|kinda|sort of|sorta|a little bit|a bit(?! of)|slightly|somewhat|"
+                r"literally|actually|basically|totally|completely|quite|very|super|ish)\b ?(?=\w)"), ""),
 ]
 _WORD = re.compile(r"[a-z]+")
 
@@ -82,7 +92,9 @@ class SignSpeller:
                 or word in self.real_words:
             return None
         allowed = _typos_allowed(word)
-        candidates = {c for variant in _deletions(word, allowed) for c in self._by_deletion.get(variant, ())}
+        # A typo keeps the first letter (or swaps the first two): "telly" is not a misspelt "jelly".
+        candidates = {c for variant in _deletions(word, allowed) for c in self._by_deletion.get(variant, ())
+                      if c[0] == word[0] or c[:2] == word[1::-1]}
         scored = sorted((_distance(word, c), c) for c in candidates)
         scored = [(d, c) for d, c in scored if d <= min(allowed, _typos_allowed(c))]
         return scored[0][1] if scored else None
@@ -135,7 +147,8 @@ _CLAUSE_BREAK = re.compile(r"[.;:!?()\n]|\s-\s|\b(?:and|but|though|although|howe
                            r"then|while|when|since|until)\b")
 # Where a time word stops applying: "I slipped years ago and landed on my back" is one event, long past;
 # "a fever years ago, but now I can't feel my legs" is two.
-_TIME_BREAK = re.compile(r"[.;:!?()\n]|\b(?:but|though|although|however|whereas|now|which|so|because|since then|"
+# An aside in brackets belongs to its sentence's time: "an accident at school (wet himself) when he was little".
+_TIME_BREAK = re.compile(r"[.;:!?\n]|\b(?:but|though|although|however|whereas|now|which|so|because|since then|"
                          r"these days|lately|this time|recently)\b")
 # A denial before the sign, in the same clause: "no fever", "I don't have a fever", "never had chest pain".
 _DENIAL = re.compile(
@@ -143,22 +156,27 @@ _DENIAL = re.compile(
     r"cannot say|nothing like)\b|n't\b"
 )
 # Doubt is not denial: "not sure if I have a fever", "I don't know whether my legs are weak".
-_DOUBT = re.compile(r"\b(?:not sure|unsure|n't (?:know|tell|think so)|not certain|no idea|wonder\w*|not even sure)\b")
+_DOUBT = re.compile(r"(?:\b(?:not sure|unsure|not certain|no idea|wonder\w*|not even sure)|"
+                    r"n't (?:even )?(?:know|tell|think so|realise|realize|notice))\b")
 # A denial after it: "bladder fine", "my temperature is normal", "legs are ok".
 _FINE_AFTER = re.compile(
     r"^\W*(?:(?:is|are|'s|was|were|feels?|felt|seems?|has been|have been|all|totally|completely|perfectly|"
     r"absolutely|still|both|seem to be|are all)\s+){0,3}(?:fine|normal|ok|okay|good|alright|all right|unaffected|"
     r"clear|perfect|great|grand)\b"
 )
+# A checklist answered: "numbness? none. bladder? fine."
+_ANSWERED_NO = re.compile(r"\s*\?+\s*(?:none|no|nope|nothing|fine|normal|ok|okay|all good|never)\b")
 # Over: "a chest infection that has cleared up", "the kids had a temperature (all better now)".
+# An episode's length is not its end: "a crushing feeling in my chest, went away after 10 mins".
 _RESOLVED_AFTER = re.compile(
     r"^\W*(?:[\w']+\W+){0,8}?(?:(?:has|have|had|it's|its|is|are|were|was|all)\s+)*(?:cleared(?: up)?|all better|"
-    r"better now|gone now|went away|passed|recovered|resolved|fine now|over now|long gone)\b"
+    r"better now|gone now|(?<!n't )(?<!not )(?<!never )(?:went|goes|go|gone) away|wears off|wore off|passed|recovered|"
+    r"resolved|fine now|over now|long gone)\b"
+    r"(?!\W+(?:again\s+)?(?:after|within|in)\s+(?:\w+\s+)?(?:mins?|minutes|seconds|secs|hours?|hrs?)\b)"
 )
 # The sign placed in the distant past. "old" is an event's age ("an old injury"), not a person's ("80 years old").
 _DISTANT = re.compile(
-    r"\b(?:years?|decades?)\s+(?:ago|back|before|since|earlier)\b|\bfor (?:about |over |nearly |almost |some |many )?"
-    r"(?:\w+ )?(?:years|decades)\b|\byears of\b|\b(?:had|got) (?:a |an )?(?:\w+ ){0,3}once\b|"
+    r"\b(?:years?|decades?)\s+(?:ago|back|before|since|earlier)\b|\b(?:had|got) (?:a |an )?(?:\w+ ){0,3}once\b|"
     r"\b(?:a )?long (?:time )?ago\b|"
     r"\b(?:last|previous) year\b|\b(?:a|one|two|three|\d+) years? ago\b|"
     r"(?<!years )(?<!year )(?<!yrs )(?<!yr )(?<!how )\bold (?:\w+ )?(?:injury|injuries|fall|accident|crash|fracture|"
@@ -167,12 +185,16 @@ _DISTANT = re.compile(
     r"\bwhen (?:i|he|she|we|they) (?:was|were) "
     r"(?:young|little|small|younger|\d{1,2}|an? (?:child|kid|teen\w*|boy|girl|student|baby|toddler))\b|"
     r"\bin (?:my|his|her|their) (?:childhood|youth|teens|twenties|thirties)\b|\bchildhood\b|\bin (?:19|20)\d\d\b|"
-    r"\bused to\b|\bhistory of\b|\bpast (?:injury|accident|fall)\b"
+    r"(?<!never )(?<!n't )(?<!not )\bused to\b|\bhistory of\b|\bpast (?:injury|accident|fall)\b"
 )
+# How long something has lasted: long-standing, not new ("numb for years"). An injury or a fever does not
+# last years, so beside one it is some other thing's time ("on steroids for years, coughed and felt a snap").
+_LONG_LASTING = re.compile(r"\bfor (?:about |over |nearly |almost |some |many )?(?:\w+ )?(?:years|decades)\b|"
+                           r"\byears of\b")
 # For an injury, months ago is not recent either ("a fall last spring"); for a symptom it may still be going on.
 _MONTHS_AGO = re.compile(
-    r"\b(?:months?|seasons?)\s+(?:ago|back|before|since)\b|\bfor (?:\w+ )?months\b|"
-    r"\blast (?:spring|summer|autumn|fall|winter|month|christmas|easter)\b"
+    r"\b(?:months?|seasons?)\s+(?:ago|back|before|since)\b|"
+    r"\blast (?:spring|summer|autumn|fall|winter|month|christmas|easter|season)\b"
 )
 # …unless the same clause also places it recently.
 _RECENT = re.compile(
@@ -216,7 +238,7 @@ def denied(text: str, start: int, end: int, since: int = 0) -> bool:
     before, _, after = clause(text, start, end)
     before = before[max(0, len(before) - (start - since)) :] if since > start - len(before) else before
     window = " ".join(before.split()[-6:])
-    if _FINE_AFTER.search(after):
+    if _FINE_AFTER.search(after) or _ANSWERED_NO.match(text, end):
         return True
     if _DOUBT.search(window):
         return False
@@ -226,7 +248,7 @@ def denied(text: str, start: int, end: int, since: int = 0) -> bool:
 def long_past(text: str, start: int, end: int, acute: bool) -> bool:
     """Whether the match is placed in the distant past (months back, for an acute sign), and not also recently."""
     around = "".join(clause(text, start, end, _TIME_BREAK))
-    past = _DISTANT.search(around) or (acute and _MONTHS_AGO.search(around))
+    past = _DISTANT.search(around) or (_MONTHS_AGO.search(around) if acute else _LONG_LASTING.search(around))
     return bool(past) and not _RECENT.search(around)
 
 
@@ -241,3 +263,103 @@ def about_someone(text: str, start: int, end: int) -> bool:
     """Whether the clause says whom it happened to or when ("I", "my mum", "yesterday")."""
     around = "".join(clause(text, start, end, _TIME_BREAK))
     return bool(_PERSONAL.search(around) or _RECENT.search(around))
+
+
+# --- Whose sign it is ---------------------------------------------------------------------------------
+# "My son's got a temperature and I've done my back in carrying him": the fever is not in the back that
+# hurts. A sign counts when it belongs to someone whose back the question is about, or when the
+# question does not say whose it is.
+
+_PEOPLE = (r"(?:mum|mom|mam|mummy|mommy|mother|dad|daddy|father|husband|hubby|wife|partner|boyfriend|bf|girlfriend|gf|"
+           r"fiance|fiancee|spouse|sons?|daughters?|child|children|kids?|bab(?:y|ies)|toddler|boy|girl|teen|teenager|"
+           r"brother|sister|nan|nana|nanna|nanny|gran|granny|grandma|grandmother|grandad|granddad|grandpa|grandfather|"
+           r"grandson|granddaughter|grandparents?|parents?|aunt|auntie|aunty|uncle|nephew|niece|cousin|in-laws?|"
+           r"stepdad|stepmum|stepson|stepdaughter|friend|mate|pal|neighbou?r|colleague|co-?worker|boss|clients?|"
+           r"patients?|residents?|flatmate|housemate|dog|cat|puppy|pup|man|woman|lady|guy|bloke|"
+           r"gentleman|person|year old|yo|y/o)")
+# Words for the same person, read as one: "my mum ... mother", "my husband ... hubby".
+_SAME_PERSON = {"mom": "mum", "mam": "mum", "mummy": "mum", "mommy": "mum", "mother": "mum", "daddy": "dad",
+                "father": "dad", "hubby": "husband", "bf": "boyfriend", "gf": "girlfriend", "nana": "nan",
+                "nanna": "nan", "nanny": "nan", "gran": "nan", "granny": "nan", "grandma": "nan",
+                "grandmother": "nan", "granddad": "grandad", "grandpa": "grandad", "grandfather": "grandad",
+                "auntie": "aunt", "aunty": "aunt", "sons": "son", "daughters": "daughter", "kids": "kid",
+                "children": "kid", "child": "kid", "babies": "baby", "pup": "puppy", "neighbor": "neighbour",
+                "coworker": "colleague", "co-worker": "colleague"}
+# Nouns that say only "someone else": read like "he" or "she".
+_ANIMALS = {"dog", "cat", "puppy"}
+_ANYONE = {"man", "woman", "lady", "guy", "bloke", "gentleman", "person", "year old", "yo", "y/o", "boy", "girl",
+           "teen", "teenager"}
+_PERSON = re.compile(
+    rf"(?P<noun>(?:\b(?:my|his|her|their|our|your|the|a|an)\s+(?:[\w()-]+\s+){{0,2}}?)?\b{_PEOPLE}(?:'?s)?\b"
+    rf"(?:\s+(?:[\w-]+\s+)?{_PEOPLE}(?:'?s)?\b)*)"
+    r"|(?P<self>\b(?:i|i'm|i've|i'd|i'll|me|my|myself|mine)\b)"
+    # Not "they": it is as often the legs or the spasms ("my legs … they give way") as a person.
+    r"|(?P<other>\b(?:he|he's|him|his|himself|she|she's|her|hers|herself)\b)"
+    r"|(?P<we>\b(?:we|we're|we've|us|our|ourselves)\b)"
+)
+_PERSON_WORD = re.compile(rf"\b({_PEOPLE})(?:'?s)?\b")
+_POSSESSED_BACK = re.compile(r"\b(?P<owner>my|his|her|their|our|[a-z]+'s)\s+(?:(?:lower|upper|middle|mid|bad|sore|"
+                             r"poor|whole)\s+)?(?:back|spine)\b")
+_BACK = re.compile(r"\bback\s?(?:pain|ache|aches|aching|spasms?|spasming|problems?|issues?|twinges?|hurts?|"
+                   r"is|has|went|gone|keeps)\b|\b(?:sore|bad|painful|aching) back\b")
+
+
+def _person(match: re.Match[str]) -> str:
+    """Who a reference is: "self", "we", "other" (he, she, someone) or the noun ("mum", "son")."""
+    if match.group("noun"):
+        words = _PERSON_WORD.findall(match.group("noun"))
+        word = words[-1] if words else ""
+        return "other" if word in _ANYONE else _SAME_PERSON.get(word, word)
+    return "self" if match.group("self") else "other" if match.group("other") else "we"
+
+
+def _same(a: str, b: str) -> bool:
+    if "we" in (a, b) or a == b:
+        return True
+    return "self" not in (a, b) and "other" in (a, b)
+
+
+def whose(text: str, start: int, end: int) -> str | None:
+    """Who text[start:end] is about: the last person named before it in its sentence ("my son's got a
+    temperature": "son"), else the first named after it in its clause ("chemo for my dog"), else None."""
+    breaks = list(SENTENCE_BREAK.finditer(text, max(0, start - _CLAUSE_CHARS), start))
+    begin = breaks[-1].end() if breaks else max(0, start - _CLAUSE_CHARS)
+    found = None
+    for m in _PERSON.finditer(text, begin, min(len(text), end + _CLAUSE_CHARS)):
+        if m.start() >= start:
+            break
+        found = m
+    if found is None:
+        _, _, after = clause(text, start, end)
+        found = _PERSON.search(text, start, end + len(after))
+    return _person(found) if found else None
+
+
+@lru_cache(maxsize=256)  # asked once for every match in the question
+def back_owners(text: str) -> frozenset[str]:
+    """Whose back the question says hurts: "my back" is the asker's, "her back" someone else's."""
+    owners = set()
+    for m in _POSSESSED_BACK.finditer(text):
+        owner = m.group("owner")
+        if owner.endswith("'s"):
+            word = owner[:-2]
+            if re.fullmatch(_PEOPLE, word):
+                owners.add("other" if word in _ANYONE else _SAME_PERSON.get(word, word))
+        else:
+            owners.add({"my": "self", "our": "we"}.get(owner, "other"))
+    for m in _BACK.finditer(text):
+        if (who := whose(text, m.start(), m.end())) is not None:
+            owners.add(who)
+    return frozenset(owners)
+
+
+def in_the_back_asked_about(text: str, start: int, end: int) -> bool:
+    """Whether the sign at text[start:end] belongs to someone whose back pain the question is about.
+
+    True when either is unsaid: "numb bits down below" names no one, and "fever and back pain" no back's owner.
+    """
+    who = whose(text, start, end)
+    if who in _ANIMALS:
+        return False  # the notice is for people: "my dog has back spasms and a temperature"
+    owners = back_owners(text)
+    return who is None or not owners or any(_same(who, owner) for owner in owners)

@@ -6,9 +6,20 @@ import pytest
 from conftest import TESTS, read_jsonl
 
 from benchmarks.warning_signs import REAL_WORDS, measure, real_words_near_sign_words
+from benchmarks.warning_signs_classifier import HELD_OUT as NEVER_FITTED
+from benchmarks.warning_signs_classifier import fingerprint, training_set
 from bot.chatbot import Chatbot
 from bot.config import REPO_ROOT
-from bot.safety import RED_FLAGS, conversation_notice, reading, red_flag_notice, red_flags, with_conversation_notice
+from bot.safety import (
+    RED_FLAGS,
+    _reported,
+    conversation_notice,
+    reading,
+    red_flag_notice,
+    red_flags,
+    with_conversation_notice,
+)
+from bot.safety_classifier import ADD, classifier, sentences
 
 LABELLED = json.loads((TESTS / "data" / "red_flags.json").read_text(encoding="utf-8"))
 URGENT: dict[str, list[str]] = LABELLED["urgent"]
@@ -88,6 +99,16 @@ def test_a_misspelt_sign_word_is_read_as_the_word(question: str, sign: str) -> N
 def test_only_words_a_typo_away_from_a_sign_word_are_corrected_and_never_english_ones() -> None:
     assert reading("numbnes in my grion") == "numbness in my groin"
     assert reading("a bowl of soup, a game of chess, I feel fine") == "a bowl of soup, a game of chess, i feel fine"
+    # English in an inflected form, a word two letters off, or another first letter is not a typo.
+    english = "injections, overweight, sneezing, weeding, telly"
+    assert reading(english) == english
+
+
+def test_numbers_glued_to_units_and_hedges_are_read_plainly() -> None:
+    assert reading("I lost 8kg really fast, temp 38.5c at 3am on the 1st") == \
+        "i lost 8 kg fast, temp 38.5 c at 3 am on the 1st"
+    assert "Unexplained weight loss" in names("dropped 6kg in a month without trying and my back aches")
+    assert LEGS in names("cant really feel my feet properly, kind of numb, since my back went")
 
 
 def test_the_english_words_never_corrected_are_regenerated_from_the_model_vocabulary() -> None:
@@ -133,6 +154,73 @@ def test_hard_negatives_that_use_a_signs_words_get_no_notice(question: str) -> N
     assert red_flags(question) == []
 
 
+@pytest.mark.parametrize("question", [
+    "Tweaked it on leg day and its still tight 2 days later",  # "weak" inside "tweaked"
+    "Chiropractor cracked my back on Monday and now it spasms more",  # a manipulation, not a fracture
+    "my legs are weak from the marathon on sunday and now my back has started spasming",
+    "it was 38 degrees on holiday and my back spasmed from the sunbed",
+    "I've got the chills just thinking about the last spasm",
+    "car crash of a week at work and my back is in spasm from stress",
+])
+def test_words_that_only_look_like_a_sign_get_no_notice(question: str) -> None:
+    assert red_flags(question) == []
+
+
+@pytest.mark.parametrize("question", [
+    "my son's got a temperature and I've done my back in carrying him up to bed",
+    "my baby has a fever and I've been rocking her all night, now my back is in spasm",
+    "my nephew broke his arm falling off a trampoline and I hurt my back lifting him into the car",
+    "after chemo for my dog (she's fine now) lifting her in and out the car has hurt my back",
+    "my mum's friend had cauda equina and now my mum is paranoid about every back twinge",
+])
+def test_a_sign_in_someone_other_than_the_back_asked_about_is_not_a_report(question: str) -> None:
+    assert red_flags(question) == []
+
+
+@pytest.mark.parametrize("question, sign", [
+    ("my son has a temperature of 39 and complains his back hurts", "Fever"),
+    ("my toddler has a fever and seems to have back pain", "Fever"),
+    ("my husbands testicles feel numb and his lower back is in agony", SADDLE),
+    ("I came off my horse this morning and my back is spasming", FALL),
+    ("woke up and my legs wont hold me up, they just give way, back has been bad for a week", LEGS),
+])
+def test_a_sign_in_the_person_whose_back_hurts_is_read_whoever_it_is(question: str, sign: str) -> None:
+    assert sign in names(question)
+
+
+def test_an_episode_that_passed_within_minutes_is_not_over() -> None:
+    assert CHEST in names("got this crushing feeling across my chest and up into my jaw, went away after 10 mins, "
+                          "back still sore")
+    assert red_flags("had a chest infection that went away last month, back still spasms") == []
+
+
+def test_the_learned_opinion_was_fitted_on_the_phrasings_as_they_are() -> None:
+    """bot/data/safety_classifier.npz is current: `python -m benchmarks.warning_signs_classifier --fit` refits it."""
+    assert classifier().fingerprint == fingerprint(*training_set())
+
+
+@pytest.mark.parametrize("question, sign", [
+    ("my bladder feels weird and I keep dribbling since my back went", BLADDER),
+    ("came a right cropper off the quad bike yesterday and my back is in bits", FALL),
+])
+def test_a_sign_the_phrasings_have_no_words_for_is_named_by_the_learned_opinion(question: str, sign: str) -> None:
+    assert not any(_reported(s, reading(question)) for s in RED_FLAGS)
+    assert names(question) == [sign]
+
+
+@pytest.mark.parametrize("question", [
+    "bladder? fine. bowels? fine. just the spasm",
+    "toilet problems? none. numbness? no. just a stiff back",
+    "bladder? normal. legs? fine. back? agony",
+])
+def test_the_learned_opinion_names_a_sign_only_in_a_clause_that_counts(question: str) -> None:
+    """A checklist answered no: the model, which reads words and not answers, is sure of a sign in each."""
+    text = reading(question)
+    assert max(p for start, end in sentences(text) for s, p in classifier().probabilities(text[start:end]).items()
+               if s != "none") >= ADD
+    assert red_flags(question) == []
+
+
 def test_the_notice_reaches_the_answer_before_any_quote(repo_bot: Chatbot) -> None:
     urgent = repo_bot.ask("I have back spasms and numbness in my groin")
     assert urgent.urgent and urgent.urgent.startswith("Get urgent medical help. You mention numbness around the groin")
@@ -155,9 +243,12 @@ def test_the_corpus_question_bank_gets_it_exactly_where_a_sign_is_reported() -> 
     ("1", 32, 1), ("2", 30, 1), ("3", 30, 0),
     # Rounds 4 and 5 were measured once (first_runs in the file: 26 of 71 with 9 false alarms in 70, on the
     # old rules; 47 of 71 with 8 in 70, on the rewritten ones), then used to tune: they stay where tuning left them.
-    ("4", 71, 1), ("5", 71, 0),
-    # Round 6 is held out, never used to tune: its first run is the measure.
-    ("6", 64, 8),
+    ("4", 71, 0), ("5", 71, 0),
+    # Round 6 was held out (first run: 64 of 72, 8 false alarms in 72) and round 7 measured the rules as merged
+    # (first run: 50 of 80, 13 in 77); both then tuned them for issue 19's second pass: in-sample now.
+    ("6", 72, 0), ("7", 80, 0),
+    # Round 8 is held out, never used to tune or fit: its first run with the finished reader is the measure.
+    ("8", 69, 9),
 ])
 def test_phrasings_written_apart_from_the_rules_are_caught_at_the_measured_rate(
         round_: str, caught_at_least: int, false_alarms_at_most: int) -> None:
@@ -173,7 +264,11 @@ def test_the_recorded_first_runs_are_the_floors() -> None:
     assert (first["4"]["caught"], first["4"]["false_alarms"]) == (26, 9)
     assert (first["5"]["caught"], first["5"]["false_alarms"]) == (47, 8)
     assert (first["6"]["caught"], first["6"]["false_alarms"]) == (64, 8)
-    assert all(len(HELD_OUT[f"urgent_{r}"]) >= 70 and len(HELD_OUT[f"ordinary_{r}"]) >= 70 for r in "456")
+    assert (first["7"]["caught"], first["7"]["false_alarms"]) == (50, 13)
+    assert (first["8"]["caught"], first["8"]["false_alarms"]) == (69, 9)
+    assert "8" in NEVER_FITTED
+    assert all(len(HELD_OUT[f"urgent_{r}"]) >= 70 and len(HELD_OUT[f"ordinary_{r}"]) >= 70 for r in "45678")
+    assert all({sign for sign, _ in HELD_OUT[f"urgent_{r}"]} == {sign.name for sign in RED_FLAGS} for r in "78")
 
 
 @pytest.mark.parametrize("question", [
