@@ -192,10 +192,13 @@ def choose_thresholds(p: np.ndarray, y: np.ndarray, partial_in_max: float = 1.0)
 
 
 def calibrate(x: np.ndarray, y: np.ndarray, fold_of: np.ndarray) -> tuple[AbstentionModel, dict]:
-    """Cross-validated calibration: out-of-fold probabilities pick the threshold, then a refit on all.
+    """Cross-validated calibration: out-of-fold probabilities pick the thresholds, then a refit on all.
 
-    `x` must itself be measured out-of-fold (each question searched with a model that never saw it),
-    or the neighbour signals would find every question in the bank.
+    Questions that tell a story around their ask get thresholds of their own: they more often ask
+    what the article does not answer, and a partial answer suits them; short ones keep partial
+    answers to PARTIAL_IN_SCOPE_MAX of those the article answers. `x` must itself be measured
+    out-of-fold (each question searched with a model that never saw it), or the neighbour signals
+    would find every question in the bank.
     """
     out_of_fold = np.empty(len(y))
     for fold in np.unique(fold_of):
@@ -207,14 +210,19 @@ def calibrate(x: np.ndarray, y: np.ndarray, fold_of: np.ndarray) -> tuple[Absten
     told_thresholds = choose_thresholds(out_of_fold[story], y[story]) if story.sum() >= 20 else None
     model = fit(x, y, threshold=threshold, full_threshold=full_threshold)
     model = replace(model, told_thresholds=told_thresholds)
-    inside, outside = out_of_fold[y == 1], out_of_fold[y == 0]
+    low = np.where(story, told_thresholds[0], threshold) if told_thresholds else np.full(len(y), threshold)
+    full = np.where(story, told_thresholds[1], full_threshold) if told_thresholds else np.full(len(y), full_threshold)
+    refused, partial = out_of_fold < low, (out_of_fold >= low) & (out_of_fold < full)
+    inside, outside = y == 1, y == 0
     report = {
         "questions": int(len(y)), "answerable": int(y.sum()), "folds": int(len(np.unique(fold_of))),
         "threshold": round(threshold, 4), "full_threshold": round(full_threshold, 4),
-        "cv_refused_in_scope": round(float(np.mean(inside < threshold)), 4),
-        "cv_refused_out_of_scope": round(float(np.mean(outside < threshold)), 4),
-        "cv_partial_in_scope": round(float(np.mean((inside >= threshold) & (inside < full_threshold))), 4),
-        "cv_partial_out_of_scope": round(float(np.mean((outside >= threshold) & (outside < full_threshold))), 4),
+        "told_thresholds": [round(t, 4) for t in told_thresholds] if told_thresholds else None,
+        "told_questions": int(story.sum()),
+        "cv_refused_in_scope": round(float(refused[inside].mean()), 4),
+        "cv_partial_in_scope": round(float(partial[inside].mean()), 4),
+        "cv_refused_out_of_scope": round(float(refused[outside].mean()), 4),
+        "cv_honest_out_of_scope": round(float((refused | partial)[outside].mean()), 4),
         "weights": dict(zip(FEATURES, (round(w, 3) for w in model.weights), strict=False)),
     }
     return model, report

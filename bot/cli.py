@@ -41,8 +41,10 @@ def _build(args: argparse.Namespace) -> int:
         abstain = report["abstention"]
         print(f"Query model fitted on {report['questions']} labelled questions ({report['folds']}-fold CV): "
               f"top passage right for {report['cv_hit_at_1']:.0%} of answerable ones; refuses "
-              f"{abstain['cv_refused_out_of_scope']:.0%} of off-topic and {abstain['cv_refused_in_scope']:.0%} "
-              "of answerable ones (out-of-fold).")
+              f"{abstain['cv_refused_out_of_scope']:.0%} of off-topic ones and answers "
+              f"{abstain['cv_honest_out_of_scope'] - abstain['cv_refused_out_of_scope']:.0%} as partial; refuses "
+              f"{abstain['cv_refused_in_scope']:.0%} of answerable ones and answers "
+              f"{abstain['cv_partial_in_scope']:.0%} as partial (out-of-fold).")
     else:
         print(f"No labelled questions in {settings.corpus_dir / 'questions'}: the query model is untrained.")
     return 0

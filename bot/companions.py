@@ -4,7 +4,8 @@
 first-line treatments (move around, ice, heat), and "why do people get these?" by its causes. A
 labelled bank question names every passage that answers it, so whether a passage ranked after the
 best one also answers is learned: a logistic regression over how it stands beside the best passage
-(its score gap, whether it is in the same section, the bank's evidence for it and its rank), fitted
+(its score gap, whether it is in the same section, the bank's evidence for it (from the whole
+question or its ask, bot/reading.py) and its rank), fitted
 on the bank's questions searched out-of-fold (bot/fitting.py). Passages it accepts are quoted too,
 in article order.
 """
@@ -19,7 +20,7 @@ import numpy as np
 if TYPE_CHECKING:
     from .retrieval import Hit
 
-FEATURES = ("gap", "same_section", "neighbours", "ask_neighbours", "rank")
+FEATURES = ("gap", "same_section", "neighbours", "rank")
 #: Passages after the best one that are considered: beyond the answer's usual five, so a broad
 #: question can be answered with a whole list (the article's longest has six items).
 CONSIDERED = 8
@@ -36,8 +37,8 @@ def features(hits: Sequence[Hit]) -> np.ndarray:
     best = hits[0]
     section = (best.chunk.doc, best.chunk.section_label)
     return np.array([
-        (best.score - h.score, float((h.chunk.doc, h.chunk.section_label) == section), h.feature("neighbours"),
-         h.feature("ask_neighbours"), float(rank))
+        (best.score - h.score, float((h.chunk.doc, h.chunk.section_label) == section),
+         max(h.feature("neighbours"), h.feature("ask_neighbours")), float(rank))
         for rank, h in enumerate(hits[1:], start=1)
     ])
 

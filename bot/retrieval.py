@@ -10,7 +10,7 @@ The question's vector goes through the query adapter learned from the labelled q
 - section: the adapted cosine with the passage's section heading;
 - ask_dense, ask_sentence, ask_neighbours: dense, sentence and neighbours again for the sentences
   of the question that ask, when it also tells a story (bot/reading.py); for a question that is all
-  ask, the same values as the whole question's.
+  ask, the whole question's cosines, and no second count of its bank evidence (0).
 Their weights (`QueryModel.ranker`; `unlabelled_ranker` for a document no bank question is about)
 are fitted at build time on the bank, out-of-fold (bot/fitting.py).
 
@@ -314,7 +314,8 @@ class Retriever:
             float(section_vector @ own),
             ask_dense,
             ask_sentence,
-            ask_dense if unlabelled else float(signals.ask_neighbours[position]),
+            # a question that is all ask already has its bank evidence above: not counted twice
+            0.0 if own_ask is own else ask_dense if unlabelled else float(signals.ask_neighbours[position]),
         )
         score = float(np.dot(self.model.unlabelled_ranker if unlabelled else self.model.ranker, features))
         quote_scores = (sentence_scores
