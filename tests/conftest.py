@@ -391,7 +391,7 @@ TOGETHER = {"tests/test_embedding.py": "torch", "tests/test_bench.py": "torch"}
 COST = {"tests/test_browser.py": 75, "torch": 60, "tests/test_hostile_input.py": 28, "tests/test_faults.py": 27,
         "tests/test_floods.py": 25, "tests/test_quality.py": 24, "tests/test_app_e2e.py": 12,
         "tests/test_limits.py": 12, "tests/test_soak.py": 14, "tests/test_hardening.py": 10, "tests/test_cli.py": 3,
-        "tests/test_index.py": 2, "tests/test_safety.py": 2}
+        "tests/test_index.py": 2, "tests/test_safety.py": 2, "tests/test_review.py": 25}
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 from conftest import read_jsonl
 
-from bot.answer import Answer
+from bot.answer import Answer, Passage
 from bot.chatbot import Chatbot
 from bot.config import REPO_ROOT
 from bot.corpus import read_document
@@ -58,3 +58,14 @@ def test_a_tampered_quote_is_counted_as_not_verbatim(answered, change) -> None:
     passage = next(a for a in tampered if a.passages).passages[0]
     assert not is_verbatim(passage, documents)
     assert score(rows, tampered, documents).metrics["quotes_not_verbatim_max"] == 1
+
+
+def test_a_set_with_no_off_topic_question_is_not_short_of_refusing_them() -> None:
+    text = "Ice therapy can also prove to be a good treatment."
+    passage = Passage(text, text, "A › Treatment", "Treatment", 0.9, "a.txt", 0, len(text), 0, len(text), "A", "bullet")
+    row = {"id": "rv-1", "question": "does ice help", "abstain": False, "evidence": ["Ice therapy"]}
+    answer = Answer("does ice help", False, [passage], [passage], "high")
+    report = score([row], [answer], {"a.txt": text})
+    assert report.metrics["hit_at_1"] == 1.0 and report.metrics["out_of_scope"] == 0
+    assert report.short_of_targets() == [], "no off-topic question to refuse: not a miss"
+    assert score([{**row, "abstain": True}], [answer], {"a.txt": text}).short_of_targets() == ["refused_out_of_scope"]

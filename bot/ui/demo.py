@@ -1,7 +1,8 @@
 """`build_demo(bot, settings)` → the chat page and its API (/chat, /search), as a Gradio app.
 
 The page is assembled here from its parts: answers rendered by `render`, a session kept by
-`session`, votes recorded by `feedback`, and what the page says about the article from `page`.
+`session`, votes recorded by `feedback` (and, when the owner turns it on, the questions it could
+not fully answer by `unanswered`), and what the page says about the article from `page`.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from .limits import queue_every_event
 from .render import empty_prompt, render_answer, starting_message, suggestions_html, urgent_markdown
 from .session import BoundedChatInterface, answered_turns, history_for_bot, plain_text
 from .smalltalk import reply_text, small_talk
+from .unanswered import page_note, unanswered_log
 
 if TYPE_CHECKING:
     from ..chatbot import Chatbot
@@ -52,6 +54,8 @@ def build_demo(bot: Chatbot | BotSource, settings: Settings | None = None) -> gr
                           answers=settings.ledger_answers, votes=settings.votes_per_session,
                           client_votes=settings.votes_per_client, clients=settings.clients_tracked,
                           chars=settings.feedback_chars)
+    # Questions the bot could not fully answer, for `python -m bot review` (opt-in: Settings.log_unanswered).
+    unanswered = unanswered_log(settings)
 
     def chat(message: str, history: list[dict], request: gr.Request) -> Iterator[list[gr.ChatMessage]]:
         """Answer one chat message by quoting the article, with the conversation so far.
@@ -79,6 +83,9 @@ def build_demo(bot: Chatbot | BotSource, settings: Settings | None = None) -> gr
             except BotError as err:
                 raise gr.Error(str(err), print_exception=False) from err
             messages = render_answer(answer, settings.echo_chars)
+            if unanswered:
+                unanswered.record(getattr(request, "session_hash", None),
+                                  clean_question(question, len(question))[0], answer.coverage)
         # What was said, so that a vote on it records the server's words (bot.ui.feedback).
         ledger.record(getattr(request, "session_hash", None), clean_question(question, len(question))[0],
                       [m.content for m in messages if isinstance(m.content, str)])
@@ -139,7 +146,7 @@ def build_demo(bot: Chatbot | BotSource, settings: Settings | None = None) -> gr
             label="Your question about the article", show_label=False, lines=1, max_lines=6, submit_btn=True,
             autofocus=False,  # bot/data/page.js focuses it without scrolling: the page opens at its top
         ),
-        description=page.page_header(info),
+        description=page.page_header(info) + (page_note() if unanswered else ""),
         examples=examples,
         cache_examples=False,
         show_progress="hidden",  # no "queue: 1/1 | 0.0s" flashing on every answer; a slow start says so itself

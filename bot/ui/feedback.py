@@ -115,9 +115,15 @@ class FeedbackLog:
             return None
         entry = {
             "time": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "rating": rating, "question": self._shorten(question), "answer": self._shorten(answer),
+            "rating": rating, "question": self.shorten(question), "answer": self.shorten(answer),
             "index": index if isinstance(index, int) or _is_int_pair(index) else None,
         }
+        return self.append(entry)
+
+    def append(self, entry: dict) -> dict | None:
+        """Append one JSON object as a line, rotating first at `max_bytes`; returns it, or None (with a
+        warning in the log) when it cannot be written. The unanswered-questions log writes with it too
+        (bot/ui/unanswered.py), so both logs are capped and rotated alike."""
         line = json.dumps(entry, ensure_ascii=False).encode("utf-8", "replace").decode("utf-8") + "\n"
         try:
             with self._lock:
@@ -131,7 +137,8 @@ class FeedbackLog:
             return None
         return entry
 
-    def _shorten(self, text: Any) -> str:
+    def shorten(self, text: Any) -> str:
+        """The text cut to `chars` (with "…" when cut), as every line of the log keeps it."""
         text = text if isinstance(text, str) else "" if text is None else str(text)
         return text if len(text) <= self.chars else text[: self.chars] + "…"
 
