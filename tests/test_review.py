@@ -34,7 +34,7 @@ from bot.ui.feedback import FeedbackLog
 from bot.ui.unanswered import NOTE, UnansweredLog
 
 #: Refused by the shipped bot, though the article speaks to it ("difficulty in bending down…").
-REFUSED = "my back locks up when i hoover, why"
+REFUSED = "my back seizes when i vacuum the stairs, why"
 REFUSED_EVIDENCE = "difficulty in bending down and performing any stressful activities"
 #: Answered by the shipped bot with the article's opening lines; the article's answer is elsewhere.
 DISLIKED = "i am expecting, is that why my back keeps seizing"
@@ -187,7 +187,7 @@ def test_the_review_walks_the_logs_worst_first_and_resumes_where_it_stopped(
     votes.record("dislike", DISLIKED, "The article says: …", 1)
     votes.record("like", "Does heat help?", "The article says: …", 1)  # a thumbs-up needs no review
     unanswered = UnansweredLog(FeedbackLog(settings.unanswered_log))
-    for session, question in [("a", REFUSED), ("b", "My back locks up when I hoover... why?"), ("c", OFF_TOPIC),
+    for session, question in [("a", REFUSED), ("b", "My back seizes when I vacuum the stairs... why?"), ("c", OFF_TOPIC),
                               ("d", in_bank), ("e", "I cant feel my bum and my back is in spasm"),
                               ("f", "what oil should I use for the massage")]:
         unanswered.record(session, question, "none")
