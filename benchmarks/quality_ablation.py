@@ -2,16 +2,19 @@
 
     python benchmarks/quality_ablation.py [--folds 5] [--out docs/eval/ablation.json]
 
-Runs the same cross-validation as `python -m bot eval --cv K` on the shared lay set, the calibration
-questions and the dev set, once per row of docs/quality.md's technique table. A part is switched off
-by replacing its fitting step with what an untrained model uses (identity adapter, no neighbours,
-adapted cosine alone, no scope classifier); nothing else changes.
+Runs the same cross-validation as `python -m bot eval --cv K` on every question set of the bank
+(the shared real questions, the real-style ones written for the project, lay, calibration, the far
+off-topic ones) and on the dev set, once per row of docs/quality.md's technique table for people's
+own questions. Each row adds one part; a part is switched off by replacing it with what the bot did
+before it (no asking sentences read apart, one refusal threshold and no partial answers, one pair
+of thresholds for every question, the best passage quoted alone); nothing else changes.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from contextlib import ExitStack
 from pathlib import Path
@@ -22,46 +25,47 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot import fitting  # noqa: E402
+from bot import abstention  # noqa: E402
 from bot.chatbot import Chatbot  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.evaluate import cross_validated_answers, document_texts, read_questions, score  # noqa: E402
 
-SETS = {"dev": ROOT.parent / "shared/eval/dev.jsonl", "lay": ROOT / "corpus/questions/lay.jsonl",
-        "calibration": ROOT / "corpus/questions/calibration.jsonl"}
-KEYS = ("hit_at_1", "hit_at_3", "quote_hit_at_1", "refused_out_of_scope", "refused_in_scope_max")
+QUESTIONS = ROOT / "corpus" / "questions"
+SETS = {"dev": ROOT / "tests/data/dev.jsonl", "real": QUESTIONS / "real.jsonl", "real-a": QUESTIONS / "real-a.jsonl",
+        "real-b": QUESTIONS / "real-b.jsonl", "lay": QUESTIONS / "lay.jsonl",
+        "calibration": QUESTIONS / "calibration.jsonl", "off-topic": QUESTIONS / "off-topic.jsonl"}
+KEYS = ("hit_at_1", "hit_at_3", "refused_in_scope_max", "partial_in_scope_max", "refused_out_of_scope",
+        "honest_out_of_scope", "quoted_recall", "quoted_precision")
 
 
-def _identity(questions, positives, passages, settings=None):
-    return np.eye(questions.shape[1], dtype=np.float32)
+def _one_threshold(p: np.ndarray, y: np.ndarray, partial_in_max: float = 1.0) -> tuple[float, float]:
+    """The single refusal threshold the bot had before partial answers (2 × answerable refused + answered)."""
+    best, best_cost = 0.5, math.inf
+    values = np.unique(np.concatenate([[0.0, 1.0], p]))
+    for t in (values[:-1] + values[1:]) / 2:
+        cost = abstention.IN_SCOPE_REFUSAL_COST * np.mean(p[y == 1] < t) + np.mean(p[y == 0] >= t)
+        if cost < best_cost - 1e-12:
+            best, best_cost = float(t), cost
+    return best, best
 
 
-def _dense_only(features, positives, **_):
-    return np.array([20.0] + [0.0] * (features[0].shape[1] - 1))
+def _never_told(x: np.ndarray):
+    return np.zeros(x.shape[:-1], dtype=bool) if x.ndim > 1 else False
 
 
-def _no_scope(vectors, answerable):
-    return np.zeros(vectors.shape[1], np.float32), 0.0
-
-
-_real_partial = fitting._partial_model
-
-
-def _no_neighbours(*args, **kwargs):
-    model = _real_partial(*args, **kwargs)
-    empty = np.zeros((0, model.adapter.shape[0]), np.float32)
-    return fitting.replace(model, bank_vectors=empty, bank_positives=(), bank_sentences=())
-
-
+PATCHES = {
+    "reading": ("bot.retrieval.asking_part", lambda text: None),
+    "partial": ("bot.abstention.choose_thresholds", _one_threshold),
+    "story thresholds": ("bot.abstention.told", _never_told),
+    "companions": ("bot.companions.fit", lambda x, y: ()),
+}
 ROWS = [
-    ("MiniLM cosine only; abstention on retrieval signals", ["adapter", "ranker", "neighbours", "scope"]),
-    ("+ query adapter", ["ranker", "neighbours", "scope"]),
-    ("+ bank neighbours and fitted ranker", ["scope"]),
-    ("+ scope classifier (shipped)", []),
+    ("the bank's new questions, nothing else new", ["reading", "partial", "story thresholds", "companions"]),
+    ("+ the asking sentences read apart", ["partial", "story thresholds", "companions"]),
+    ("+ partial answers (one pair of thresholds)", ["story thresholds", "companions"]),
+    ("+ thresholds of their own for story questions", ["companions"]),
+    ("+ passages that answer with the best one (shipped)", []),
 ]
-PATCHES = {"adapter": ("bot.fitting.train_adapter", _identity),
-           "ranker": ("bot.fitting.fit_linear_ranker", _dense_only),
-           "scope": ("bot.fitting.fit_scope", _no_scope), "neighbours": ("bot.fitting._partial_model", _no_neighbours)}
 
 
 def main() -> int:

@@ -43,12 +43,16 @@ FEATURES = ("score", "dense", "sentence", "raw_dense", "neighbour_answerable", "
 #: What each kind of mistake costs when the thresholds are chosen, in units of one question the
 #: article does not answer quoted as if it did. Refusing a question the article answers costs
 #: two: a health bot should rather say "not covered" than quote the wrong thing, but must not
-#: stonewall. A partial answer shows the right quotes under a hedge: to a question the article
-#: answers that costs 0.4 (the hedge is wrong, the quotes are there); to one it does not answer
-#: 0.15 (honest, but a refusal says it more plainly). Set by judgement, not fitted to any question set.
+#: stonewall. A partial answer shows the closest quotes under a hedge: to a question the article
+#: answers that costs 0.4 (the hedge is wrong, the quotes are there); to one labelled "partly
+#: covered" (the article talks about it without answering it) 0.15, honest and the closest quotes
+#: help; to any other question it does not answer 0.5 (back-spasm quotes as "the closest it comes"
+#: to a question about something else are noise: a refusal says it plainly). Set by judgement, not
+#: fitted to any question set.
 IN_SCOPE_REFUSAL_COST = 2.0
 IN_SCOPE_PARTIAL_COST = 0.4
-OUT_OF_SCOPE_PARTIAL_COST = 0.15
+PARTLY_COVERED_PARTIAL_COST = 0.15
+NOT_COVERED_PARTIAL_COST = 0.5
 #: …and whatever the costs, at most this share of the questions the article answers is answered as
 #: partial (out-of-fold): the real-questions issue allows 10% on lay questions; 8% leaves a margin.
 PARTIAL_IN_SCOPE_MAX = 0.04
@@ -164,34 +168,45 @@ def told(x: np.ndarray) -> bool | np.ndarray:
     return x[..., FEATURES.index("ask_in_scope")] != x[..., FEATURES.index("in_scope")]
 
 
-def choose_thresholds(p: np.ndarray, y: np.ndarray, partial_in_max: float = 1.0) -> tuple[float, float]:
+def choose_thresholds(p: np.ndarray, y: np.ndarray, partial_in_max: float = 1.0,
+                      partly: np.ndarray | None = None) -> tuple[float, float]:
     """(refuse below, full from): the pair with the lowest cost on out-of-fold probabilities.
 
-    Candidates are mid-points between neighbouring probabilities; the costs are the module's.
+    `partly` marks the questions labelled partly covered (the others the article does not answer
+    are not covered at all). Candidates are mid-points between neighbouring probabilities; the
+    costs are the module's.
     """
+    partly = np.zeros(len(p), dtype=bool) if partly is None else np.asarray(partly, dtype=bool)
     values = np.unique(np.concatenate([[0.0, 1.0], p]))
     candidates = (values[:-1] + values[1:]) / 2
     if len(candidates) > _MAX_CANDIDATES:  # every pair is costed: keep it to a quarter-million
         candidates = candidates[np.linspace(0, len(candidates) - 1, _MAX_CANDIDATES).round().astype(int)]
-    answerable, off_topic = np.sort(p[y == 1]), np.sort(p[y == 0])
+    answerable = np.sort(p[y == 1])
+    n_out = max(int((y == 0).sum()), 1)
 
-    def share_below(sorted_p: np.ndarray, t: np.ndarray) -> np.ndarray:
-        return np.searchsorted(sorted_p, t, side="left") / max(len(sorted_p), 1)
+    def share_below(sorted_p: np.ndarray, t: np.ndarray, n: int | None = None) -> np.ndarray:
+        return np.searchsorted(sorted_p, t, side="left") / max(n or len(sorted_p), 1)
 
-    below_in, below_out = share_below(answerable, candidates), share_below(off_topic, candidates)
+    below_in = share_below(answerable, candidates)
+    # Shares of all the questions it does not answer, in each kind
+    below_partly = share_below(np.sort(p[(y == 0) & partly]), candidates, n_out)
+    below_none = share_below(np.sort(p[(y == 0) & ~partly]), candidates, n_out)
+    below_out = below_partly + below_none
     low, high = np.meshgrid(np.arange(len(candidates)), np.arange(len(candidates)), indexing="ij")
     valid = high >= low
-    refused_in, refused_out = below_in[low], below_out[low]
-    partial_in, partial_out = below_in[high] - refused_in, below_out[high] - refused_out
+    refused_in = below_in[low]
+    partial_in = below_in[high] - refused_in
+    partial_partly, partial_none = below_partly[high] - below_partly[low], below_none[high] - below_none[low]
     answered_out = 1 - below_out[high]
     cost = (IN_SCOPE_REFUSAL_COST * refused_in + IN_SCOPE_PARTIAL_COST * partial_in
-            + OUT_OF_SCOPE_PARTIAL_COST * partial_out + answered_out)
+            + PARTLY_COVERED_PARTIAL_COST * partial_partly + NOT_COVERED_PARTIAL_COST * partial_none + answered_out)
     cost = np.where(valid & (partial_in <= partial_in_max), cost, math.inf)
     best = np.unravel_index(int(np.argmin(cost)), cost.shape)
     return float(candidates[low[best]]), float(candidates[high[best]])
 
 
-def calibrate(x: np.ndarray, y: np.ndarray, fold_of: np.ndarray) -> tuple[AbstentionModel, dict]:
+def calibrate(x: np.ndarray, y: np.ndarray, fold_of: np.ndarray,
+              partly: np.ndarray | None = None) -> tuple[AbstentionModel, dict]:
     """Cross-validated calibration: out-of-fold probabilities pick the thresholds, then a refit on all.
 
     Questions that tell a story around their ask get thresholds of their own: they more often ask
@@ -206,8 +221,11 @@ def calibrate(x: np.ndarray, y: np.ndarray, fold_of: np.ndarray) -> tuple[Absten
         model = fit(x[train], y[train])
         out_of_fold[~train] = [model.probability(row) for row in x[~train]]
     story = told(x) if x.shape[1] == len(FEATURES) else np.zeros(len(y), dtype=bool)
-    threshold, full_threshold = choose_thresholds(out_of_fold[~story], y[~story], PARTIAL_IN_SCOPE_MAX)
-    told_thresholds = choose_thresholds(out_of_fold[story], y[story]) if story.sum() >= 20 else None
+    partly = np.zeros(len(y), dtype=bool) if partly is None else np.asarray(partly, dtype=bool)
+    threshold, full_threshold = choose_thresholds(out_of_fold[~story], y[~story], PARTIAL_IN_SCOPE_MAX,
+                                                  partly[~story])
+    told_thresholds = (choose_thresholds(out_of_fold[story], y[story], partly=partly[story])
+                       if story.sum() >= 20 else None)
     model = fit(x, y, threshold=threshold, full_threshold=full_threshold)
     model = replace(model, told_thresholds=told_thresholds)
     low = np.where(story, told_thresholds[0], threshold) if told_thresholds else np.full(len(y), threshold)

@@ -197,7 +197,8 @@ def fit_query_model(index: StoredIndex, embedder: Embedder, prepared: Prepared, 
             if top_hits[i]:  # what joins a right first passage (a wrong one is not quoted with confidence)
                 joins.append(companions.features(search.scored))
                 joined += [h.position in questions[i].positives for h in search.scored[1 : companions.CONSIDERED + 1]]
-    abstain_model, abstain_report = abstention.calibrate(x, labels, fold_of)
+    abstain_model, abstain_report = abstention.calibrate(x, labels, fold_of,
+                                                         np.array([q.partly_covered for q in questions]))
     companion_weights = companions.fit(np.concatenate(joins) if joins else np.zeros((0, len(companions.FEATURES))),
                                        np.array(joined, dtype=int))
     final = _partial_model(index, prepared, np.arange(len(questions)), ranker, passages, adapter_settings)

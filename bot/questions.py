@@ -1,6 +1,7 @@
 """The labelled question bank: `corpus/questions/*.jsonl`, the data every learned part is fitted on.
 
-One JSON object per line: `{"id", "question", "abstain", "evidence": [...]}`. An answerable question
+One JSON object per line: `{"id", "question", "abstain", "evidence": [...]}`, and optionally `"coverage"`
+("partial" marks a question the article talks about without answering it). An answerable question
 names the article's own words that answer it (evidence); the passages holding them are its
 positives. An off-topic question (`"abstain": true`) has none. The bank is corpus data, like the
 documents: drop more questions in and rebuild.
@@ -37,6 +38,9 @@ class Labelled:
     positives: tuple[int, ...]
     source: str  # the file it came from
     sentences: tuple[int, ...] = ()  # rows of the index's sentence vectors that hold the evidence
+    # For a question it does not answer, whether the article talks about it without answering it
+    # (`"coverage": "partial"` in its file) rather than not at all.
+    partly_covered: bool = False
 
     @property
     def answerable(self) -> bool:
@@ -90,7 +94,8 @@ def label(rows: list[dict], chunks: list[Chunk], source: str = "") -> list[Label
         sentences = tuple(i for i, text in enumerate(sentence_texts)
                           if any(e in text or (len(text) > 20 and text in e) for e in wanted))
         labelled.append(Labelled(str(row.get("id", f"{source}:{number}")), str(row["question"]), abstain,
-                                 evidence, () if abstain else positives, source, () if abstain else sentences))
+                                 evidence, () if abstain else positives, source, () if abstain else sentences,
+                                 abstain and row.get("coverage") == "partial"))
     return labelled
 
 

@@ -199,9 +199,21 @@ def test_calibration_separates_separable_signals() -> None:
 def test_the_thresholds_refuse_only_the_clearest_and_answer_the_ambiguous_middle_as_partial() -> None:
     p = np.array([0.1, 0.2, 0.3, *np.linspace(0.6, 0.95, 14)])
     y = np.array([0, 1, 0, *[1] * 14])
-    refuse_below, full_from = choose_thresholds(p, y)
+    partly = np.array([False, False, True, *[False] * 14])  # 0.3: the article talks about it
+    refuse_below, full_from = choose_thresholds(p, y, partly=partly)
     assert 0.1 < refuse_below <= 0.2  # refusing the answerable 0.2 would cost twice a wrong answer
     assert 0.3 < full_from <= 0.6  # 0.2 and 0.3 get the closest quotes, said to be only that
+
+
+def test_the_middle_band_is_for_questions_the_article_talks_about_not_for_everything_else() -> None:
+    # Two questions the article does not answer around one it does (0.32), among many it answers.
+    p = np.array([0.1, 0.3, 0.32, 0.35, *np.linspace(0.6, 0.95, 30)])
+    y = np.array([0, 0, 1, 0, *[1] * 30])
+    partly = np.array([False, True, False, True, *[False] * 30])
+    refuse_below, full_from = choose_thresholds(p, y, partly=partly)
+    assert refuse_below <= 0.32 and full_from > 0.35  # talked about: the closest quotes, said to be only that
+    refuse_below, _ = choose_thresholds(p, y, partly=np.zeros(len(p), dtype=bool))
+    assert refuse_below > 0.35  # about something else altogether: refused, even at the cost of the 0.32
 
 
 def test_at_most_a_bounded_share_of_answerable_questions_is_answered_as_partial() -> None:

@@ -187,8 +187,8 @@ def test_the_review_walks_the_logs_worst_first_and_resumes_where_it_stopped(
     votes.record("dislike", DISLIKED, "The article says: …", 1)
     votes.record("like", "Does heat help?", "The article says: …", 1)  # a thumbs-up needs no review
     unanswered = UnansweredLog(FeedbackLog(settings.unanswered_log))
-    for session, question in [("a", REFUSED), ("b", "My back seizes when I vacuum the stairs... why?"), ("c", OFF_TOPIC),
-                              ("d", in_bank), ("e", "I cant feel my bum and my back is in spasm"),
+    for session, question in [("a", REFUSED), ("b", "My back seizes when I vacuum the stairs... why?"),
+                              ("c", OFF_TOPIC), ("d", in_bank), ("e", "I cant feel my bum and my back is in spasm"),
                               ("f", "what oil should I use for the massage")]:
         unanswered.record(session, question, "none")
     script = [
