@@ -38,7 +38,7 @@ KEYS = ("hit_at_1", "hit_at_3", "refused_in_scope_max", "partial_in_scope_max", 
         "honest_out_of_scope", "quoted_recall", "quoted_precision")
 
 
-def _one_threshold(p: np.ndarray, y: np.ndarray, partial_in_max: float = 1.0) -> tuple[float, float]:
+def _one_threshold(p: np.ndarray, y: np.ndarray, partial_in_max: float = 1.0, partly=None) -> tuple[float, float]:
     """The single refusal threshold the bot had before partial answers (2 × answerable refused + answered)."""
     best, best_cost = 0.5, math.inf
     values = np.unique(np.concatenate([[0.0, 1.0], p]))

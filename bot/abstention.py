@@ -110,7 +110,7 @@ class AbstentionModel:
     features: tuple[str, ...] = FEATURES
     full_threshold: float | None = None
     # The two thresholds for a question that tells a story around its ask (bot/reading.py), when
-    # they were chosen apart: such questions more often ask what the article does not answer.
+    # they were chosen apart (its probabilities are spread differently from a short question's).
     told_thresholds: tuple[float, float] | None = None
 
     def probability(self, x: np.ndarray) -> float:
@@ -209,9 +209,10 @@ def calibrate(x: np.ndarray, y: np.ndarray, fold_of: np.ndarray,
               partly: np.ndarray | None = None) -> tuple[AbstentionModel, dict]:
     """Cross-validated calibration: out-of-fold probabilities pick the thresholds, then a refit on all.
 
-    Questions that tell a story around their ask get thresholds of their own: they more often ask
-    what the article does not answer, and a partial answer suits them; short ones keep partial
-    answers to PARTIAL_IN_SCOPE_MAX of those the article answers. `x` must itself be measured
+    Questions that tell a story around their ask get thresholds of their own: their probabilities
+    are spread differently (signals of a long text; many of their not-covered ones are partly
+    covered), and a partial answer suits them; short ones keep partial answers to
+    PARTIAL_IN_SCOPE_MAX of those the article answers. `x` must itself be measured
     out-of-fold (each question searched with a model that never saw it), or the neighbour signals
     would find every question in the bank.
     """

@@ -3,7 +3,8 @@
 Never `playwright install` (it downloads a browser build): `.ci/setup --test` installs Debian's
 `chromium` package, and these tests skip, saying why, only where there is none. Screenshots go
 to tests/artifacts/; docs/screenshot*.png are copies of desktop.png, desktop-light-article.png
-(screenshot-article.png), mobile.png and desktop-dark-red-flag.png (screenshot-dark.png).
+(screenshot-article.png), mobile.png, desktop-dark-red-flag.png (screenshot-dark.png) and desktop-partial.png
+(screenshot-partial.png).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 import pytest
 from conftest import CHROMIUM, CHROMIUM_ARGS, TESTS, Server, free_port, wait_until
 
+from bot.answer import LEAD, PARTIAL
 from bot.chatbot import Chatbot
 from bot.config import REPO_ROOT, Settings
 
@@ -156,6 +158,21 @@ def test_an_answer_reads_at_a_glance_with_no_queue_or_timer_flashing(page) -> No
     assert answer.inner_text().count("Treatment of Back Muscle Spasms") == 1
     assert page.evaluate("window.__progress") == [], "Gradio's queue position or timer showed on a warm answer"
     screenshot(page, "desktop.png")
+
+
+PARTLY_COVERED = "My dad is 74 and keeps getting back spasms. Could his osteoporosis have anything to do with it?"
+
+
+def test_a_question_the_article_only_partly_answers_says_so_before_the_closest_quotes(page, repo_bot: Chatbot) -> None:
+    assert repo_bot.ask(PARTLY_COVERED).coverage == "partial"  # what the page must show
+    answer = ask(page, PARTLY_COVERED)
+    card = answer.locator('[data-testid="bot"]').first
+    expect(card.locator(".band")).to_have_text("Not a direct answer")
+    expect(card).to_contain_text(PARTIAL)
+    expect(card).not_to_contain_text(LEAD)
+    expect(card.locator("blockquote").first).to_contain_text("Degenerative diseases, like osteoarthritis")
+    settled(page)
+    screenshot(page, "desktop-partial.png")
 
 
 # Questions whose quote is usually one sentence of a longer passage (the first such one is asked).
