@@ -662,6 +662,7 @@ function readingElsewhere() {  // the article or the clear dialog is open: focus
 }
 
 function onChatChange() {
+  readerButton();  // Gradio may render the header anew (it does under load): the button comes back with it
   nameThings();
   keepPlaceholder();
   const { count, first } = newestAnswer();
