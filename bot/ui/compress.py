@@ -11,51 +11,23 @@ from __future__ import annotations
 import gzip
 from functools import lru_cache
 
+from .page import PageMiddleware
+
 #: Smaller bodies are sent as they are: gzip's header and a round of work for a few bytes saved.
 MIN_BYTES = 1024
 
 
-class GzipPageMiddleware:
-    """ASGI middleware: the HTML page at `/`, gzipped when the request accepts gzip (others pass through)."""
+class GzipPageMiddleware(PageMiddleware):
+    """The HTML page at `/`, gzipped when the request accepts gzip (others pass through)."""
 
-    def __init__(self, app) -> None:
-        self.app = app
+    def wanted(self, scope) -> bool:
+        return super().wanted(scope) and _accepts_gzip(scope)
 
-    async def __call__(self, scope, receive, send) -> None:
-        if (scope["type"] != "http" or scope.get("method") != "GET" or scope.get("path", "").rstrip("/") != ""
-                or not _accepts_gzip(scope)):
-            await self.app(scope, receive, send)
-            return
-        start: dict | None = None
-        chunks: list[bytes] = []
-
-        async def buffer(message) -> None:
-            nonlocal start
-            if message["type"] == "http.response.start":
-                headers = dict(message.get("headers") or [])
-                if not headers.get(b"content-type", b"").startswith(b"text/html") or b"content-encoding" in headers:
-                    start = None
-                    await send(message)
-                    return
-                start = message
-                return
-            if start is None:
-                await send(message)
-                return
-            chunks.append(message.get("body", b""))
-            if message.get("more_body"):
-                return
-            body = b"".join(chunks)
-            headers = [(k, v) for k, v in start.get("headers") or [] if k.lower() not in (b"content-length", b"vary")]
-            headers.append((b"vary", b"Accept-Encoding"))
-            if len(body) >= MIN_BYTES:
-                body = gzipped(body)
-                headers.append((b"content-encoding", b"gzip"))
-            headers.append((b"content-length", str(len(body)).encode()))
-            await send({**start, "headers": headers})
-            await send({"type": "http.response.body", "body": body})
-
-        await self.app(scope, receive, buffer)
+    def rewrite(self, body: bytes, headers: list[tuple[bytes, bytes]]) -> tuple[bytes, list[tuple[bytes, bytes]]]:
+        headers = [(k, v) for k, v in headers if k.lower() != b"vary"] + [(b"vary", b"Accept-Encoding")]
+        if len(body) >= MIN_BYTES:
+            return gzipped(body), [*headers, (b"content-encoding", b"gzip")]
+        return body, headers
 
 
 @lru_cache(maxsize=4)

@@ -164,15 +164,24 @@ def rewrite_meta(page: str, info: PageInfo) -> str:
     return page.replace("<head>", "<head>\n" + "\n".join(tags), 1)
 
 
-class MetaTagsMiddleware:
-    """ASGI middleware: rewrites the preview tags of the HTML page at `/` (other responses pass through)."""
+class PageMiddleware:
+    """ASGI middleware for the HTML page at `/`: its whole body, and headers, given to `rewrite`.
 
-    def __init__(self, app, info: PageInfo) -> None:
+    Other responses (and a page already encoded) pass through untouched; the page is buffered,
+    which is fine for one document of ~100 KB and would not be for the event streams.
+    """
+
+    def __init__(self, app) -> None:
         self.app = app
-        self.info = info
+
+    def wanted(self, scope) -> bool:
+        return scope["type"] == "http" and scope.get("method") == "GET" and scope.get("path", "").rstrip("/") == ""
+
+    def rewrite(self, body: bytes, headers: list[tuple[bytes, bytes]]) -> tuple[bytes, list[tuple[bytes, bytes]]]:
+        raise NotImplementedError
 
     async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] != "http" or scope.get("method") != "GET" or scope.get("path", "").rstrip("/") != "":
+        if not self.wanted(scope):
             await self.app(scope, receive, send)
             return
         start: dict | None = None
@@ -194,13 +203,24 @@ class MetaTagsMiddleware:
             chunks.append(message.get("body", b""))
             if message.get("more_body"):
                 return
-            body = rewrite_meta(b"".join(chunks).decode("utf-8"), self.info).encode("utf-8")
             headers = [(k, v) for k, v in start.get("headers") or [] if k.lower() != b"content-length"]
+            body, headers = self.rewrite(b"".join(chunks), headers)
             headers.append((b"content-length", str(len(body)).encode()))
             await send({**start, "headers": headers})
             await send({"type": "http.response.body", "body": body})
 
         await self.app(scope, receive, buffer)
+
+
+class MetaTagsMiddleware(PageMiddleware):
+    """Rewrites the preview tags of the HTML page at `/`."""
+
+    def __init__(self, app, info: PageInfo) -> None:
+        super().__init__(app)
+        self.info = info
+
+    def rewrite(self, body: bytes, headers: list[tuple[bytes, bytes]]) -> tuple[bytes, list[tuple[bytes, bytes]]]:
+        return rewrite_meta(body.decode("utf-8"), self.info).encode("utf-8"), headers
 
 
 @cache
