@@ -73,20 +73,21 @@ def features(search: Search) -> np.ndarray:
     ], dtype=np.float64)
 
 
-def untrained_features(hits: list) -> np.ndarray:
+def untrained_features(hits: list, topic: float) -> np.ndarray:
     """The signals an untrained model would measure for these hits (of documents without labelled questions).
 
     Their passages are scored on the question's own vector (bot/retrieval.py), so their cosines are
     what a corpus without labelled questions measures; with no bank, its neighbour signals are 0,
-    its scope 0.5 and its score the untrained ranker's (QueryModel.untrained). The default model
-    (`default_abstention`) was fitted on exactly such signals.
+    its scope 0.5, its score the untrained ranker's (QueryModel.untrained) and its `topic` the
+    question's own cosine with the closest title. The default model (`default_abstention`) was
+    fitted on exactly such signals.
     """
     def best(name: str) -> float:
         return max((h.feature(name) for h in hits), default=0.0)
 
     values = {"score": UNTRAINED_DENSE_WEIGHT * best("raw_dense"), "dense": best("raw_dense"),
               "sentence": best("sentence"), "raw_dense": best("raw_dense"), "in_scope": 0.5, "ask_in_scope": 0.5,
-              "vote": 0.5, "ask_vote": 0.5, "topic": best("section")}
+              "vote": 0.5, "ask_vote": 0.5, "topic": topic}
     return np.array([values.get(name, 0.0) for name in FEATURES], dtype=np.float64)
 
 

@@ -140,7 +140,9 @@ class Chatbot:
         if unlabelled and search.hits[0] is unlabelled[0]:
             # The best passage is from a document no labelled question is about: the bank's signals
             # say nothing of it, so it is judged as a corpus without labelled questions would be.
-            decision = self.unlabelled_abstention.decide(abstention.untrained_features(unlabelled),
+            titles = self.index.section_vectors[list(self.retriever.sections.title_rows.values())]
+            topic = float((titles @ search.vector).max()) if len(titles) and search.vector is not None else 0.0
+            decision = self.unlabelled_abstention.decide(abstention.untrained_features(unlabelled, topic),
                                                          self.settings.high_confidence)
         else:
             decision = self.query_model.abstention.decide(abstention.features(search), self.settings.high_confidence)

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .abstention import AbstentionModel
+from .abstention import UNTRAINED_DENSE_WEIGHT, AbstentionModel
 
 
 @dataclass(frozen=True, eq=False)
@@ -49,7 +49,7 @@ class QueryModel:
 
     @classmethod
     def untrained(cls, dim: int, abstention: AbstentionModel, n_features: int) -> QueryModel:
-        ranker = (20.0,) + (0.0,) * (n_features - 1)
+        ranker = (UNTRAINED_DENSE_WEIGHT,) + (0.0,) * (n_features - 1)
         return cls(np.eye(dim, dtype=np.float32), np.zeros((0, dim), np.float32), (), (),
                    np.zeros(dim, np.float32), 0.0, ranker, ranker, abstention,
                    {"source": "untrained: no labelled questions in corpus/questions/"})
