@@ -106,7 +106,8 @@ class Answer:
             "signs": list(self.signs),
             "notes": self.notes,
             "suggestions": self.suggestions,
-            "passages": [p.to_dict() for p in self.passages],
+            # every passage found, best first; `quoted`: the answer quotes it (none when refused)
+            "passages": [p.to_dict() | {"quoted": p in self.quoted} for p in self.passages],
         }
 
     def to_json_line(self) -> str:

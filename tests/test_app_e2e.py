@@ -45,7 +45,7 @@ from bot.errors import BotError
 from bot.ui import from_typed, launch_options
 
 PASSAGE_KEYS = {"text", "quote", "source", "section", "score", "doc", "start", "end",
-                "quote_start", "quote_end", "title", "kind"}
+                "quote_start", "quote_end", "title", "kind", "quoted"}
 
 
 @pytest.fixture(scope="module")
@@ -282,9 +282,24 @@ def test_search_is_typed_and_documented(client: Client) -> None:
 def test_search_returns_the_same_passages_as_the_cli_json(client: Client, repo_bot: Chatbot) -> None:
     question = "Is heat good for a spasm?"
     passages = client.predict(question, 5, api_name="/search")
-    assert passages == repo_bot.ask(question).to_json()["passages"]  # what `ask --json` prints
-    assert all(set(p) == PASSAGE_KEYS for p in passages)
+    answer = repo_bot.ask(question).to_json()  # what `ask --json` prints, with the answer's coverage
+    assert passages == [p | {"coverage": "full"} for p in answer["passages"]]
+    assert all(set(p) == PASSAGE_KEYS | {"coverage"} for p in passages)
+    assert [p["quoted"] for p in passages][0] is True
     assert len(client.predict(question, 2, api_name="/search")) == 2
+
+
+@pytest.mark.parametrize("question", [
+    "How do I fix a leaking kitchen tap?",  # not covered: the passages are only the nearest
+    "My doctor prescribed muscle relaxers for my back spasms. Should I take them?",  # partly covered
+])
+def test_search_says_how_much_of_the_question_the_article_answers(client: Client, repo_bot: Chatbot,
+                                                                   question: str) -> None:
+    passages = client.predict(question, 3, api_name="/search")
+    expected = repo_bot.ask(question).coverage
+    assert expected in {"none", "partial"}
+    assert {p["coverage"] for p in passages} == {expected}
+    assert not any(p["quoted"] for p in passages) if expected == "none" else any(p["quoted"] for p in passages)
 
 
 def test_search_refuses_a_bad_k_or_an_empty_question_with_a_readable_message(client: Client) -> None:

@@ -105,7 +105,10 @@ def build_demo(bot: Chatbot | BotSource, settings: Settings | None = None) -> gr
         Each record is one passage: `text` (the passage, verbatim), `quote` (its sentences that
         answer, verbatim), `source` ("Article › Section"), `section`, `score`, `doc` (file in the
         corpus), `start`/`end` and `quote_start`/`quote_end` (character offsets in that file),
-        `title` and `kind`. Texts are raw: escape them before showing them as HTML.
+        `title`, `kind`, `quoted` (the chat's answer quotes it) and `coverage`, the same in every
+        record: how much of the question the article answers ("full"; "partial": these are only the
+        closest it comes; "none": it does not cover the question, the passages are merely the
+        nearest). Texts are raw: escape them before showing them as HTML.
 
         Args:
             question: the question, in your own words (up to 1000 characters are read).
@@ -120,9 +123,10 @@ def build_demo(bot: Chatbot | BotSource, settings: Settings | None = None) -> gr
             raise gr.Error(f"k must be from 1 to {most}; got {k}.", print_exception=False)
         chatbot = _loaded(get_bot)
         try:
-            return [p.to_dict() for p in chatbot.ask(str(question or ""), k=k).passages]
+            answer = chatbot.ask(str(question or ""), k=k).to_json()
         except BotError as err:
             raise gr.Error(str(err), print_exception=False) from err
+        return [p | {"coverage": answer["coverage"]} for p in answer["passages"]]
 
     chatbot_view = gr.Chatbot(
         buttons=["copy", "copy_all"],  # no "share" button: questions about health stay private
