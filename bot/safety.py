@@ -44,6 +44,7 @@ from .safety_text import (
     denied,
     in_the_back_asked_about,
     long_past,
+    named_not_reported,
     normalise,
     real_words,
     resolved,
@@ -199,7 +200,7 @@ def _sentence(text: str, start: int, end: int) -> str:
 
 def _counts(sign: Sign, text: str, start: int, end: int, since: int = 0) -> bool:
     """Whether a phrasing matched at text[start:end] is reported: not denied, not long past, about someone."""
-    if denied(text, start, end, since):
+    if denied(text, start, end, since) or named_not_reported(text, start, end):
         return False
     if sign.unless and sign.unless.search(_sentence(text, start, end)):
         return False

@@ -88,9 +88,9 @@ _WHO = r"(?:i|he|she|they|we|you|it)"
 _SELF = r"(?:myself|himself|herself|themselves|yourself|ourselves)"
 
 # --- Loss of bladder or bowel control -----------------------------------------------------------------
-_BLADDER = r"(?:bladder|bowels?)"
+_BLADDER = r"(?:bladder|bowels?|waterworks)"
 # "Bowls" is a word of its own, so never corrected; after "control of my" it can only mean the bowels.
-_CONTROLLED = r"(?:bladder|bowels?|bowls)"
+_CONTROLLED = r"(?:bladder|bowels?|bowls|waterworks)"
 _TOILET = (r"(?:pee|wee|urinate|pass(?:ing)? (?:urine|water)|go (?:for a )?(?:pee|wee)|empty (?:my|his|her|their|the) "
            r"(?:bladder|bowels?)|start (?:peeing|weeing)|peeing|weeing|urinating)")
 BLADDER = Sign(
@@ -152,13 +152,20 @@ BLADDER = Sign(
     # A cause long known and not the back: "weak bladder after three kids", "pads for my periods".
     unless_words=(r"\b(?:after (?:\w+ )?(?:kids|children|babies|pregnanc\w+|childbirth|giving birth)|pelvic floor|"
                   r"since (?:having|the birth of) (?:\w+ )?(?:kids|children|babies|baby)|periods?|menstrua\w*)\b"),
-    cue_words=(r"\b(?:bladder|bowels?|bowls|pee(?:s|d|ing)?|wee(?:s|d|ing)?|urin\w*|toilet|loo|poo(?:s|ed|ing|p|ps|ped|ping)?|"
+    cue_words=(r"\b(?:bladder|bowels?|bowls|waterworks|pee(?:s|d|ing)?|wee(?:s|d|ing)?|urin\w*|toilet|loo|poo(?:s|ed|ing|p|ps|ped|ping)?|"
                r"incontinen\w*|pads|nappies|leak\w*|accidents?|wet(?:s|ting)?|soil(?:ed|ing)?|dribbl\w*|trickle|"
                r"number (?:ones?|twos?)|mess(?:ed|ing)? (?:myself|himself|herself)|caught short|pants|knickers)\b"),
 )
 
 # --- Numbness around the groin or buttocks (saddle numbness) -----------------------------------------
-_NUMB = (r"(?:numb\w*|no feeling|no sensation|los[st] (?:of )?(?:the )?(?:feeling|sensation)|lack of (?:feeling|"
+# Numbness from how someone sat, gone once they move, is a limb "gone to sleep", not a nerve pressed in the spine:
+# "my bum went numb on a hard pew (fine once I stood up)", "numb down there after a long bike ride".
+_POSITIONAL = (r"(?:fine|normal|ok|okay|gone|goes away|went away|wears off|wore off|passes|passed|back to normal|comes back|came back)"
+               r" (?:\w+ ){0,2}?(?:once|as soon as|when|after) (?:i|he|she|they|you|we) (?:stand|stood|stands|get up|got up|"
+               r"gets up|move|moved|moves|walk|walked|walks|shift\w*|chang\w* position)")
+_FROM_SITTING = (r"(?:from|after|while|when) (?:\w+ ){0,2}?(?:sitting|sat|cycling|riding|a (?:long )?(?:bike|cycle|horse) ride)"
+                 r"|(?:sitting|sat) (?:on|in) (?:\w+ ){0,3}?(?:for (?:\w+ )?(?:hours|ages|too long)|all day)")
+_NUMB = (r"(?:numb\w*|par(?:a)?esthesi\w*|hyp(?:o|a)(?:a)?esthesi\w*|no feeling|no sensation|los[st] (?:of )?(?:the )?(?:feeling|sensation)|lack of (?:feeling|"
          r"sensation)|reduced (?:feeling|sensation)|less (?:feeling|sensation)|altered sensation|tingl\w*|"
          r"pins and needles|dead|cannot feel|can barely feel|can hardly feel|not my (?:own )?skin|"
          r"like (?:after )?(?:a |an |the )?(?:\w+ )?(?:injection|local|an(?:a)?esthetic|novocaine|dentist)|asleep|frozen|"
@@ -189,6 +196,7 @@ SADDLE = Sign(
     pairs=(
         Pair(rf"\b{_NUMB}\b", rf"\b{_GROIN}\b", window=9),
     ),
+    unless_words=rf"\b(?:{_POSITIONAL}|{_FROM_SITTING})\b",
     cue_words=(r"\b(?:groin|bum|butt(?:ocks?)?|bottom|backside|crotch|genital\w*|privates?|between (?:my|his|her|the) legs|"
                r"down there|down below|saddle|perine\w*|anus|back passage|bits|vagina|vulva|labia|penis|testic\w*|scrot\w*|"
                r"balls|wip(?:e|es|ed|ing)|toilet|seat|tackle|nether|inner thighs?|sit bones|where i sit)\b"),
@@ -198,7 +206,7 @@ SADDLE = Sign(
 _LEG = r"(?:legs?|feet|foot|ankles?|knees?|thighs?|toes|calf|calves|shins?)"
 _LEGS = r"(?:legs|feet|both (?:my |his |her )?(?:legs|feet|foot|leg)|(?:my|his|her|their) (?:two|both) (?:legs|feet))"
 _WEAK = (r"(?:weak\w*|no strength|lost (?:all )?(?:the )?strength|loss of strength|no power|lost power|paraly[sz]\w*|"
-         r"giv(?:e|es|ing) (?:way|out)|gave (?:way|out)|buckl\w*|collaps\w*|like jelly|useless|floppy|"
+         r"giv(?:e|es|ing) (?:way|out)|gave (?:way|out)|(?:keeps?|kept|keep on) going (?:dead|from under)|buckl\w*|collaps\w*|like jelly|useless|floppy|"
          r"won't (?:hold|work|take|support|lift|move|go)|will not (?:hold|work|take|support)|"
          r"(?:doesn't|does not|don't|cannot) (?:hold|support|take) (?:my|his|her|their) weight|"
          r"not (?:working|responding)|stopped working|(?:went|go|goes|going|gone|keep going) (?:out )?from under|"
@@ -227,7 +235,10 @@ LEGS = Sign(
     # Legs tired from what they did: "weak from the marathon", "knees weak after kneeling for hours".
     unless_words=(r"\b(?:(?:from|after) (?:the |a |my |all the |all that |hours of |a day of |a long )?(?:marathon|run|"
                   r"running|race|gym|workout|training|leg day|squats?|lunges|hike|hiking|walk|walking|cycling|bike ride|"
-                  r"exercis\w+|standing|football|match|game|climbing|dancing)|kneel\w*|knelt)\b"),
+                  r"exercis\w+|standing|football|match|game|climbing|dancing)|kneel\w*|knelt|"
+                  # "weak at the knees for my new physio": the idiom
+                  r"weak at the knees (?:for|over|at|when|whenever|every time|thinking)|"
+                  + _POSITIONAL + r")\b"),
     cue_words=(r"\b(?:legs?|foot|feet|knees?|thighs?|toes?|calf|calves|ankles?|shins?|walk(?:s|ed|ing)?|stand(?:s|ing)?|"
                r"stumbl\w*|tripp\w*|stairs)\b"),
 )
@@ -247,7 +258,8 @@ _FEVER = (r"(?:(?<!hay )(?<!cabin )(?<!spring )(?<!yellow )(?<!night )(?<!footba
           r"\b10[0-5](?:\.\d)?\s?(?:°|degrees|f)\b|"
           r"\bburning up\b|\bhot and (?:cold|shivery|sweaty)\b(?! (?:therapy|packs?|compress\w*|treatment|water))|"
           r"\b(?:chills|shiver(?:s|ing|y))\b(?!\s+(?:down|up) (?:my|the|your|his|her) (?:spine|back)|\s+(?:\w+\s+)?"
-          r"(?:thinking|at the thought|when (?:i|you) think))|\brigou?rs\b|"
+          r"(?:thinking|at the thought|when (?:i|you) think)|(?:\s+\w+){0,6}?\s+(?:out of (?:a |the )?(?:\w+ )?(?:bath|shower|"
+          r"pool|sea)|(?:from|in|into) (?:a |the )?cold\b|cold (?:room|house|air|water|weather|wind|shower)))|\brigou?rs\b|"
           r"\b(?:cannot|couldn't|could not|can't) stop (?:shaking|shivering)\b|\bteeth (?:\w+ )?chattering\b|"
           r"\bshaking (?:uncontrollably|all over|like a leaf)\b|\bthe shakes\b|"
           r"\b(?:roasting|boiling|sweating|burning up)\b(?:\s+\w+){0,5}\s+(?:freezing|shivering|shivery)\b|"
@@ -302,7 +314,7 @@ TRAUMA = Sign(
         rf"\b(?:after|since|following|from|in|during|because of)\s+{_MY}"
         r"(?:(?:bad|big|major|serious|nasty|heavy|hard|recent|car|road|traffic|motorbike|motorcycle|bike|"
         r"bicycle|skiing|riding|horse|work|high|terrible|awful|huge|massive|proper)\s+){0,2}(?:fall|accident|crash|"
-        r"collision|car wreck|wreck|tumble|smash|pile[- ]up|fender bender)\b",
+        r"collision|car wreck|wreck|tumble|smash|pile[- ]up)\b",
         rf"\b(?:i|he|she|we|they|you|my \w+|mum|dad|i've|i have|he's|she's|i just|i was|i got|(?:was|got) (?:being )?)\s*"
         rf"(?<!nearly )(?<!almost )(?:fell|have fallen|has fallen|had a (?:\w+ )?fall|took a (?:\w+ )?(?:fall|tumble)|"
         rf"slipped and fell|crashed|was in an? (?:\w+ )?(?:accident|crash|collision)|rear[- ]ended|knocked (?:off|down|over)|"
@@ -345,6 +357,11 @@ TRAUMA = Sign(
     ),
     general_counts=False,
     acute=True,
+    # Told as small, or no fall at all: "a fender bender, barely a bump", "tripped up the stairs, caught myself".
+    unless_words=(r"\b(?:fender[- ]benders?|barely (?:a|any) (?:bump|scratch|knock|dent|damage)|(?:just|only) a (?:small |little |"
+                  r"tiny |minor )?(?:bump|knock|scrape|prang|dent|scratch)|low[- ]speed|(?:at|about|only) (?:\d+|walking pace) "
+                  r"?(?:mph|km/?h|kph)|(?:caught|steadied|saved|stopped) (?:myself|himself|herself|themselves)|"
+                  r"(?:didn't|did not|never) (?:actually |quite )?(?:fall|hit the (?:ground|floor))|without (?:actually )?falling)\b"),
     cue_words=(r"\b(?:fell|fall(?:s|en|ing)?|slip(?:s|ped|ping)?|trip(?:s|ped|ping)?|tumbl\w*|crash\w*|accidents?|"
                r"collision|hit|knock\w*|tackl\w*|land(?:ed|ing)?|thrown|came off|car|bike|motorbike|horse|ladder|stairs|"
                r"steps|roof|scaffold\w*|pitch|match|game|rugby|football|skiing|wiped? out|bail(?:ed)?|flew|flying|ice|icy)\b"),
@@ -361,8 +378,16 @@ _FALL_OR_BREAK = (r"(?:fell|fallen|fall|falling|had a fall|slipped|slip|tripped|
                   r"crack\w*|snap\w*|broke|broken|break|fractur\w*|sudden\w*|sneez\w+|cough\w+|crunch\w*|collaps\w*|"
                   r"lost (?:\w+ )?height|shrunk|shrinking|(?:felt|heard) (?:something|it|a) (?:give|go|snap|crack|pop|crunch)|"
                   r"something (?:gave|went|snapped|cracked|popped))")
+# A fall told without the word: "missed the last step and sat down hard", "lost her footing", "ended up on the floor".
+_FALL_WITHOUT_FELL = (r"missed (?:a|the|her|his|my|one) (?:\w+ )?(?:step|stair)s?|sat down (?:hard|heavily)|lost (?:her|his|my|their) "
+                      r"footing|(?:landed|came down|went down) (?:hard|heavily|badly)|(?:ended up|found (?:her|him)|was found|"
+                      r"lying) on the (?:floor|ground)|hit the (?:floor|ground|deck)|went down like a")
+# Steroids taken for a lasting illness are taken for a long time: "on steroids for her copd".
+_CHRONIC = (r"(?:copd|asthma|emphysema|arthritis|rheumatoid\w*|ra|lupus|crohn'?s|colitis|ibd|polymyalgia|pmr|ms|sarcoid\w*|"
+            r"psoriasis|eczema|lungs?|chest|breathing)")
 _LONG_STEROIDS = (r"\b(?:(?:on|taking|taken|been on|using) (?:\w+ ){0,2}steroids (?:\w+ )?(?:for (?:years|ages|a long time|"
-                  r"\d+ years|months)|long[- ]term|every day|daily)|long[- ]term steroids|steroids (?:for|since) (?:years|ages))\b")
+                  r"\d+ years|months)|long[- ]term|every day|daily)|long[- ]term steroids|steroids (?:for|since) (?:years|ages)|"
+                  rf"(?:steroids|prednisolone|prednisone) (?:\w+ )?(?:for|because of) (?:my |his |her |their |the )?{_CHRONIC})\b")
 FRACTURE = Sign(
     "A possible spinal fracture",
     "a possible broken bone in the spine",
@@ -381,7 +406,7 @@ FRACTURE = Sign(
     pairs=(
         Pair(rf"\b{_OSTEO}\b", rf"\b{_FALL_OR_BREAK}\b", window=25, same_sentence=False),
         Pair(rf"\b{_OLDER}", r"\b(?:fell|fallen|had a (?:\w+ )?fall|took a (?:\w+ )?(?:fall|tumble)|slipped|tripped|tumbled|"
-             r"went over|(?:broken|broke|cracked|fractured) (?:something|a bone|any bones|her back|his back)|(?:getting|got|"
+             r"went over|" + _FALL_WITHOUT_FELL + r"|(?:broken|broke|cracked|fractured) (?:something|a bone|any bones|her back|his back)|(?:getting|got|"
              r"gone|grown|become) shorter|lost (?:\w+ )?(?:height|inches)|shrunk|shrinking)\b"
              + _NOT_A_FALL, window=25, same_sentence=False),
         # Long-term steroids thin the bones as osteoporosis does: the event is what has to be recent.
@@ -401,11 +426,13 @@ _WEIGHT_LOSS = (r"\b(?:(?:lost|losing|lose|loses|dropped|dropping|drop|shed|shed
                 r"(?:gone|went|dropped|come|came) (?:down )?from (?:a )?(?:size )?\d+ to (?:a )?(?:size )?\d+|"
                 r"weight (?:is |keeps |has been |has kept )?(?:dropping|falling|going down|coming down)|"
                 r"(?:clothes|jeans|trousers) (?:are |keep )?(?:\w+ )?(?:falling|hanging|dropping) off|wasting away|"
+                r"(?:belt|belt's|trousers|jeans) (?:has |have |is |are )?(?:gone|been taken|taken|pulled|come) in (?:\w+ ){0,2}?"
+                r"(?:notch\w*|holes?)|(?:new|extra|more) (?:holes?|notch\w*) (?:in|on) (?:my|his|her|their|the) belt|"
                 r"(?:clothes|jeans|trousers|belt) (?:are |is |have |has )?(?:gone |got |getting |now |all )?(?:baggy|loose|"
                 r"too big)|"
                 r"skin and bones?|(?:looks?|looking|got|gotten|getting|gone|so|really|very) (?:so |really |very )?"
                 r"(?:thin|skinny|gaunt|frail|bony))\b")
-_UNEXPLAINED = (r"\b(?:without (?:even )?(?:trying|dieting|meaning to|changing (?:anything|my diet|his diet|her diet)|"
+_UNEXPLAINED = (r"\b(?:without (?:me |him |her |them |us )?(?:even )?(?:trying|dieting|meaning to|changing (?:anything|my diet|his diet|her diet)|"
                 r"doing anything|any reason|reason)|for no (?:apparent |obvious |good |real )?reason|no reason|"
                 r"unexplained|unintentional\w*|unintended|inexplicabl\w+|unexplainabl\w+|mysterious\w*|"
                 r"(?:don't|do not|doesn't|cannot|no one can|nobody can|can't) (?:\w+ )?(?:know|explain|understand|work out|"
@@ -498,7 +525,7 @@ CHEST = Sign(
 )
 
 # --- Severe pain at night that rest does not ease --------------------------------------------------------
-_NIGHT = (r"\b(?:at night|every night|each night|nightly|in the night|middle of the night|overnight|all night|"
+_NIGHT = (r"\b(?:at night|night[- ]?(?:time )?(?:pain|aches?|aching|agony|spasms?)|every night|each night|nightly|in the night|middle of the night|overnight|all night|"
           r"night time|nighttime|at nights|nights|in bed at night|(?:wakes?|waking|woke) (?:me|him|her|them|us)(?: up)?|"
           r"woken (?:up )?by|wake up (?:in the night|at night|in pain|because of|due to)|[1-5] ?am|"
           r"(?:cannot|unable to) sleep|no sleep|keeps? (?:me|him|her|them) (?:up|awake))\b")
@@ -507,7 +534,9 @@ _NOT_EASED = (r"\b(?:(?:nothing|no position|no amount of rest|rest|resting|lying
               r"position|keeping still|staying still)\b(?:\s+\w+){0,3}?\s+(?:helps?|eases?|does nothing|do nothing|"
               r"did nothing|makes? (?:no|any) difference|changes? (?:it|anything)|relieves?|(?:doesn't|don't|didn't|does "
               r"not|do not) (?:\w+ )?(?:help|ease|touch|work|stop|change)|makes? (?:it )?worse|touches? it)|"
-              r"constant\w*|all the time|24/7|non[- ]?stop|doesn't matter (?:if|whether|what|how)|"
+              r"(?:(?:pain|ache|aching|agony|it|hurts?|hurting|throb\w*|spasms?)\b(?:\s+\w+){0,3}?\s+)(?:constant\w*|all the time|"
+              r"24/7|non[- ]?stop)|constant\w* (?:\w+ )?(?:pain|ache|aching|agony|throb\w*|hurts?|hurting)|no (?:\w+ )?relief|"
+              r"nothing (?:\w+ )?(?:relieves|gives (?:\w+ )?relief)|(?:doesn't|does not|won't|never) (?:get|give|bring) (?:\w+ )?relief|doesn't matter (?:if|whether|what|how)|"
               r"(?:getting|gets|got|grows?|growing) worse (?:each|every|by the) (?:night|week|day)|worse (?:each|every) "
               r"(?:night|week)|worse at night than|night sweats|pacing|whatever (?:i|he|she|they) do|"
               r"nothing (?:i|he|she|they) do|(?:not|n't) like (?:a|my usual|the usual|normal|a normal|any) (?:\w+ )?(?:spasm|"
@@ -531,9 +560,9 @@ SIGNS: tuple[Sign, ...] = (CHEST, SADDLE, BLADDER, LEGS, IMMUNE, FEVER, TRAUMA, 
 
 #: The words a misspelling is corrected to: the content words the phrasings above are made of.
 SIGN_WORDS = frozenset("""
-bladder bowel bowels control incontinence incontinent urine urinate urinating toilet peeing weeing pooing pooping
+bladder bowel bowels waterworks control incontinence incontinent urine urinate urinating toilet peeing weeing pooing pooping
 wetting soiled leaking dribbling accident accidents retention nappies diapers empty
-numb numbness numbing numbed tingling tingly sensation feeling groin genitals genital buttocks buttock bottom
+numb numbness numbing numbed paraesthesia paresthesia tingling tingly sensation feeling groin genitals genital buttocks buttock bottom
 crotch perineum saddle vagina penis testicles scrotum anus thighs thigh backside privates
 weakness weaker weakened paralysed paralyzed paralysis buckling buckled collapsing collapsed jelly floppy useless
 legs feet ankles knees toes dragging
@@ -543,11 +572,11 @@ injects injecting heroin needles methotrexate dialysis
 fell fallen falling tumbled tumble slipped tripped ladder stairs staircase scaffolding trampoline whiplash
 motorbike motorcycle bicycle collision crashed landed tailbone coccyx tackle tackled stretchered
 fracture fractured fractures vertebra vertebrae osteoporosis osteopenia compression crushed brittle spine spinal
-cracked broken
-weight unexplained unintentional kilos pounds dieting appetite skinny wasting
+cracked broken footing
+weight unexplained unintentional kilos pounds dieting appetite skinny wasting notches
 cancer tumour tumor lymphoma leukaemia leukemia myeloma melanoma carcinoma sarcoma metastases metastatic
 radiotherapy remission oncologist malignant
 chest breathe breathing breath breathless breathlessness gasping wheezing heart attack angina tightness pressure
 crushing squeezing sternum breastbone
-night nights overnight constant constantly painkillers unbearable excruciating
+night nights overnight constant constantly painkillers unbearable excruciating relief
 """.split())

@@ -245,6 +245,48 @@ def denied(text: str, start: int, end: int, since: int = 0) -> bool:
     return bool(_DENIAL.search(window))
 
 
+# A sign named as a subject, not reported: "I've been reading about cauda equina", "the NHS page lists fever as a
+# warning sign", "red flags like bladder problems".
+_TOPIC = re.compile(
+    r"\b(?:read(?:ing)? (?:up )?(?:about|on)|heard (?:about|of)|hearing about|learn\w* about|researching|"
+    r"(?:articles?|videos?|leaflets?|posts?|threads?|pages?|websites?|sites?|documentar\w*|programmes?|nhs|books?) "
+    r"(?:\w+ )?(?:about|on|says?|said|lists?|listed|mentions?|warns?))\b")
+# …unless the asker says it is theirs: "I read about cauda equina and I think I have it".
+_OWNED = re.compile(r"\b(?:(?:i|he|she|they) (?:\w+ )?(?:think|might|may|could|probably|must) (?:\w+ )?"
+                    r"(?:have|has|got) (?:it|this|that|them|these|those)|"
+                    r"sounds? (?:just |exactly )?like (?:me|my|what (?:i|he|she))|"
+                    r"(?:i|he|she) (?:have|has|got) (?:all|some|both|most) of (?:these|those|them|it))\b")
+_NEW_SUBJECT = re.compile(r",|\b(?:i|i'm|i've|i'd|he|he's|she|she's|we|we're|they|they're)\b")
+# What a sentence says of every sign it names: "…fever and weight loss as warning signs, but I have neither".
+_NONE_OF_THEM = re.compile(
+    r"\b(?:(?:i|he|she|they|we) (?:have|has|had|get|gets|got) (?:neither|none)|"
+    r"(?:have|has|had)n't got (?:either|any) of|"
+    r"(?:neither|none) of (?:which|these|those|them|the above|that)"
+    r"(?: (?:do|does|did) (?:i|he|she|they) (?:have|get))?|"
+    r"(?:not|none) (?:of )?(?:these|those) apply)\b")
+# A question about the signs in general, said so: "can a back spasm make it hurt to breathe, in general?"
+_IN_GENERAL = re.compile(r"\b(?:in general|generally speaking|hypothetically|in theory|out of (?:interest|curiosity)|"
+                         r"just (?:curious|wondering) in general)\b")
+_SOMEONE = re.compile(r"\b(?:i|i'm|i've|i'd|me|my|mine|myself|he|he's|she|she's|him|his|her|hers|we|us|our)\b")
+
+
+def named_not_reported(text: str, start: int, end: int) -> bool:
+    """Whether the match names the sign as a subject (read about, listed, denied as a list), not as something had.
+
+    "I've been reading about cauda equina", "the NHS lists fever as a warning sign, but I have neither",
+    and a sentence that asks in general with no one in it ("can a spasm make it hurt to breathe, in general?").
+    """
+    before, _, _ = clause(text, start, end, _TIME_BREAK)
+    # Only what governs the sign itself: "reading about red flags, I have weak legs" reports them.
+    before = _NEW_SUBJECT.split(before)[-1]
+    if _TOPIC.search(" ".join(before.split()[-8:])) and not _OWNED.search(text):
+        return True
+    breaks = list(SENTENCE_BREAK.finditer(text, max(0, start - _CLAUSE_CHARS), start))
+    stop = SENTENCE_BREAK.search(text, end)
+    sentence = text[breaks[-1].end() if breaks else max(0, start - _CLAUSE_CHARS) : stop.start() if stop else len(text)]
+    return bool(_NONE_OF_THEM.search(sentence)) or bool(_IN_GENERAL.search(sentence) and not _SOMEONE.search(sentence))
+
+
 def long_past(text: str, start: int, end: int, acute: bool) -> bool:
     """Whether the match is placed in the distant past (months back, for an acute sign), and not also recently."""
     around = "".join(clause(text, start, end, _TIME_BREAK))
@@ -290,7 +332,7 @@ _ANIMALS = {"dog", "cat", "puppy"}
 _ANYONE = {"man", "woman", "lady", "guy", "bloke", "gentleman", "person", "year old", "yo", "y/o", "boy", "girl",
            "teen", "teenager"}
 _PERSON = re.compile(
-    rf"(?P<noun>(?:\b(?:my|his|her|their|our|your|the|a|an)\s+(?:[\w()-]+\s+){{0,2}}?)?\b{_PEOPLE}(?:'?s)?\b"
+    rf"(?P<noun>(?:\b(?:my|his|her|their|our|your|the|a|an)\s+(?:[\w()-]+\s+){{0,3}}?)?\b{_PEOPLE}(?:'?s)?\b"
     rf"(?:\s+(?:[\w-]+\s+)?{_PEOPLE}(?:'?s)?\b)*)"
     r"|(?P<self>\b(?:i|i'm|i've|i'd|i'll|me|my|myself|mine)\b)"
     # Not "they": it is as often the legs or the spasms ("my legs … they give way") as a person.
