@@ -174,7 +174,7 @@ def _pair_reported(sign: Sign, pair: Pair, text: str) -> bool:
     if not seconds:
         return False
     for a in first.finditer(text):
-        if not _counts(sign, text, a.start(), a.end()):
+        if not _counts(sign, text, a.start(), a.end(), lasting=pair.lasting_first):
             continue
         for b in seconds:
             if _near(pair, text, a.span(), b) and (not pair.check_second or _counts(sign, text, *b, since=a.end())):
@@ -198,8 +198,9 @@ def _sentence(text: str, start: int, end: int) -> str:
     return text[breaks[-1].end() if breaks else 0 : stop.start() if stop else len(text)]
 
 
-def _counts(sign: Sign, text: str, start: int, end: int, since: int = 0) -> bool:
-    """Whether a phrasing matched at text[start:end] is reported: not denied, not long past, about someone."""
+def _counts(sign: Sign, text: str, start: int, end: int, since: int = 0, lasting: bool = False) -> bool:
+    """Whether a phrasing matched at text[start:end] is reported: not denied, not long past (unless it is a
+    `lasting` state, such as osteoporosis found years ago), about someone."""
     if denied(text, start, end, since) or named_not_reported(text, start, end):
         return False
     if sign.unless and sign.unless.search(_sentence(text, start, end)):
@@ -208,7 +209,7 @@ def _counts(sign: Sign, text: str, start: int, end: int, since: int = 0) -> bool
         before = " ".join(clause(text, start, end)[0].split()[-6:])
         if re.search(sign.not_after, before):
             return False
-    if not sign.past_counts and (long_past(text, start, end, sign.acute) or resolved(text, start, end)):
+    if not sign.past_counts and not lasting and (long_past(text, start, end, sign.acute) or resolved(text, start, end)):
         return False
     if not in_the_back_asked_about(text, start, end):
         return False

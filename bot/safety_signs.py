@@ -32,6 +32,8 @@ class Pair:
     same_sentence: bool = True
     #: False where the second part is itself a qualifier that may hold a negation ("no position eases it").
     check_second: bool = True
+    #: True where the first part is a lasting state (osteoporosis, long-term steroids): found years ago, it still holds.
+    lasting_first: bool = False
 
     @cached_property
     def compiled(self) -> tuple[re.Pattern[str], re.Pattern[str]]:
@@ -297,7 +299,7 @@ IMMUNE = Sign(
 
 # --- A major fall or accident ---------------------------------------------------------------------------
 _NOT_A_FALL = (r"(?! asleep| behind| apart| in love| for| ill| pregnant| through| short| out with| out of love| from grace|"
-               r" off the wagon| a dis[ck]| dis[ck]s?\b)")
+               r" off the wagon| a dis[ck]| dis[ck]s?\b|(?: \w+){0,2} rabbit holes?)")
 _HEIGHT = (r"(?:ladder|roof|scaffold\w*|stairs|staircase|steps|tree|horse|pony|bike|motorbike|motorcycle|wall|"
            r"balcony|trampoline|loft|attic|bunk(?: bed)?|platform|truck|lorry|height|cliff|window|climbing wall|"
            r"bleachers|stage|shed|van|quad|skateboard|scooter|chairlift|top bunk|top step|rock|ledge|fence)")
@@ -324,7 +326,7 @@ TRAUMA = Sign(
         rf"all the way down)\s+)+"
         rf"(?:\w+\s+){{0,3}}?(?:{_HEIGHT}|flight)",
         r"(?<!nearly )(?<!almost )\bfell (?:off|from|down|over|on|onto|out of|backwards|hard|badly|heavily|awkwardly)\b"
-        r"(?! asleep| the wagon)",
+        r"(?! asleep| the wagon)" + _NOT_A_FALL,
         r"(?<!nearly )(?<!almost )\b(?:came|come|coming|thrown|flew|fell) off (?:my|his|her|their|a|the|our) (?:\w+ )?"
         r"(?:horse|pony|bike|bicycle|"
         r"motorbike|motorcycle|scooter|ladder|quad|skateboard|board|trampoline|wall|roof)\b",
@@ -361,14 +363,17 @@ TRAUMA = Sign(
     unless_words=(r"\b(?:fender[- ]benders?|barely (?:a|any) (?:bump|scratch|knock|dent|damage)|(?:just|only) a (?:small |little |"
                   r"tiny |minor )?(?:bump|knock|scrape|prang|dent|scratch)|low[- ]speed|(?:at|about|only) (?:\d+|walking pace) "
                   r"?(?:mph|km/?h|kph)|(?:caught|steadied|saved|stopped) (?:myself|himself|herself|themselves)|"
-                  r"(?:didn't|did not|never) (?:actually |quite )?(?:fall|hit the (?:ground|floor))|without (?:actually )?falling)\b"),
+                  r"(?:didn't|did not|never) (?:actually |quite )?(?:fall|hit the (?:ground|floor))|without (?:actually )?falling|"
+                  r"landed (?:\w+ ){0,2}?(?:on|in) (?:a |the |something )?(?:soft|cushion|pillow|bed|sofa|grass)|soft landing)\b"),
     cue_words=(r"\b(?:fell|fall(?:s|en|ing)?|slip(?:s|ped|ping)?|trip(?:s|ped|ping)?|tumbl\w*|crash\w*|accidents?|"
                r"collision|hit|knock\w*|tackl\w*|land(?:ed|ing)?|thrown|came off|car|bike|motorbike|horse|ladder|stairs|"
                r"steps|roof|scaffold\w*|pitch|match|game|rugby|football|skiing|wiped? out|bail(?:ed)?|flew|flying|ice|icy)\b"),
 )
 
 # --- A possible fracture of the spine (known or suspected; an older person's fall) -----------------------
-_OSTEO = r"(?:osteo ?poro\w*|osteopenia|brittle bones?|thin(?:ning)? bones?|bone (?:density|thinning|loss))"
+_OSTEO = (r"(?:osteo ?poro\w*|osteopenia|brittle bones?|thin(?:ning)? bones?|bone (?:density|thinning|loss)|"
+          # treated for it: "I've been on alendronic acid since"
+          r"alendron\w*|bisphosphonates?|risedronate|ibandronate|zoledron\w*|denosumab|prolia|fosamax)")
 _OLDER = (r"(?:elderly|pensioner|oap|old (?:lady|man|woman|gentleman)|older (?:lady|man|woman|parent|relative)|"
           r"(?:great[- ])?(?:grandma|grandmother|grandad|granddad|grandpa|grandfather|gran|granny|nan|nana|nanna|nanny)|"
           r"(?:aged |is |'s |i'm |am |at |\()(?:6[5-9]|[7-9]\d|1[01]\d)\b|"
@@ -385,9 +390,12 @@ _FALL_WITHOUT_FELL = (r"missed (?:a|the|her|his|my|one) (?:\w+ )?(?:step|stair)s
 # Steroids taken for a lasting illness are taken for a long time: "on steroids for her copd".
 _CHRONIC = (r"(?:copd|asthma|emphysema|arthritis|rheumatoid\w*|ra|lupus|crohn'?s|colitis|ibd|polymyalgia|pmr|ms|sarcoid\w*|"
             r"psoriasis|eczema|lungs?|chest|breathing)")
-_LONG_STEROIDS = (r"\b(?:(?:on|taking|taken|been on|using) (?:\w+ ){0,2}steroids (?:\w+ )?(?:for (?:years|ages|a long time|"
-                  r"\d+ years|months)|long[- ]term|every day|daily)|long[- ]term steroids|steroids (?:for|since) (?:years|ages)|"
-                  rf"(?:steroids|prednisolone|prednisone) (?:\w+ )?(?:for|because of) (?:my |his |her |their |the )?{_CHRONIC})\b")
+# Taken by mouth: an injection, a cream or an inhaler is not what thins the bones.
+_STEROIDS = (r"(?:steroids?|prednisolone|prednisone|pred|dexamethasone)"
+             r"(?!\s+(?:injections?|jabs?|shots?|creams?|inhalers?|sprays?|drops|ointments?|epidurals?))")
+_LONG_STEROIDS = (rf"\b(?:{_STEROIDS} (?:\w+ ){{0,3}}?(?:for (?:\w+ )?(?:years|ages|a long time|months|decades)|long[- ]term|"
+                  rf"every day|daily|since (?:\w+ ){{0,2}}?(?:years|ages|(?:19|20)\d\d))|long[- ]term {_STEROIDS}|"
+                  rf"{_STEROIDS} (?:\w+ ){{0,4}}?(?:for|because of) (?:my |his |her |their |the )?{_CHRONIC})\b")
 FRACTURE = Sign(
     "A possible spinal fracture",
     "a possible broken bone in the spine",
@@ -404,13 +412,14 @@ FRACTURE = Sign(
         r"(?:fractured|broken|cracked|crushed|collapsed)\b",
     ),
     pairs=(
-        Pair(rf"\b{_OSTEO}\b", rf"\b{_FALL_OR_BREAK}\b", window=25, same_sentence=False),
+        # Two facts anywhere in the question: the bones (however long known) and what happened to them.
+        Pair(rf"\b{_OSTEO}\b", rf"\b{_FALL_OR_BREAK}\b", window=60, same_sentence=False, lasting_first=True),
         Pair(rf"\b{_OLDER}", r"\b(?:fell|fallen|had a (?:\w+ )?fall|took a (?:\w+ )?(?:fall|tumble)|slipped|tripped|tumbled|"
              r"went over|" + _FALL_WITHOUT_FELL + r"|(?:broken|broke|cracked|fractured) (?:something|a bone|any bones|her back|his back)|(?:getting|got|"
              r"gone|grown|become) shorter|lost (?:\w+ )?(?:height|inches)|shrunk|shrinking)\b"
              + _NOT_A_FALL, window=25, same_sentence=False),
         # Long-term steroids thin the bones as osteoporosis does: the event is what has to be recent.
-        Pair(rf"\b{_FALL_OR_BREAK}\b", _LONG_STEROIDS, window=25, same_sentence=False, check_second=False),
+        Pair(rf"\b{_FALL_OR_BREAK}\b", _LONG_STEROIDS, window=60, same_sentence=False, check_second=False),
     ),
     general_counts=False,
     acute=True,
@@ -422,6 +431,7 @@ FRACTURE = Sign(
 # --- Unexplained weight loss, and cancer -----------------------------------------------------------------
 _WEIGHT_LOSS = (r"\b(?:(?:lost|losing|lose|loses|dropped|dropping|drop|shed|shedding|gone down|went down)\s+(?:\w+\s+){0,4}?"
                 r"(?:weight|kg|kgs|kilos?|pounds|lbs?|stones?|dress sizes?|sizes?|a size)|weight ?loss|"
+                r"down (?:\w+ )?(?:\d+|a|two|three|four|five|half a) (?:kg|kgs|kilos?|pounds|lbs?|stones?|st|dress sizes?)|"
                 r"weight (?:\w+ )?(?:is |has been |keeps )?(?:falling|dropping|melting|coming|dropped|fallen) off|"
                 r"(?:gone|went|dropped|come|came) (?:down )?from (?:a )?(?:size )?\d+ to (?:a )?(?:size )?\d+|"
                 r"weight (?:is |keeps |has been |has kept )?(?:dropping|falling|going down|coming down)|"
@@ -437,8 +447,8 @@ _UNEXPLAINED = (r"\b(?:without (?:me |him |her |them |us )?(?:even )?(?:trying|d
                 r"unexplained|unintentional\w*|unintended|inexplicabl\w+|unexplainabl\w+|mysterious\w*|"
                 r"(?:don't|do not|doesn't|cannot|no one can|nobody can|can't) (?:\w+ )?(?:know|explain|understand|work out|"
                 r"figure out) why|(?:nobody|no one|no-one) (?:\w+ )?knows why|no idea why|not sure why|"
-                r"(?:not|haven't|hasn't|wasn't|isn't) (?:been )?(?:dieting|trying|on (?:a|any) diet|changed)|not on purpose|by itself|eating (?:the same|normally|as usual|as normal|loads)|"
-                r"eating (?:fine|well|ok|okay|plenty|normally|a lot)|not eating|off (?:my|his|her) food|no appetite|lost (?:my|his|her) appetite|(?:really |very |so )?"
+                r"(?:not|haven't|hasn't|wasn't|isn't) (?:been )?(?:even )?(?:dieting|trying|on (?:a|any) diet|changed)|not on purpose|by itself|eating (?:the same|normally|as usual|as normal|loads)|"
+                r"(?:eating|eats?|ate) (?:fine|well|ok|okay|plenty|normally|a lot|loads|like a horse|more than ever)|not eating|off (?:my|his|her) food|no appetite|lost (?:my|his|her) appetite|(?:really |very |so )?"
                 r"(?:fast|quickly|rapidly))\b")
 _STRONG_LOSS = (r"\b(?:(?:clothes|jeans|trousers) (?:are |keep )?(?:\w+ )?(?:falling|hanging) off|wasting away|"
                 r"skin and bones?|(?:lost|losing|dropped|dropping) (?:so much|a lot of|loads of|tons of|a ton of|a scary "
@@ -455,6 +465,11 @@ WEIGHT = Sign(
     pairs=(
         Pair(_WEIGHT_LOSS, _UNEXPLAINED, window=25, same_sentence=False, check_second=False),
     ),
+    # Loss that was meant: "my weight loss plan is working, down 10kg on purpose".
+    unless_words=(r"\b(?:(?<!not )on purpose|(?<!not )deliberately|(?<!un)intentionally|(?:weight[- ]?loss|diet|slimming|"
+                  r"fitness) (?:plan|programme|program|journey|goal|jabs?|injections?|surgery|club|group|app)|"
+                  r"(?<!not )(?<!n't )trying to (?:lose|slim)|slimming world|weight ?watchers|(?:counting|cutting) (?:calories|carbs)|"
+                  r"ozempic|wegovy|mounjaro|semaglutide|gastric (?:band|bypass|sleeve))\b"),
     cue_words=(r"\b(?:weight|kg|kgs|kilos?|stones?|pounds|lbs?|thin|thinner|skinny|gaunt|sizes?|clothes|jeans|trousers|belt|"
                r"appetite|eat(?:s|ing|en)?|ate|food|diet(?:s|ing)?|wasting)\b"),
 )
@@ -472,7 +487,9 @@ CANCER = Sign(
     ),
     general_counts=False,
     past_counts=True,
-    not_after=(r"\b(?:died of|died from|passed away|lost (?:\w+ ){0,3}to|killed by|cause|causes|causing|caused by|give|gives|giving|risk|risks|linked to|link to|prevent\w*|"
+    # Someone remembered, not the back asked about: "my mum had breast cancer, I'm running in her memory".
+    unless_words=r"\b(?:in (?:her|his|their) memory|in memory of|(?:who|she|he) (?:died|passed away)|race for life|relay for life)\b",
+    not_after=(r"\b(?:family history of|runs in (?:the|my|our) family|died of|died from|passed away|lost (?:\w+ ){0,3}to|killed by|cause|causes|causing|caused by|give|gives|giving|risk|risks|linked to|link to|prevent\w*|"
                r"worried|worry|scared|afraid|fear\w*|paranoid|(?:could|can|might|may) (?:\w+ ){0,4}?be|(?:is|are) (?:it|this|"
                r"that|these|they)|"
                r"sign of|signs of|symptom of|symptoms of|rule out|ruled out|test\w* for|screen\w* for|check\w* for|"

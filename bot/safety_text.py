@@ -47,6 +47,10 @@ _SHORTHAND = [
     (re.compile(r"\b(?:hes)\b"), "he's"),
     (re.compile(r"\b(?:shes)\b"), "she's"),
     (re.compile(r"\bnite\b"), "night"),
+    (re.compile(r"\byrs\b"), "years"),
+    (re.compile(r"\byr\b"), "year"),
+    (re.compile(r"\b(?:mths|mnths)\b"), "months"),
+    (re.compile(r"\bwks\b"), "weeks"),
     (re.compile(r"\bnites\b"), "nights"),
     (re.compile(r"\btho\b"), "though"),
     (re.compile(r"\bu\b"), "you"),
@@ -185,7 +189,9 @@ _DISTANT = re.compile(
     r"\bwhen (?:i|he|she|we|they) (?:was|were) "
     r"(?:young|little|small|younger|\d{1,2}|an? (?:child|kid|teen\w*|boy|girl|student|baby|toddler))\b|"
     r"\bin (?:my|his|her|their) (?:childhood|youth|teens|twenties|thirties)\b|\bchildhood\b|\bin (?:19|20)\d\d\b|"
-    r"(?<!never )(?<!n't )(?<!not )\bused to\b|\bhistory of\b|\bpast (?:injury|accident|fall)\b"
+    r"(?<!never )(?<!n't )(?<!not )\bused to\b|\bhistory of\b|\bpast (?:injury|accident|fall)\b|"
+    r"\b(?:in|during) the (?:war|army|forces|navy|raf)\b|\bback in the day\b|\bnational service\b|"
+    r"\bin (?:my|his|her|their) (?:army|navy|playing|rugby|football|racing|riding|service) days\b"
 )
 # How long something has lasted: long-standing, not new ("numb for years"). An injury or a fever does not
 # last years, so beside one it is some other thing's time ("on steroids for years, coughed and felt a snap").
@@ -266,7 +272,9 @@ _NONE_OF_THEM = re.compile(
     r"(?:not|none) (?:of )?(?:these|those) apply)\b")
 # A question about the signs in general, said so: "can a back spasm make it hurt to breathe, in general?"
 _IN_GENERAL = re.compile(r"\b(?:in general|generally speaking|hypothetically|in theory|out of (?:interest|curiosity)|"
-                         r"just (?:curious|wondering) in general)\b")
+                         r"just (?:curious|wondering) in general|asking for (?:a|an|my|our) (?:\w+ )?(?:assignment|"
+                         r"essay|class|course|project|exam|homework|coursework|dissertation|presentation|lecture|module|"
+                         r"article))\b")
 _SOMEONE = re.compile(r"\b(?:i|i'm|i've|i'd|me|my|mine|myself|he|he's|she|she's|him|his|her|hers|we|us|our)\b")
 
 
@@ -274,7 +282,8 @@ def named_not_reported(text: str, start: int, end: int) -> bool:
     """Whether the match names the sign as a subject (read about, listed, denied as a list), not as something had.
 
     "I've been reading about cauda equina", "the NHS lists fever as a warning sign, but I have neither",
-    and a sentence that asks in general with no one in it ("can a spasm make it hurt to breathe, in general?").
+    and a sentence with no one in it, in a question that says it asks in general ("can a spasm make it hurt to
+    breathe, in general?", "do spasms make it hard to pee? asking for a uni assignment").
     """
     before, _, _ = clause(text, start, end, _TIME_BREAK)
     # Only what governs the sign itself: "reading about red flags, I have weak legs" reports them.
@@ -284,7 +293,7 @@ def named_not_reported(text: str, start: int, end: int) -> bool:
     breaks = list(SENTENCE_BREAK.finditer(text, max(0, start - _CLAUSE_CHARS), start))
     stop = SENTENCE_BREAK.search(text, end)
     sentence = text[breaks[-1].end() if breaks else max(0, start - _CLAUSE_CHARS) : stop.start() if stop else len(text)]
-    return bool(_NONE_OF_THEM.search(sentence)) or bool(_IN_GENERAL.search(sentence) and not _SOMEONE.search(sentence))
+    return bool(_NONE_OF_THEM.search(sentence)) or bool(_IN_GENERAL.search(text) and not _SOMEONE.search(sentence))
 
 
 def long_past(text: str, start: int, end: int, acute: bool) -> bool:
@@ -301,10 +310,18 @@ def resolved(text: str, start: int, end: int) -> bool:
     return bool(_RESOLVED_AFTER.search(after))
 
 
+# A sentence that starts with its verb or state has left out its "I": "On chemo for bowel cancer", "Fell off a ladder".
+_WITHOUT_SUBJECT = re.compile(r"(?:on|been|had|having|diagnosed|finished|started|currently|recently|fell|slipped|"
+                              r"tripped|came|was|just|still|went)\b")
+
+
 def about_someone(text: str, start: int, end: int) -> bool:
-    """Whether the clause says whom it happened to or when ("I", "my mum", "yesterday")."""
+    """Whether the clause says whom it happened to or when ("I", "my mum", "yesterday"), or leaves out its "I"."""
     around = "".join(clause(text, start, end, _TIME_BREAK))
-    return bool(_PERSONAL.search(around) or _RECENT.search(around))
+    if _PERSONAL.search(around) or _RECENT.search(around):
+        return True
+    breaks = list(SENTENCE_BREAK.finditer(text, max(0, start - _CLAUSE_CHARS), start))
+    return bool(_WITHOUT_SUBJECT.match(text, breaks[-1].end() if breaks else max(0, start - _CLAUSE_CHARS)))
 
 
 # --- Whose sign it is ---------------------------------------------------------------------------------
