@@ -91,11 +91,11 @@ def _signs_of(question: str) -> tuple[Sign, ...]:
     return signs_in(reading(question), classifier())
 
 
-def signs_in(text: str, model: SignClassifier) -> tuple[Sign, ...]:
+def signs_in(text: str, model: SignClassifier, add: float = ADD) -> tuple[Sign, ...]:
     """The signs `text` (as `reading` returns it) reports: the phrasings in context, and `model`'s second opinion.
 
     The phrasings decide where they have words for a sign. The model names a sign they have no words
-    for when a sentence reaches ADD and speaks of the sign's subject in a clause that counts
+    for when a sentence reaches `add` and speaks of the sign's subject in a clause that counts
     (bot/safety_classifier.py).
     """
     read = [sign for sign in RED_FLAGS if _reported(sign, text)]
@@ -106,7 +106,7 @@ def signs_in(text: str, model: SignClassifier) -> tuple[Sign, ...]:
     # Only sentences that can change the answer are scored.
     opinion = {span: model.probabilities(text[span[0] : span[1]]) for span in spans if askable[span]}
     found = [sign for sign in RED_FLAGS
-             if sign in read or any(sign in askable[span] and p[sign.name] >= ADD for span, p in opinion.items())]
+             if sign in read or any(sign in askable[span] and p[sign.name] >= add for span, p in opinion.items())]
     if IMMUNE in found and FEVER in found:
         found.remove(FEVER)  # named once, with what makes it urgent
     return tuple(found)
