@@ -122,8 +122,8 @@ BLADDER = Sign(
         rf"\baccidents? (?:with|of) {_MY}{_BLADDER}\b",
         r"\b(?:had|having|has|have|keeps? having) (?:an? |some )?(?:little |small )?accidents? (?:in (?:the |my |his |her "
         r")?(?:bed|pants|trousers|knickers|chair)|(?:at|during the) night)\b",
-        r"\b(?:pee|peeing|wee|weeing|poo|pooing|leak|leaking)\b(?:\s+\w+){0,7}\s+without (?:even )?(?:meaning|wanting|"
-        r"noticing|realising|realizing|knowing|feeling)\b",
+        r"\b(?:pee|peeing|wee|weeing|poo|pooing|leak|leaking|bowels?|bowel movements?|stools?|urine)\b(?:\s+\w+){0,7}\s+"
+        r"without (?:even )?(?:meaning|wanting|noticing|realising|realizing|knowing|feeling|(?:any )?warning)\b",
         r"\burinary retention\b|\bretaining urine\b|\bretention of urine\b",
         r"\bneed(?:s|ing)? to (?:go|pee|wee) (?:\w+ ){0,3}but (?:hardly|barely|nothing|not much|very little|only a \w+) "
         r"(?:\w+ )?(?:comes? out|happens)\b",
@@ -249,7 +249,7 @@ LEGS = Sign(
 _FEVER = (r"(?:(?<!hay )(?<!cabin )(?<!spring )(?<!yellow )(?<!night )(?<!football )(?<!gold )(?<!jungle )"
           r"\bfe(?:ver|vers|verish|very)\b(?! (?:pitch|dream|tree|few))|"
           r"\b(?:high|raised|very high|raging|sky[- ]high|really high|slight|bit of a|running a|have a|has a|had a|got a|with a|and a|developed a|"
-          r"spiking a|low[- ]grade)\s+(?:temp|temperature|fever)s?\b(?!\s+(?:check|checks|checked|reading|setting|"
+          r"spiking a|spiked a|ran a|runs a|low[- ]grade)\s+(?:temp|temperature|fever)s?\b(?!\s+(?:check|checks|checked|reading|setting|"
           r"settings|gun|probe|control|sensor|of the))|"
           r"\b(?:temp|temperature)s?\s+(?:of|is|was|at|reached|hit|went up to|around|about|up to|'s|has been|"
           r"keeps going up to)\s+(?:about |around |over |nearly |almost |like )?(?:3[7-9]|4[0-2]|9[89]|10\d)|"
@@ -414,7 +414,7 @@ FRACTURE = Sign(
     pairs=(
         # Two facts anywhere in the question: the bones (however long known) and what happened to them.
         Pair(rf"\b{_OSTEO}\b", rf"\b{_FALL_OR_BREAK}\b", window=60, same_sentence=False, lasting_first=True),
-        Pair(rf"\b{_OLDER}", r"\b(?:fell|fallen|had a (?:\w+ )?fall|took a (?:\w+ )?(?:fall|tumble)|slipped|tripped|tumbled|"
+        Pair(rf"(?<!\w){_OLDER}", r"\b(?:fell|fallen|had a (?:\w+ )?fall|took a (?:\w+ )?(?:fall|tumble)|slipped|tripped|tumbled|"
              r"went over|" + _FALL_WITHOUT_FELL + r"|(?:broken|broke|cracked|fractured) (?:something|a bone|any bones|her back|his back)|(?:getting|got|"
              r"gone|grown|become) shorter|lost (?:\w+ )?(?:height|inches)|shrunk|shrinking)\b"
              + _NOT_A_FALL, window=25, same_sentence=False),

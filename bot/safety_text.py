@@ -275,6 +275,10 @@ _IN_GENERAL = re.compile(r"\b(?:in general|generally speaking|hypothetically|in 
                          r"just (?:curious|wondering) in general|asking for (?:a|an|my|our) (?:\w+ )?(?:assignment|"
                          r"essay|class|course|project|exam|homework|coursework|dissertation|presentation|lecture|module|"
                          r"article))\b")
+# "Can back spasms make you feel like you can't breathe?": a sign asked about in anyone, with no one in the sentence.
+_ANYONE_AT_ALL = re.compile(r"\b(?:can|could|do|does|will|would|should|is it (?:normal|common|possible|usual))\b.*"
+                            r"\b(?:make|makes|cause|causes|give|gives|leave|leaves|for) "
+                            r"(?:you|people|someone|somebody|anyone|one)\b")
 _SOMEONE = re.compile(r"\b(?:i|i'm|i've|i'd|me|my|mine|myself|he|he's|she|she's|him|his|her|hers|we|us|our)\b")
 
 
@@ -282,8 +286,9 @@ def named_not_reported(text: str, start: int, end: int) -> bool:
     """Whether the match names the sign as a subject (read about, listed, denied as a list), not as something had.
 
     "I've been reading about cauda equina", "the NHS lists fever as a warning sign, but I have neither",
-    and a sentence with no one in it, in a question that says it asks in general ("can a spasm make it hurt to
-    breathe, in general?", "do spasms make it hard to pee? asking for a uni assignment").
+    and a sentence with no one in it that asks about anyone ("can spasms make you feel you can't breathe?") or is in
+    a question that says it asks in general ("can a spasm make it hurt to breathe, in general?", "do spasms make it
+    hard to pee? asking for a uni assignment").
     """
     before, _, _ = clause(text, start, end, _TIME_BREAK)
     # Only what governs the sign itself: "reading about red flags, I have weak legs" reports them.
@@ -293,7 +298,9 @@ def named_not_reported(text: str, start: int, end: int) -> bool:
     breaks = list(SENTENCE_BREAK.finditer(text, max(0, start - _CLAUSE_CHARS), start))
     stop = SENTENCE_BREAK.search(text, end)
     sentence = text[breaks[-1].end() if breaks else max(0, start - _CLAUSE_CHARS) : stop.start() if stop else len(text)]
-    return bool(_NONE_OF_THEM.search(sentence)) or bool(_IN_GENERAL.search(text) and not _SOMEONE.search(sentence))
+    if _SOMEONE.search(sentence):
+        return bool(_NONE_OF_THEM.search(sentence))
+    return bool(_IN_GENERAL.search(text) or _ANYONE_AT_ALL.search(sentence))
 
 
 def long_past(text: str, start: int, end: int, acute: bool) -> bool:
