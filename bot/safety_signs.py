@@ -147,6 +147,10 @@ BLADDER = Sign(
         # Nothing comes: "he's been sat on the loo for an hour and nothing".
         Pair(r"\bon the (?:loo|toilet)\b", r"\b(?:(?:and|but) nothing|nothing (?:comes?|came|happens|happened))\b",
              window=10, check_second=False),
+        # No warning, or it simply comes: "zero warning before needing a wee", "twice it's just come out".
+        # (The "no" is the sign's, so it comes first: a denial is read only after it.)
+        Pair(r"\b(?:(?:it|its|it's|it has|has) (?:\w+ )?(?:come|came|comes|coming) out|(?:no|zero|without (?:any )?) ?warning)\b(?! signs?| symptoms?)",
+             r"\b(?:wee|pee|poo|urine|bladder|bowels?|toilet|loo|number (?:one|two)s?)\b", window=10),
         # A euphemism made plain beside it: "two 'accidents' today, number twos".
         Pair(r"\baccidents?\b", r"\b(?:number (?:ones?|twos?)|poo\w*|wee\w*|pee\w*|bowels?|bladder|soiled|pants|"
              r"knickers|underwear|trousers)\b", window=6),
@@ -414,7 +418,7 @@ FRACTURE = Sign(
     pairs=(
         # Two facts anywhere in the question: the bones (however long known) and what happened to them.
         Pair(rf"\b{_OSTEO}\b", rf"\b{_FALL_OR_BREAK}\b", window=60, same_sentence=False, lasting_first=True),
-        Pair(rf"(?<!\w){_OLDER}", r"\b(?:fell|fallen|had a (?:\w+ )?fall|took a (?:\w+ )?(?:fall|tumble)|slipped|tripped|tumbled|"
+        Pair(rf"(?<!\w){_OLDER}", r"\b(?:fell|fallen|had a (?:\w+ )?(?:fall|tumble|spill)|took a (?:\w+ )?(?:fall|tumble)|slipped|tripped|tumbled|"
              r"went over|" + _FALL_WITHOUT_FELL + r"|(?:broken|broke|cracked|fractured) (?:something|a bone|any bones|her back|his back)|(?:getting|got|"
              r"gone|grown|become) shorter|lost (?:\w+ )?(?:height|inches)|shrunk|shrinking)\b"
              + _NOT_A_FALL, window=25, same_sentence=False),
@@ -534,9 +538,10 @@ CHEST = Sign(
     ),
     pairs=(Pair(_CHEST, _CHEST_PAIN, window=12),),
     emergency=True,
-    unless_words=(r"\b(?:from|after|since) (?:the gym|the weights|working out|(?:a|my|the) (?:workout|session|class)|"
+    unless_words=(r"\b(?:(?:from|after|with) (?:\w+ )?(?:laughing|laughter|crying|giggling|singing)|"
+                  r"(?:from|after|since) (?:the gym|the weights|working out|(?:a|my|the) (?:workout|session|class)|"
                   r"training|exercis\w+|bench\w*|push[- ]?ups|press[- ]?ups|pull[- ]?ups|lifting|weights|chest day|"
-                  r"(?:doing|starting) (?:\w+ )?(?:push|press|pull)[- ]?ups)\b"),
+                  r"(?:doing|starting) (?:\w+ )?(?:push|press|pull)[- ]?ups))\b"),
     cue_words=(r"\b(?:chest|breath\w*|heart|arms?|jaw|lungs?|gasp\w*|wheez\w*|puff(?:ed|ing)?|panting|air|ribs?|sternum|"
                r"breastbone|angina|clammy|suffocat\w*|choking)\b"),
 )

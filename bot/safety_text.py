@@ -319,7 +319,8 @@ def resolved(text: str, start: int, end: int) -> bool:
 
 # A sentence that starts with its verb or state has left out its "I": "On chemo for bowel cancer", "Fell off a ladder".
 _WITHOUT_SUBJECT = re.compile(r"(?:on|been|had|having|diagnosed|finished|started|currently|recently|fell|slipped|"
-                              r"tripped|came|was|just|still|went)\b")
+                              r"tripped|came|was|just|still|went|in remission|post|recovering|living with|survivor|"
+                              r"survived|undergoing|awaiting)\b")
 
 
 def about_someone(text: str, start: int, end: int) -> bool:
