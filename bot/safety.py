@@ -170,10 +170,11 @@ def _reported(sign: Sign, text: str) -> bool:
 
 def _pair_reported(sign: Sign, pair: Pair, text: str) -> bool:
     first, second = pair.compiled
-    seconds = [m.span() for m in second.finditer(text)]
-    if not seconds:
+    firsts = list(first.finditer(text))
+    if not firsts:
         return False
-    for a in first.finditer(text):
+    seconds = [m.span() for m in second.finditer(text)]
+    for a in firsts if seconds else ():
         if not _counts(sign, text, a.start(), a.end(), lasting=pair.lasting_first):
             continue
         for b in seconds:
