@@ -388,7 +388,9 @@ _FALL_OR_BREAK = (r"(?:fell|fallen|fall|falling|had a fall|slipped|slip|tripped|
                   r"lost (?:\w+ )?height|shrunk|shrinking|(?:felt|heard) (?:something|it|a) (?:give|go|snap|crack|pop|crunch)|"
                   r"something (?:gave|went|snapped|cracked|popped))")
 # A fall told without the word: "missed the last step and sat down hard", "lost her footing", "ended up on the floor".
-_FALL_WITHOUT_FELL = (r"missed (?:a|the|her|his|my|one) (?:\w+ )?(?:step|stair)s?|sat down (?:hard|heavily)|lost (?:her|his|my|their) "
+_FALL_WITHOUT_FELL = (r"went (?:down|over|flying) (?:in|on|at|outside|by|near) (?:the|a|her|his|their) "
+                      r"(?!(?:\w+ )?(?:evening|morning|night|afternoon|day|week|end))|"
+                      r"missed (?:a|the|her|his|my|one) (?:\w+ )?(?:step|stair)s?|sat down (?:hard|heavily)|lost (?:her|his|my|their) "
                       r"footing|(?:landed|came down|went down) (?:hard|heavily|badly)|(?:ended up|found (?:her|him)|was found|"
                       r"lying) on the (?:floor|ground)|hit the (?:floor|ground|deck)|went down like a")
 # Steroids taken for a lasting illness are taken for a long time: "on steroids for her copd".
@@ -450,7 +452,7 @@ _UNEXPLAINED = (r"\b(?:without (?:me |him |her |them |us )?(?:even )?(?:trying|d
                 r"doing anything|any reason|reason)|for no (?:apparent |obvious |good |real )?reason|no reason|"
                 r"unexplained|unintentional\w*|unintended|inexplicabl\w+|unexplainabl\w+|mysterious\w*|"
                 r"(?:don't|do not|doesn't|cannot|no one can|nobody can|can't) (?:\w+ )?(?:know|explain|understand|work out|"
-                r"figure out) why|(?:nobody|no one|no-one) (?:\w+ )?knows why|no idea why|not sure why|"
+                r"figure out) (?:why|how)|(?:nobody|no one|no-one) (?:\w+ )?knows (?:why|how)|no idea (?:why|how)|not sure (?:why|how)|"
                 r"(?:not|haven't|hasn't|wasn't|isn't) (?:been )?(?:even )?(?:dieting|trying|on (?:a|any) diet|changed)|not on purpose|by itself|eating (?:the same|normally|as usual|as normal|loads)|"
                 r"(?:eating|eats?|ate) (?:fine|well|ok|okay|plenty|normally|a lot|loads|like a horse|more than ever)|not eating|off (?:my|his|her) food|no appetite|lost (?:my|his|her) appetite|(?:really |very |so )?"
                 r"(?:fast|quickly|rapidly))\b")
@@ -480,7 +482,7 @@ WEIGHT = Sign(
 
 _CANCER = (r"(?:(?<!i'm a )cancer|tumou?rs?|lymphoma|leuk(?:a)?emia|myeloma|melanoma|carcinoma|sarcoma|metasta\w+|mets|"
            r"secondaries|secondary (?:cancer|tumou?rs?)|"
-           r"malignan\w+|chemo\w*|radiotherapy|radiation (?:therapy|treatment)|oncologist|in remission|the big c)")
+           r"malignan\w+|chemo\w*|mastectomy|lumpectomy|radiotherapy|radiation (?:therapy|treatment)|oncologist|in remission|the big c)")
 CANCER = Sign(
     "Cancer, now or in the past",
     "cancer, now or in the past",
@@ -539,6 +541,9 @@ CHEST = Sign(
     pairs=(Pair(_CHEST, _CHEST_PAIN, window=12),),
     emergency=True,
     unless_words=(r"\b(?:(?:from|after|with) (?:\w+ )?(?:laughing|laughter|crying|giggling|singing)|"
+                  # a lasting cause the person already knows: "chest tightness from my asthma"
+                  r"(?:from|because of|due to|with) (?:my |his |her |their |the )?(?:asthma|copd|hay ?fever|anxiety|"
+                  r"panic attacks?)|"
                   r"(?:from|after|since) (?:the gym|the weights|working out|(?:a|my|the) (?:workout|session|class)|"
                   r"training|exercis\w+|bench\w*|push[- ]?ups|press[- ]?ups|pull[- ]?ups|lifting|weights|chest day|"
                   r"(?:doing|starting) (?:\w+ )?(?:push|press|pull)[- ]?ups))\b"),

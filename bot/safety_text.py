@@ -174,8 +174,8 @@ _ANSWERED_NO = re.compile(r"\s*\?+\s*(?:none|no|nope|nothing|fine|normal|ok|okay
 # An episode's length is not its end: "a crushing feeling in my chest, went away after 10 mins".
 _RESOLVED_AFTER = re.compile(
     r"^\W*(?:[\w']+\W+){0,8}?(?:(?:has|have|had|it's|its|is|are|were|was|all)\s+)*(?:cleared(?: up)?|all better|"
-    r"better now|gone now|(?<!n't )(?<!not )(?<!never )(?:went|goes|go|gone) away|wears off|wore off|passed|recovered|"
-    r"resolved|fine now|over now|long gone)\b"
+    r"all gone|all clear|better now|gone now|(?<!n't )(?<!not )(?<!never )(?:went|goes|go|gone) away|wears off|"
+    r"wore off|passed|recovered|resolved|fine now|over now|long gone)\b"
     r"(?!\W+(?:again\s+)?(?:after|within|in)\s+(?:\w+\s+)?(?:mins?|minutes|seconds|secs|hours?|hrs?)\b)"
 )
 # The sign placed in the distant past. "old" is an event's age ("an old injury"), not a person's ("80 years old").
@@ -386,9 +386,9 @@ def _same(a: str, b: str) -> bool:
     return "self" not in (a, b) and "other" in (a, b)
 
 
-def whose(text: str, start: int, end: int) -> str | None:
+def whose(text: str, start: int, end: int, after: bool = True) -> str | None:
     """Who text[start:end] is about: the last person named before it in its sentence ("my son's got a
-    temperature": "son"), else the first named after it in its clause ("chemo for my dog"), else None."""
+    temperature": "son"), else (if `after`) the first named after it in its clause ("chemo for my dog"), else None."""
     breaks = list(SENTENCE_BREAK.finditer(text, max(0, start - _CLAUSE_CHARS), start))
     begin = breaks[-1].end() if breaks else max(0, start - _CLAUSE_CHARS)
     found = None
@@ -396,9 +396,9 @@ def whose(text: str, start: int, end: int) -> str | None:
         if m.start() >= start:
             break
         found = m
-    if found is None:
-        _, _, after = clause(text, start, end)
-        found = _PERSON.search(text, start, end + len(after))
+    if found is None and after:
+        _, _, rest = clause(text, start, end)
+        found = _PERSON.search(text, start, end + len(rest))
     return _person(found) if found else None
 
 
@@ -414,8 +414,9 @@ def back_owners(text: str) -> frozenset[str]:
                 owners.add("other" if word in _ANYONE else _SAME_PERSON.get(word, word))
         else:
             owners.add({"my": "self", "our": "we"}.get(owner, "other"))
+    # Not the person after it: "back went on Monday picking up my daughter" is the asker's back.
     for m in _BACK.finditer(text):
-        if (who := whose(text, m.start(), m.end())) is not None:
+        if (who := whose(text, m.start(), m.end(), after=False)) is not None:
             owners.add(who)
     return frozenset(owners)
 
