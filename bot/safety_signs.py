@@ -169,7 +169,8 @@ BLADDER = Sign(
 _POSITIONAL = (r"(?:fine|normal|ok|okay|gone|goes away|went away|wears off|wore off|passes|passed|back to normal|comes back|came back)"
                r" (?:\w+ ){0,2}?(?:once|as soon as|when|after) (?:i|he|she|they|you|we) (?:stand|stood|stands|get up|got up|"
                r"gets up|move|moved|moves|walk|walked|walks|shift\w*|chang\w* position)")
-_FROM_SITTING = (r"(?:from|after|while|when) (?:\w+ ){0,2}?(?:sitting|sat|cycling|riding|a (?:long )?(?:bike|cycle|horse) ride)"
+_FROM_SITTING = (r"(?:from|after|while|when|in|at) (?:\w+ ){0,2}?(?:sitting|sat|cycling|riding|a (?:long )?(?:bike|cycle|horse) ride|"
+                 r"(?:a |the )?spin(?:ning)? class)"
                  r"|(?:sitting|sat) (?:on|in) (?:\w+ ){0,3}?(?:for (?:\w+ )?(?:hours|ages|too long)|all day)")
 _NUMB = (r"(?:numb\w*|par(?:a)?esthesi\w*|hyp(?:o|a)(?:a)?esthesi\w*|no feeling|no sensation|los[st] (?:of )?(?:the )?(?:feeling|sensation)|lack of (?:feeling|"
          r"sensation)|reduced (?:feeling|sensation)|less (?:feeling|sensation)|altered sensation|tingl\w*|"
@@ -195,6 +196,7 @@ SADDLE = Sign(
         rf"\b(?:cannot|don't|do not|didn't|can barely|can hardly) (?:really )?feel (?:the )?(?:(?:toilet|loo) (?:paper|tissue|roll)|"
         rf"{_SELF}|it|anything|much|my skin) (?:\w+ )?when {_WHO} (?:wipes?|wiping|pees?|wees?|sits?|go to the "
         r"(?:loo|toilet))\b",
+        rf"\bfeels? like (?:my|his|her) {_GROIN} (?:isn't|is not|wasn't|was not|aren't|are not) (?:even )?there\b",
         r"\b(?:wip(?:e|es|ing)|pee|wee|go to the (?:loo|toilet))\b(?:\s+\w+){0,8}\s+(?:feels?|is|are|felt)\s+(?:\w+\s+){0,4}?"
         r"(?:numb\w*|dead|different|strange|not my (?:own )?skin|like (?:it's|its|it is) not (?:mine|my skin)|"
         r"like (?:\w+ )?(?:someone|somebody) else(?:'?s)?)",
@@ -277,6 +279,11 @@ FEVER = Sign(
     "Fever", "a fever", phrases=(_FEVER,), acute=True,
     unless_words=(r"\b(?:heating|thermostat|hot tub|sauna|jacuzzi|heat pad|heating pad|hot water bottle|setting|settings|"
                   r"weather|the cold|cold weather|freezing cold|air con\w*|room temperature)\b"),
+    pairs=(
+        # Rigors told plainly: "shaking under the duvet, couldn't get warm, then woke up drenched".
+        Pair(r"\b(?:shaking|shivering|shivery|trembling|teeth (?:\w+ )?chattering)\b",
+             r"\b(?:(?:cannot|couldn't|could not) (?:get|keep|stay) warm|drenched|soaked|soaking|sweat(?:s|ing|y)?)\b", window=14),
+    ),
     cue_words=(r"\b(?:fever\w*|temps?|temperatures?|hot|cold|shiver\w*|sweat\w*|chills?|chilly|rigou?rs|shak(?:e|es|ing|y)|"
                r"infect\w*|flu|degrees|thermometer|burning up|clammy|boiling|freezing|\d\d[.,]\d)\b"),
 )

@@ -159,6 +159,10 @@ _DENIAL = re.compile(
     r"\b(?:no|not|never|without|denies|deny|denied|nor|free of|ruled out|rule out|absence of|zero|none|"
     r"cannot say|nothing like)\b|n't\b"
 )
+# A comma that starts a new part of the sentence ends a denial's reach ("my bum isn't there, like sitting on a
+# numb cushion"); one that goes on with a list does not ("no numbness, tingling or weakness").
+_NEW_PART = re.compile(r",\s*(?=(?:i|i'm|i've|my|he|he's|she|she's|his|her|it|it's|its|they|we|like|then|now|also|plus|"
+                       r"this|that|which|there's|just)\b)")
 # Doubt is not denial: "not sure if I have a fever", "I don't know whether my legs are weak".
 _DOUBT = re.compile(r"(?:\b(?:not sure|unsure|not certain|no idea|wonder\w*|not even sure)|"
                     r"n't (?:even )?(?:know|tell|think so|realise|realize|notice))\b")
@@ -175,7 +179,8 @@ _ANSWERED_NO = re.compile(r"\s*\?+\s*(?:none|no|nope|nothing|fine|normal|ok|okay
 _RESOLVED_AFTER = re.compile(
     r"^\W*(?:[\w']+\W+){0,8}?(?:(?:has|have|had|it's|its|is|are|were|was|all)\s+)*(?:cleared(?: up)?|all better|"
     r"all gone|all clear|better now|gone now|(?<!n't )(?<!not )(?<!never )(?:went|goes|go|gone) away|wears off|"
-    r"wore off|passed|recovered|resolved|fine now|over now|long gone)\b"
+    r"wore off|passed|recovered|resolved|fine now|over now|long gone|"
+    r"(?:that's|it's|its|that has|it has) gone(?=\s*(?:[.,!?;]|$|now\b|again\b|though\b|completely\b)))\b"
     r"(?!\W+(?:again\s+)?(?:after|within|in)\s+(?:\w+\s+)?(?:mins?|minutes|seconds|secs|hours?|hrs?)\b)"
 )
 # The sign placed in the distant past. "old" is an event's age ("an old injury"), not a person's ("80 years old").
@@ -243,7 +248,7 @@ def denied(text: str, start: int, end: int, since: int = 0) -> bool:
     """
     before, _, after = clause(text, start, end)
     before = before[max(0, len(before) - (start - since)) :] if since > start - len(before) else before
-    window = " ".join(before.split()[-6:])
+    window = " ".join(_NEW_PART.split(before)[-1].split()[-6:])
     if _FINE_AFTER.search(after) or _ANSWERED_NO.match(text, end):
         return True
     if _DOUBT.search(window):
