@@ -272,6 +272,38 @@ def test_the_recorded_first_runs_are_the_floors() -> None:
     assert all({sign for sign, _ in HELD_OUT[f"urgent_{r}"]} == {sign.name for sign in RED_FLAGS} for r in "789")
 
 
+@pytest.mark.parametrize("question, sign", [
+    # A state that lasts counts however long ago it was found, with an event anywhere in the question.
+    ("I'm 71, a bone density scan a couple of years ago showed osteoporosis. I get the odd spasm from gardening. "
+     "Yesterday I had a sudden severe pain in my middle back lifting a watering can.", "A possible spinal fracture"),
+    ("on pred for years for my COPD and my back went with a crack after a sneeze", "A possible spinal fracture"),
+    # A sentence that leaves out its "I" still has someone in it.
+    ("On chemo for bowel cancer and now lower back spasms, can I use a heat pad?", "Cancer, now or in the past"),
+    # A comma that starts a new part of the sentence ends a denial's reach.
+    ("when I sit on the loo it feels like my bum isn't there, like sitting on a numb cushion", SADDLE),
+    # A back's owner is never the person named after it.
+    ("Back went on Monday picking up my daughter. Since then I've had trouble starting a wee", BLADDER),
+])
+def test_a_sign_told_in_the_ways_the_third_pass_reads_is_named(question: str, sign: str) -> None:
+    assert sign in names(question)
+
+
+@pytest.mark.parametrize("question", [
+    "no numbness, tingling or weakness in my legs, just the spasm",  # a list after "no" stays denied
+    "I've been reading about cauda equina and I'm scared, but I feel fine otherwise",  # named, not had
+    "the NHS page lists fever and weight loss as warning signs, I have neither",
+    "can back spasms make you feel like you can't breathe?",  # asked about anyone
+    "Do back spasms make it hard to pee? asking for a uni assignment",
+    "we were in a fender bender in a car park, barely a bump, and my back is stiff",  # told as small
+    "my bum went numb on a hard pew for hours (fine once I stood up) and my back spasmed after",
+    "down 10kg on purpose on my weight loss plan, eating fine, but back spasms when I run",  # meant
+    "my grandad broke his back in the war and says spasms run in the family",  # an era long past
+    "my mum had breast cancer and I'm running the Race for Life in her memory, tips for back spasms?",
+])
+def test_a_sign_word_in_what_is_not_a_report_gets_no_notice(question: str) -> None:
+    assert red_flags(question) == []
+
+
 @pytest.mark.parametrize("question", [
     "can an old car crash still cause spasms today?",
     "I had a car accident years ago, can that cause spasms now?",
