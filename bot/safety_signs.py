@@ -550,7 +550,8 @@ CHEST = Sign(
     unless_words=(r"\b(?:(?:from|after|with) (?:\w+ )?(?:laughing|laughter|crying|giggling|singing)|"
                   # a lasting cause the person already knows: "chest tightness from my asthma"
                   r"(?:from|because of|due to|with) (?:my |his |her |their |the )?(?:asthma|copd|hay ?fever|anxiety|"
-                  r"panic attacks?)|"
+                  r"panic attacks?)|(?:from|because of|due to|with) (?:a|the|my|this) (?:\w+ )?(?:cold|cough|chest "
+                  r"infection|flu|virus|bug)|"
                   r"(?:from|after|since) (?:the gym|the weights|working out|(?:a|my|the) (?:workout|session|class)|"
                   r"training|exercis\w+|bench\w*|push[- ]?ups|press[- ]?ups|pull[- ]?ups|lifting|weights|chest day|"
                   r"(?:doing|starting) (?:\w+ )?(?:push|press|pull)[- ]?ups))\b"),
