@@ -445,6 +445,7 @@ FRACTURE = Sign(
 _WEIGHT_LOSS = (r"\b(?:(?:lost|losing|lose|loses|dropped|dropping|drop|shed|shedding|gone down|went down)\s+(?:\w+\s+){0,4}?"
                 r"(?:weight|kg|kgs|kilos?|pounds|lbs?|stones?|dress sizes?|sizes?|a size)|weight ?loss|"
                 r"down (?:\w+ )?(?:\d+|a|two|three|four|five|half a) (?:kg|kgs|kilos?|pounds|lbs?|stones?|st|dress sizes?)|"
+                r"(?:\d+|a|two|three|four|five|half a) (?:kg|kgs|kilos?|pounds|lbs?|stones?|st) (?:lighter|less)|"
                 r"weight (?:\w+ )?(?:is |has been |keeps )?(?:falling|dropping|melting|coming|dropped|fallen) off|"
                 r"(?:gone|went|dropped|come|came) (?:down )?from (?:a )?(?:size )?\d+ to (?:a )?(?:size )?\d+|"
                 r"weight (?:is |keeps |has been |has kept )?(?:dropping|falling|going down|coming down)|"
@@ -478,8 +479,9 @@ WEIGHT = Sign(
     pairs=(
         Pair(_WEIGHT_LOSS, _UNEXPLAINED, window=25, same_sentence=False, check_second=False),
     ),
-    # Loss that was meant: "my weight loss plan is working, down 10kg on purpose".
-    unless_words=(r"\b(?:(?<!not )on purpose|(?<!not )deliberately|(?<!un)intentionally|(?:weight[- ]?loss|diet|slimming|"
+    # Loss that was meant, or has its reason: "my weight loss plan is working, down 10kg on purpose", "after my divorce".
+    unless_words=(r"\b(?:(?:after|since|because of|due to|with) (?:my |his |her |the |a )?(?:divorce|break ?up|bereavement|"
+                  r"grief|op|operation|surgery|baby|pregnancy|stomach bug|sickness bug|d and v)|(?<!not )on purpose|(?<!not )deliberately|(?<!un)intentionally|(?:weight[- ]?loss|diet|slimming|"
                   r"fitness) (?:plan|programme|program|journey|goal|jabs?|injections?|surgery|club|group|app)|"
                   r"(?<!not )(?<!n't )trying to (?:lose|slim)|slimming world|weight ?watchers|(?:counting|cutting) (?:calories|carbs)|"
                   r"ozempic|wegovy|mounjaro|semaglutide|gastric (?:band|bypass|sleeve))\b"),
@@ -580,7 +582,9 @@ _NOT_EASED = (r"\b(?:(?:nothing|no position|no amount of rest|rest|resting|lying
               r"(?:doesn't|does not|won't|will not|didn't) (?:\w+ ){0,2}(?:go|ease|stop|settle|improve|get better|change|"
               r"let up|budge)\w* (?:\w+ ){0,2}(?:when|if|with|even with|after|even if|even when) (?:i |he |she |they )?"
               r"(?:rest\w*|lie still|lying still|lay still|lie down|lying down|lay down|keep still|sit still|lie flat)|"
-              r"(?:lying|laying) (?:down|flat|still) (?:makes|made) (?:it )?worse|cannot (?:lie|lay) (?:down|still|flat))\b")
+              r"(?:lying|laying) (?:down|flat|still) (?:makes|made) (?:it )?worse|cannot (?:lie|lay) (?:down|still|flat)|"
+              r"(?:lying|laying) (?:down |flat |still |in bed )?(?:is |was )?(?:impossible|unbearable|agony|too painful)|"
+              r"(?:have|had|has|need|needs) to get up (?:and (?:walk|pace|move)|to (?:walk|ease|move)))\b")
 NIGHT = Sign(
     "Severe pain at night",
     "severe pain at night that rest does not ease",
