@@ -212,7 +212,10 @@ SADDLE = Sign(
 
 # --- New weakness or numbness in the legs --------------------------------------------------------------
 _LEG = r"(?:legs?|feet|foot|ankles?|knees?|thighs?|toes|calf|calves|shins?)"
-_LEGS = r"(?:legs|feet|both (?:my |his |her )?(?:legs|feet|foot|leg)|(?:my|his|her|their) (?:two|both) (?:legs|feet))"
+_LEGS = (r"(?:legs|feet|both (?:my |his |her )?(?:legs|feet|foot|leg)|(?:my|his|her|their) (?:two|both) (?:legs|feet)|"
+         # one side, then the other: "right leg has gone numb from the hip down and left is tingling"
+         r"(?:right|left) (?:leg|foot)\b(?:\s+\S+){0,8}?\s+(?:and|&) (?:the |my |his |her )?(?:left|right)\b"
+         r"(?! (?:arm|hand|shoulder|side|hip|elbow|wrist|ear|eye|buttock|cheek)))")
 _WEAK = (r"(?:weak\w*|no strength|lost (?:all )?(?:the )?strength|loss of strength|no power|lost power|paraly[sz]\w*|"
          r"giv(?:e|es|ing) (?:way|out)|gave (?:way|out)|(?:keeps?|kept|keep on) going (?:dead|from under)|buckl\w*|collaps\w*|like jelly|useless|floppy|"
          r"won't (?:hold|work|take|support|lift|move|go)|will not (?:hold|work|take|support)|"
@@ -243,7 +246,8 @@ LEGS = Sign(
     # Legs tired from what they did: "weak from the marathon", "knees weak after kneeling for hours".
     unless_words=(r"\b(?:(?:from|after) (?:the |a |my |all the |all that |hours of |a day of |a long )?(?:marathon|run|"
                   r"running|race|gym|workout|training|leg day|squats?|lunges|hike|hiking|walk|walking|cycling|bike ride|"
-                  r"exercis\w+|standing|football|match|game|climbing|dancing)|kneel\w*|knelt|"
+                  r"exercis\w+|standing|football|match|game|climbing|dancing|(?:\w+ )?class|(?:\w+ )?session|yoga|"
+                  r"pilates|swim\w*)|kneel\w*|knelt|"
                   # "weak at the knees for my new physio": the idiom
                   r"weak at the knees (?:for|over|at|when|whenever|every time|thinking)|"
                   + _POSITIONAL + r")\b"),
@@ -278,7 +282,8 @@ _FEVER = (r"(?:(?<!hay )(?<!cabin )(?<!spring )(?<!yellow )(?<!night )(?<!footba
 FEVER = Sign(
     "Fever", "a fever", phrases=(_FEVER,), acute=True,
     unless_words=(r"\b(?:heating|thermostat|hot tub|sauna|jacuzzi|heat pad|heating pad|hot water bottle|setting|settings|"
-                  r"weather|the cold|cold weather|freezing cold|air con\w*|room temperature)\b"),
+                  r"weather|the cold|cold weather|freezing cold|air con\w*|room temperature|(?:hot|warm) (?:bath|shower)s?|"
+                  r"(?:bath|shower) water|(?:i'm|i am|he's|she's|he is|she is) not (?:ill|sick|unwell|poorly))\b"),
     pairs=(
         # Rigors told plainly: "shaking under the duvet, couldn't get warm, then woke up drenched".
         Pair(r"\b(?:shaking|shivering|shivery|trembling|teeth (?:\w+ )?chattering)\b",
@@ -291,7 +296,8 @@ FEVER = Sign(
 _IMMUNE = (r"\b(?:immuno[- ]?suppress\w*|immune[- ]?suppress\w*|immuno[- ]?compromised|immune[- ]?compromised|"
            r"(?:weak|weakened|low|poor|compromised|suppressed|no) immune (?:system)?|immune system (?:is |was )?"
            r"(?:weak\w*|low|compromised|suppressed|shot|rubbish)|transplant\w*|chemo\w*|hiv|aids|"
-           r"(?:on|taking|takes?|take|started) (?:\w+ ){0,2}(?:steroids|prednisolone|prednisone|methotrexate|"
+           r"(?:on|taking|takes?|take|started) (?:\w+ ){0,2}(?:(?:steroids|prednisolone|prednisone)(?! for (?:a|one|two|three|"
+           r"\d+|a few|a couple of) (?:days?|weeks?)| course)|methotrexate|"
            r"biologics?|humira|dexamethasone|immunosuppressants?|tacrolimus|azathioprine)|steroids (?:every day|daily|"
            r"long[- ]term)|long[- ]term steroids|"
            r"inject\w* (?:\w+ )?(?:heroin|drugs|meth|speed|crack|steroids)|(?:injects|injecting|shoots up|shooting up|"
@@ -310,7 +316,8 @@ IMMUNE = Sign(
 
 # --- A major fall or accident ---------------------------------------------------------------------------
 _NOT_A_FALL = (r"(?! asleep| behind| apart| in love| for| ill| pregnant| through| short| out with| out of love| from grace|"
-               r" off the wagon| a dis[ck]| dis[ck]s?\b|(?: \w+){0,2} rabbit holes?)")
+               r" off the wagon| a dis[ck]| dis[ck]s?\b|(?: \w+){0,2} rabbit holes?|"
+               r" on (?:my|his|her|their) (?:foot|feet|toes?|hands?|fingers?))")
 _HEIGHT = (r"(?:ladder|roof|scaffold\w*|stairs|staircase|steps|tree|horse|pony|bike|motorbike|motorcycle|wall|"
            r"balcony|trampoline|loft|attic|bunk(?: bed)?|platform|truck|lorry|height|cliff|window|climbing wall|"
            r"bleachers|stage|shed|van|quad|skateboard|scooter|chairlift|top bunk|top step|rock|ledge|fence)")
@@ -337,7 +344,7 @@ TRAUMA = Sign(
         rf"all the way down)\s+)+"
         rf"(?:\w+\s+){{0,3}}?(?:{_HEIGHT}|flight)",
         r"(?<!nearly )(?<!almost )\bfell (?:off|from|down|over|on|onto|out of|backwards|hard|badly|heavily|awkwardly)\b"
-        r"(?! asleep| the wagon)" + _NOT_A_FALL,
+        r"(?! asleep| the wagon| (?:my|his|her|their) (?:foot|feet|toes?|hands?|fingers?))" + _NOT_A_FALL,
         r"(?<!nearly )(?<!almost )\b(?:came|come|coming|thrown|flew|fell) off (?:my|his|her|their|a|the|our) (?:\w+ )?"
         r"(?:horse|pony|bike|bicycle|"
         r"motorbike|motorcycle|scooter|ladder|quad|skateboard|board|trampoline|wall|roof)\b",
@@ -376,7 +383,7 @@ TRAUMA = Sign(
                   r"?(?:mph|km/?h|kph)|(?:caught|steadied|saved|stopped) (?:myself|himself|herself|themselves)|"
                   r"(?:didn't|did not|never) (?:actually |quite )?(?:fall|hit the (?:ground|floor))|without (?:actually )?falling|"
                   r"landed (?:\w+ ){0,2}?(?:on|in) (?:a |the |something )?(?:soft|cushion|pillow|bed|sofa|grass)|soft landing)\b"),
-    cue_words=(r"\b(?:fell|fall(?:s|en|ing)?|slip(?:s|ped|ping)?|trip(?:s|ped|ping)?|tumbl\w*|crash\w*|accidents?|"
+    cue_words=(r"\b(?:(?:fell|fall(?:s|en|ing)?)" + _NOT_A_FALL + r"|slip(?:s|ped|ping)?|trip(?:s|ped|ping)?|tumbl\w*|crash\w*|accidents?|"
                r"collision|hit|knock\w*|tackl\w*|land(?:ed|ing)?|thrown|came off|car|bike|motorbike|horse|ladder|stairs|"
                r"steps|roof|scaffold\w*|pitch|match|game|rugby|football|skiing|wiped? out|bail(?:ed)?|flew|flying|ice|icy)\b"),
 )
@@ -552,7 +559,8 @@ CHEST = Sign(
     unless_words=(r"\b(?:(?:from|after|with) (?:\w+ )?(?:laughing|laughter|crying|giggling|singing)|"
                   # a lasting cause the person already knows: "chest tightness from my asthma"
                   r"(?:from|because of|due to|with) (?:my |his |her |their |the )?(?:asthma|copd|hay ?fever|anxiety|"
-                  r"panic attacks?)|(?:from|because of|due to|with) (?:a|the|my|this) (?:\w+ )?(?:cold|cough|chest "
+                  r"panic attacks?)|(?:i'm|i am|he's|she's|being|so|really) (?:so |really |very )?(?:unfit|out of shape)|"
+                  r"(?:from|because of|due to|with) (?:a|the|my|this) (?:\w+ )?(?:cold|cough|chest "
                   r"infection|flu|virus|bug)|"
                   r"(?:from|after|since) (?:the gym|the weights|working out|(?:a|my|the) (?:workout|session|class)|"
                   r"training|exercis\w+|bench\w*|push[- ]?ups|press[- ]?ups|pull[- ]?ups|lifting|weights|chest day|"
