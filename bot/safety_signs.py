@@ -229,7 +229,9 @@ LEGS = Sign(
     phrases=(
         r"\bfoot drop\b|\bdrop foot\b|\bdrag(?:s|ging)? (?:my|his|her|one|a|their) (?:foot|leg)\b|\bjelly legs\b",
         r"\b(?:foot|leg) (?:\w+ )?(?:drags|dragging|slaps|slapping|flops|flopping|flaps|flapping)\b",
-        r"\b(?:keeps?|kept|keep on) (?:stumbling|tripping(?: over| up)?)\b",
+        # Not over something in the way: "I keep tripping over the dog".
+        r"\b(?:keeps?|kept|keep on) (?:stumbling|tripping(?: over| up)?)\b(?! (?:over |on )?(?:the|a|an|our|my|his|her) (?:\w+ )?"
+        r"(?:dogs?|cats?|kids?|toys?|cables?|wires?|leads?|bags?|shoes|rugs?|mats?|hose))",
         r"\b(?:foot|feet|toes) (?:\w+ )?(?:catch\w*|scuff\w*|snag\w*) on the (?:ground|floor|carpet|stairs?|steps?|pavement)\b",
         rf"\b{_CANT}\s+(?:\w+\s+){{0,2}}(?:pull|lift|bring) (?:up )?{_MY}(?:toes|foot|feet)(?: up)?\b",
         rf"\b{_CANT}\s+(?:\w+\s+){{0,3}}(?:lift|move|feel|raise|stand on|walk on|bear weight on|control|push off with|"
@@ -337,7 +339,7 @@ TRAUMA = Sign(
         r"collision|car wreck|wreck|tumble|smash|pile[- ]up)\b",
         rf"\b(?:i|he|she|we|they|you|my \w+|mum|dad|i've|i have|he's|she's|i just|i was|i got|(?:was|got) (?:being )?)\s*"
         rf"(?<!nearly )(?<!almost )(?:fell|have fallen|has fallen|had a (?:\w+ )?fall|took a (?:\w+ )?(?:fall|tumble)|"
-        rf"slipped and fell|crashed|was in an? (?:\w+ )?(?:accident|crash|collision)|rear[- ]ended|knocked (?:off|down|over)|"
+        rf"slipped and fell|crashed(?! out\b| on the (?:sofa|couch|bed))|was in an? (?:\w+ )?(?:accident|crash|collision)|rear[- ]ended|knocked (?:off|down|over)|"
         rf"thrown (?:off|from)|went flying){_NOT_A_FALL}\b",
         rf"(?<!nearly )(?<!almost )\b(?:fell|fallen|falling|tumbled|tumbling|slipped|rolled|went flying|came down|"
         rf"come down|thrown)\s+(?:\w+\s+){{0,3}}?(?:(?:off|from|down|out of|over|through|backwards|head first|"

@@ -277,9 +277,9 @@ _NONE_OF_THEM = re.compile(
     r"(?:not|none) (?:of )?(?:these|those) apply)\b")
 # A question about the signs in general, said so: "can a back spasm make it hurt to breathe, in general?"
 _IN_GENERAL = re.compile(r"\b(?:in general|generally speaking|hypothetically|in theory|out of (?:interest|curiosity)|"
-                         r"just (?:curious|wondering) in general|asking for (?:a|an|my|our) (?:\w+ )?(?:assignment|"
-                         r"essay|class|course|project|exam|homework|coursework|dissertation|presentation|lecture|module|"
-                         r"article))\b")
+                         r"just (?:curious|wondering) in general|(?:just|only|purely) curious|"
+                         r"asking for (?:a|an|my|our) (?:\w+ )?(?:assignment|essay|class|course|project|exam|homework|"
+                         r"coursework|dissertation|presentation|lecture|module|article))\b")
 # "Can back spasms make you feel like you can't breathe?": a sign asked about in anyone, with no one in the sentence.
 _ANYONE_AT_ALL = re.compile(r"\b(?:can|could|do|does|will|would|should|is it (?:normal|common|possible|usual))\b.*"
                             r"\b(?:make|makes|cause|causes|give|gives|leave|leaves|for) "
