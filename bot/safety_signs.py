@@ -280,7 +280,7 @@ _FEVER = (r"(?:(?<!hay )(?<!cabin )(?<!spring )(?<!yellow )(?<!night )(?<!footba
           r"\b(?:freezing|shivering|shivery)\b(?:\s+\w+){0,5}\s+(?:roasting|boiling|sweating|burning up)\b|"
           r"\bnight sweats\b|\bsweat(?:s|ing) at night\b|\bdrenched in sweat\b|\bdrenching sweats\b|"
           r"\b(?:spinal|spine|back|kidney|bone|disc|epidural|vertebral) (?:infection|abscess)\b|"
-          r"\b(?:discitis|osteomyelitis|pyelonephritis|sepsis|septic)\b)")
+          r"\b(?:discitis|osteomyelitis|pyelonephritis|sepsis|septic|febrile|pyrexi\w*)\b)")
 FEVER = Sign(
     "Fever", "a fever", phrases=(_FEVER,), acute=True,
     unless_words=(r"\b(?:heating|thermostat|hot tub|sauna|jacuzzi|heat pad|heating pad|hot water bottle|setting|settings|"
@@ -303,7 +303,7 @@ _IMMUNE = (r"\b(?:immuno[- ]?suppress\w*|immune[- ]?suppress\w*|immuno[- ]?compr
            r"biologics?|humira|dexamethasone|immunosuppressants?|tacrolimus|azathioprine)|steroids (?:every day|daily|"
            r"long[- ]term)|long[- ]term steroids|"
            r"inject\w* (?:\w+ )?(?:heroin|drugs|meth|speed|crack|steroids)|(?:injects|injecting|shoots up|shooting up|"
-           r"uses needles|using needles|iv drugs?|intravenous drugs?|heroin|drug user|needle user)|"
+           r"uses needles|using needles|ivdu|pwid|iv drugs?|intravenous drugs?|heroin|drug user|needle user)|"
            r"dialysis|no spleen|spleen (?:removed|out)|sickle cell)\b")
 _UNWELL = (_FEVER + r"|\b(?:infection|infected|abscess|unwell|poorly|flu[- ]like|feel(?:s|ing)? (?:really |very |so )?"
            r"(?:ill|rough|awful|terrible|rotten))\b")
@@ -358,7 +358,7 @@ TRAUMA = Sign(
         r"\b(?:car|van|bike|vehicle) (?:flipped|rolled|overturned|spun|rolled over)\b",
         r"\b(?:a |the )?(?:car|van|truck|lorry|bus|cyclist|bike|motorbike|taxi|vehicle) (?:hit|knocked|ran (?:over|into)|"
         r"drove into|struck|clipped|went into|crashed into|smashed into) (?:me|him|her|them|us|my|his|our)\b",
-        r"\bwhiplash\b|\brear[- ]ended\b|\bt[- ]?boned\b|\b(?:was|got) written off\b|\b(?:car|bike|van|it)(?:'s| is| was) "
+        r"\b(?:rtc|rta|mva|mvc)\b|\bwhiplash\b|\brear[- ]ended\b|\bt[- ]?boned\b|\b(?:was|got) written off\b|\b(?:car|bike|van|it)(?:'s| is| was) "
         r"(?:written off|totalled|totaled|a write[- ]?off)\b|\bhead[- ]on\b|\b(?:got|was|been) shunted\b",
         rf"\blanded (?:\w+ )?(?:hard |badly |heavily |flat |awkwardly |square |right |full )?{_LANDED}\b",
         r"\b(?:came|come|coming|went|go|goes|going) down (?:hard|heavily|badly|awkwardly)\b",
@@ -381,8 +381,8 @@ TRAUMA = Sign(
     acute=True,
     # Told as small, or no fall at all: "a fender bender, barely a bump", "tripped up the stairs, caught myself".
     unless_words=(r"\b(?:fender[- ]benders?|barely (?:a|any) (?:bump|scratch|knock|dent|damage)|(?:just|only) a (?:small |little |"
-                  r"tiny |minor )?(?:bump|knock|scrape|prang|dent|scratch)|low[- ]speed|(?:at|about|only) (?:\d+|walking pace) "
-                  r"?(?:mph|km/?h|kph)|(?:caught|steadied|saved|stopped) (?:myself|himself|herself|themselves)|"
+                  r"tiny |minor )?(?:bump|knock|scrape|prang|dent|scratch)|low[- ]speed|walking pace|(?:at|about|only|under|less than) "
+                  r"(?:[1-9]|1[0-5]) ?(?:mph|km/?h|kph)|(?:caught|steadied|saved|stopped) (?:myself|himself|herself|themselves)|"
                   r"(?:didn't|did not|never) (?:actually |quite )?(?:fall|hit the (?:ground|floor))|without (?:actually )?falling|"
                   r"landed (?:\w+ ){0,2}?(?:on|in) (?:a |the |something )?(?:soft|cushion|pillow|bed|sofa|grass)|soft landing)\b"),
     cue_words=(r"\b(?:(?:fell|fall(?:s|en|ing)?)" + _NOT_A_FALL + r"|slip(?:s|ped|ping)?|trip(?:s|ped|ping)?|tumbl\w*|crash\w*|accidents?|"
@@ -397,7 +397,7 @@ _OSTEO = (r"(?:osteo ?poro\w*|osteopenia|brittle bones?|thin(?:ning)? bones?|bon
 _OLDER = (r"(?:elderly|pensioner|oap|old (?:lady|man|woman|gentleman)|older (?:lady|man|woman|parent|relative)|"
           r"(?:great[- ])?(?:grandma|grandmother|grandad|granddad|grandpa|grandfather|gran|granny|nan|nana|nanna|nanny)|"
           r"(?:aged |is |'s |i'm |am |at |\()(?:6[5-9]|[7-9]\d|1[01]\d)\b|"
-          r"\b(?:6[5-9]|[7-9]\d|1[01]\d)\s?(?:-| )?(?:yo|y/o|yrs?|years?|year[- ]old)\b|in (?:his|her|their|my) "
+          r"\b(?:6[5-9]|[7-9]\d|1[01]\d)\s?(?:-| )?(?:yo|y/o|yrs?|years?|year[- ]old|m|f|male|female)\b|in (?:his|her|their|my) "
           r"(?:seventies|eighties|nineties|70s|80s|90s))")
 _FALL_OR_BREAK = (r"(?:fell|fallen|fall|falling|had a fall|slipped|slip|tripped|trip|tumbled|tumble|went over|"
                   r"crack\w*|snap\w*|broke|broken|break|fractur\w*|sudden\w*|sneez\w+|cough\w+|crunch\w*|collaps\w*|"
@@ -437,7 +437,8 @@ FRACTURE = Sign(
         # Two facts anywhere in the question: the bones (however long known) and what happened to them.
         Pair(rf"\b{_OSTEO}\b", rf"\b{_FALL_OR_BREAK}\b", window=60, same_sentence=False, lasting_first=True),
         Pair(rf"(?<!\w){_OLDER}", r"\b(?:fell|fallen|had a (?:\w+ )?(?:fall|tumble|spill)|took a (?:\w+ )?(?:fall|tumble)|slipped|tripped|tumbled|"
-             r"went over|" + _FALL_WITHOUT_FELL + r"|(?:broken|broke|cracked|fractured) (?:something|a bone|any bones|her back|his back)|(?:getting|got|"
+             r"went over|(?:a|an|mechanical|minor|small|little|recent|another) (?:\w+ )?fall(?! (?:risk|prevention|alarm|detector))|"
+             + _FALL_WITHOUT_FELL + r"|(?:broken|broke|cracked|fractured) (?:something|a bone|any bones|her back|his back)|(?:getting|got|"
              r"gone|grown|become) shorter|lost (?:\w+ )?(?:height|inches)|shrunk|shrinking)\b"
              + _NOT_A_FALL, window=25, same_sentence=False),
         # Long-term steroids thin the bones as osteoporosis does: the event is what has to be recent.
@@ -499,7 +500,8 @@ WEIGHT = Sign(
 )
 
 _CANCER = (r"(?:(?<!i'm a )cancer|tumou?rs?|lymphoma|leuk(?:a)?emia|myeloma|melanoma|carcinoma|sarcoma|metasta\w+|mets|"
-           r"secondaries|secondary (?:cancer|tumou?rs?)|"
+           r"secondaries|secondary (?:cancer|tumou?rs?)|(?:breast|prostate|bowel|lung|colon|colorectal|ovarian|renal|kidney|"
+           r"thyroid|cervical|pancreatic|liver|stomach|bladder|testicular|oesophageal|rectal) ca|"
            r"malignan\w+|chemo\w*|mastectomy|lumpectomy|radiotherapy|radiation (?:therapy|treatment)|oncologist|in remission|the big c)")
 CANCER = Sign(
     "Cancer, now or in the past",

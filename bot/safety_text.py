@@ -219,7 +219,8 @@ _PERSONAL = re.compile(
     r"\b(?:i|i'm|i've|i'd|me|my|myself|he|he's|she|she's|him|his|her|hers|they|them|their|we|us|our|mum|mom|"
     r"mam|dad|wife|husband|son|daughter|friend|partner|boyfriend|girlfriend|grandma|grandad|grandpa|grandmother|"
     r"grandfather|nan|nana|gran|granny|brother|sister|child|kid|baby|patient|yesterday|today|tonight|last night|"
-    r"this morning|ago|after|since|following|history|diagnosed|survivor|\d+\s?(?:yo|y/o|yrs?|years?)(?: old)?)\b"
+    r"this morning|ago|after|since|following|history|pmh|hx|pt|diagnosed|survivor|"
+    r"\d+\s?(?:yo|y/o|yrs?|years?)(?: old)?)\b"
 )
 
 
