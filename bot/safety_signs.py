@@ -151,6 +151,9 @@ BLADDER = Sign(
         # (The "no" is the sign's, so it comes first: a denial is read only after it.)
         Pair(r"\b(?:(?:it|its|it's|it has|has) (?:\w+ )?(?:come|came|comes|coming) out|(?:no|zero|without (?:any )?) ?warning)\b(?! signs?| symptoms?)",
              r"\b(?:wee|pee|poo|urine|bladder|bowels?|toilet|loo|number (?:one|two)s?)\b", window=10),
+        # "Can't hold it" beside what "it" is: "used to have a good bladder but now I can't hold it at all".
+        Pair(rf"\b{_CANT} (?:\w+ )?hold (?:it|on)\b", r"\b(?:bladder|bowels?|wee|pee|toilet|loo|urine|poo)\b", window=12,
+             same_sentence=False, check_second=False),
         # A euphemism made plain beside it: "two 'accidents' today, number twos".
         Pair(r"\baccidents?\b", r"\b(?:number (?:ones?|twos?)|poo\w*|wee\w*|pee\w*|bowels?|bladder|soiled|pants|"
              r"knickers|underwear|trousers)\b", window=6),
@@ -172,7 +175,8 @@ _POSITIONAL = (r"(?:fine|normal|ok|okay|gone|goes away|went away|wears off|wore 
 _FROM_SITTING = (r"(?:from|after|while|when|in|at) (?:\w+ ){0,2}?(?:sitting|sat|cycling|riding|a (?:long )?(?:bike|cycle|horse) ride|"
                  r"(?:a |the )?spin(?:ning)? class)"
                  r"|(?:sitting|sat) (?:on|in) (?:\w+ ){0,3}?(?:for (?:\w+ )?(?:hours|ages|too long)|all day)")
-_NUMB = (r"(?:numb\w*|par(?:a)?esthesi\w*|hyp(?:o|a)(?:a)?esthesi\w*|no feeling|no sensation|los[st] (?:of )?(?:the )?(?:feeling|sensation)|lack of (?:feeling|"
+_NUMB = (r"(?:numb\w*|par(?:a)?esthesi\w*|hyp(?:o|a)(?:a)?esthesi\w*|no feeling|no longer (?:have |got )?(?:any )?"
+         r"(?:feeling|sensation)|no sensation|los[st] (?:of )?(?:the )?(?:feeling|sensation)|lack of (?:feeling|"
          r"sensation)|reduced (?:feeling|sensation)|less (?:feeling|sensation)|altered sensation|tingl\w*|"
          r"pins and needles|dead|cannot feel|can barely feel|can hardly feel|not my (?:own )?skin|"
          r"like (?:after )?(?:a |an |the )?(?:\w+ )?(?:injection|local|an(?:a)?esthetic|novocaine|dentist)|asleep|frozen|"

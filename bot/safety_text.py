@@ -156,7 +156,8 @@ _TIME_BREAK = re.compile(r"[.;:!?\n]|\b(?:but|though|although|however|whereas|no
                          r"these days|lately|this time|recently)\b")
 # A denial before the sign, in the same clause: "no fever", "I don't have a fever", "never had chest pain".
 _DENIAL = re.compile(
-    r"\b(?:no|not|never|without|denies|deny|denied|nor|free of|ruled out|rule out|absence of|zero|none|"
+    # "No longer" is a change, not a denial: "I no longer have any feeling in my feet".
+    r"\b(?:no(?! longer)|not|never|without|denies|deny|denied|nor|free of|ruled out|rule out|absence of|zero|none|"
     r"cannot say|nothing like)\b|n't\b"
 )
 # A comma that starts a new part of the sentence ends a denial's reach ("my bum isn't there, like sitting on a
