@@ -567,7 +567,7 @@ CHEST = Sign(
     unless_words=(r"\b(?:(?:from|after|with) (?:\w+ )?(?:laughing|laughter|crying|giggling|singing)|"
                   # a lasting cause the person already knows: "chest tightness from my asthma"
                   r"(?:from|because of|due to|with) (?:my |his |her |their |the )?(?:asthma|copd|hay ?fever|anxiety|"
-                  r"panic attacks?)|(?:i'm|i am|he's|she's|being|so|really) (?:so |really |very )?(?:unfit|out of shape)|"
+                  r"panic attacks?)|(?:i'm|i am|he's|she's|being|so|really) (?:so |really |very )?(?:unfit|out of shape|overweight|obese)|"
                   r"(?:from|because of|due to|with) (?:a|the|my|this) (?:\w+ )?(?:cold|cough|chest "
                   r"infection|flu|virus|bug)|"
                   r"(?:from|after|since) (?:the gym|the weights|working out|(?:a|my|the) (?:workout|session|class)|"

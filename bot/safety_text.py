@@ -202,7 +202,8 @@ _DISTANT = re.compile(
 # How long something has lasted: long-standing, not new ("numb for years"). An injury or a fever does not
 # last years, so beside one it is some other thing's time ("on steroids for years, coughed and felt a snap").
 _LONG_LASTING = re.compile(r"\bfor (?:about |over |nearly |almost |some |many )?(?:\w+ )?(?:years|decades)\b|"
-                           r"\byears of\b")
+                           r"\byears of\b|\bsince forever\b|\b(?:all|for) (?:my|his|her) (?:whole )?life\b|"
+                           r"\bfor as long as (?:i|he|she) can remember\b")
 # For an injury, months ago is not recent either ("a fall last spring"); for a symptom it may still be going on.
 _MONTHS_AGO = re.compile(
     r"\b(?:months?|seasons?)\s+(?:ago|back|before|since)\b|"
