@@ -322,6 +322,7 @@ IMMUNE = Sign(
 
 # --- A major fall or accident ---------------------------------------------------------------------------
 _NOT_A_FALL = (r"(?! asleep| behind| apart| in love| for| ill| pregnant| through| short| out with| out of love| from grace|"
+               r"(?: \w+)? balance| guard|"
                r" off the wagon| a dis[ck]| dis[ck]s?\b|(?: \w+){0,2} rabbit holes?|"
                r" on (?:my|his|her|their) (?:foot|feet|toes?|hands?|fingers?))")
 _HEIGHT = (r"(?:ladder|roof|scaffold\w*|stairs|staircase|steps|tree|horse|pony|bike|motorbike|motorcycle|wall|"
@@ -388,6 +389,7 @@ TRAUMA = Sign(
                   r"tiny |minor )?(?:bump|knock|scrape|prang|dent|scratch)|low[- ]speed|walking pace|(?:at|about|only|under|less than) "
                   r"(?:[1-9]|1[0-5]) ?(?:mph|km/?h|kph)|(?:caught|steadied|saved|stopped) (?:myself|himself|herself|themselves)|"
                   r"(?:didn't|did not|never) (?:actually |quite )?(?:fall|hit the (?:ground|floor))|without (?:actually )?falling|"
+                  r"no (?:actual )?fall\b|"
                   r"landed (?:\w+ ){0,2}?(?:on|in) (?:a |the |something )?(?:soft|cushion|pillow|bed|sofa|grass)|soft landing)\b"),
     cue_words=(r"\b(?:(?:fell|fall(?:s|en|ing)?)" + _NOT_A_FALL + r"|slip(?:s|ped|ping)?|trip(?:s|ped|ping)?|tumbl\w*|crash\w*|accidents?|"
                r"collision|hit|knock\w*|tackl\w*|land(?:ed|ing)?|thrown|came off|car|bike|motorbike|horse|ladder|stairs|"
@@ -408,7 +410,7 @@ _FALL_OR_BREAK = (r"(?:fell|fallen|fall|falling|had a fall|slipped|slip|tripped|
                   r"lost (?:\w+ )?height|shrunk|shrinking|(?:felt|heard) (?:something|it|a) (?:give|go|snap|crack|pop|crunch)|"
                   r"something (?:gave|went|snapped|cracked|popped))")
 # A fall told without the word: "missed the last step and sat down hard", "lost her footing", "ended up on the floor".
-_FALL_WITHOUT_FELL = (r"went (?:down|over|flying) (?:in|on|at|outside|by|near) (?:the|a|her|his|their) "
+_FALL_WITHOUT_FELL = (r"(?:hard|heavy|nasty|bad) sit[- ]?down|went (?:down|over|flying) (?:in|on|at|outside|by|near) (?:the|a|her|his|their) "
                       r"(?!(?:\w+ )?(?:evening|morning|night|afternoon|day|week|end))|"
                       r"missed (?:a|the|her|his|my|one) (?:\w+ )?(?:step|stair)s?|sat down (?:hard|heavily)|lost (?:her|his|my|their) "
                       r"footing|(?:landed|came down|went down) (?:hard|heavily|badly)|(?:ended up|found (?:her|him)|was found|"
@@ -466,17 +468,19 @@ _WEIGHT_LOSS = (r"\b(?:(?:lost|losing|lose|loses|dropped|dropping|drop|shed|shed
                 r"(?:clothes|jeans|trousers) (?:are |keep )?(?:\w+ )?(?:falling|hanging|dropping) off|wasting away|"
                 r"(?:belt|belt's|trousers|jeans) (?:has |have |is |are )?(?:gone|been taken|taken|pulled|come) in (?:\w+ ){0,2}?"
                 r"(?:notch\w*|holes?)|(?:new|extra|more) (?:holes?|notch\w*) (?:in|on) (?:my|his|her|their|the) belt|"
+                r"belt(?:'s| is)? (?:now )?on (?:the|its|his|her|my) (?:last|tightest|smallest|final) (?:notch|hole)|"
                 r"(?:clothes|jeans|trousers|belt) (?:are |is |have |has )?(?:gone |got |getting |now |all )?(?:baggy|loose|"
                 r"too big)|"
                 r"skin and bones?|(?:looks?|looking|got|gotten|getting|gone|so|really|very) (?:so |really |very )?"
-                r"(?:thin|skinny|gaunt|frail|bony))\b")
+                r"(?:thin|skinny|gaunt|frail|bony|sunken|hollow))\b")
 _UNEXPLAINED = (r"\b(?:without (?:me |him |her |them |us )?(?:even )?(?:trying|dieting|meaning to|changing (?:anything|my diet|his diet|her diet)|"
                 r"doing anything|any reason|reason)|for no (?:apparent |obvious |good |real )?reason|no reason|"
                 r"unexplained|unintentional\w*|unintended|inexplicabl\w+|unexplainabl\w+|mysterious\w*|"
                 r"(?:don't|do not|doesn't|cannot|no one can|nobody can|can't) (?:\w+ )?(?:know|explain|understand|work out|"
                 r"figure out) (?:why|how)|(?:nobody|no one|no-one) (?:\w+ )?knows (?:why|how)|no idea (?:why|how)|not sure (?:why|how)|"
                 r"(?:not|haven't|hasn't|wasn't|isn't) (?:been )?(?:even )?(?:dieting|trying|on (?:a|any) diet|changed)|not on purpose|by itself|eating (?:the same|normally|as usual|as normal|loads)|"
-                r"(?:eating|eats?|ate) (?:fine|well|ok|okay|plenty|normally|a lot|loads|like a horse|more than ever)|not eating|off (?:my|his|her) food|no appetite|lost (?:my|his|her) appetite|(?:really |very |so )?"
+                r"(?:eating|eats?|ate) (?:fine|well|ok|okay|plenty|normally|a lot|loads|like a horse|more than ever)|"
+                r"(?:i'm|i am|he's|she's|he is|she is|they're) (?:still )?eating(?= *(?:[,.;!?]|$|and\b|but\b))|not eating|off (?:my|his|her) food|no appetite|lost (?:my|his|her) appetite|(?:really |very |so )?"
                 r"(?:fast|quickly|rapidly))\b")
 _STRONG_LOSS = (r"\b(?:(?:clothes|jeans|trousers) (?:are |keep )?(?:\w+ )?(?:falling|hanging) off|wasting away|"
                 r"skin and bones?|(?:lost|losing|dropped|dropping) (?:so much|a lot of|loads of|tons of|a ton of|a scary "

@@ -373,8 +373,8 @@ _PERSON = re.compile(
     r"|(?P<we>\b(?:we|we're|we've|us|our|ourselves)\b)"
 )
 _PERSON_WORD = re.compile(rf"\b({_PEOPLE})(?:'?s)?\b")
-_POSSESSED_BACK = re.compile(r"\b(?P<owner>my|his|her|their|our|[a-z]+'s)\s+(?:(?:lower|upper|middle|mid|bad|sore|"
-                             r"poor|whole)\s+)?(?:back|spine)\b")
+_POSSESSED_BACK = re.compile(r"\b(?P<owner>my|his|her|their|our|[a-z]+'s)\s+(?:(?:own|lower|upper|middle|mid|bad|sore|"
+                             r"poor|whole)\s+){0,2}(?:back|spine)\b")
 _BACK = re.compile(r"\bback\s?(?:pain|ache|aches|aching|spasms?|spasming|problems?|issues?|twinges?|hurts?|"
                    r"is|has|went|gone|keeps)\b|\b(?:sore|bad|painful|aching) back\b")
 
