@@ -1,7 +1,7 @@
 """A learned second opinion on the warning signs, for what the phrasings of bot/safety_signs.py lack words for.
 
 The phrasings read what their writer foresaw; each new round of phrasings written apart from them
-still slips some past ("my bladder feels weird and I keep dribbling"). A linear model over the
+still slips some past ("my bladder has been playing up, keep finding my pants damp"). A linear model over the
 character n-grams and words of each sentence (typos and unseen wording share most of their
 n-grams with seen ones), fitted on every labelled phrasing in tests/data/ both ways, gives each
 sign a probability. bot/safety.py names a sign the phrasings have no words for at all when a

@@ -112,7 +112,8 @@ BLADDER = Sign(
         rf"\b(?:cannot|don't|do not|didn't|doesn't|does not|can't) (?:even )?(?:feel|tell|know) (?:when|if) {_WHO} "
         r"(?:need|needs|have|has|want|wants) (?:to (?:pee|wee|urinate|go|poo|poop)|a (?:pee|wee|poo|poop))",
         r"\bincontinen(?:ce|t)\b(?!\s+(?:pads?|products?|pants|sheets?|nurse|clinic|service|team|supplies))",
-        r"\b(?:wear(?:ing)?|need(?:ing)?|started on|had to (?:start )?wear(?:ing)?) (?:\w+ )?(?:pads|nappies|diapers|"
+        r"\b(?:keeps?|kept|keep on) (?:leaking|dribbling|wetting (?:myself|himself|herself|the bed))\b",
+        r"\b(?:wear(?:ing)?|need(?:ing)?|started on|had to (?:start )?wear(?:ing)?) (?:\w+(?:'s)? ){0,2}(?:pads|nappies|diapers|"
         r"incontinence pads|adult nappies|pull[- ]?ups)\b(?! for (?:my |her )?periods?)",
         rf"\b(?:wet|wetting|wets|soil(?:ed|ing)?|peed|peeing|pooed|pooing|pooped|pooping|pee|poo|poop|wee|weed|weeing|"
         rf"shat|shit|messed|messing|mess)\s+(?:\w+\s+)?(?:{_SELF}|(?:my|his|her|their) (?:pants|trousers|knickers|underwear|bed|"
@@ -289,7 +290,9 @@ FEVER = Sign(
     "Fever", "a fever", phrases=(_FEVER,), acute=True,
     unless_words=(r"\b(?:heating|thermostat|hot tub|sauna|jacuzzi|heat pad|heating pad|hot water bottle|setting|settings|"
                   r"weather|the cold|cold weather|freezing cold|air con\w*|room temperature|(?:hot|warm) (?:bath|shower)s?|"
-                  r"(?:bath|shower) water|(?:i'm|i am|he's|she's|he is|she is) not (?:ill|sick|unwell|poorly))\b"),
+                  r"(?:bath|shower) water|(?:i'm|i am|he's|she's|he is|she is) not (?:ill|sick|unwell|poorly)|"
+                  # a vaccine's day of feeling rough
+                  r"(?:after|from|with|and) (?:my |the |a |his |her )?(?:flu |covid |)?(?:jab|vaccine|vaccination|booster))\b"),
     pairs=(
         # Rigors told plainly: "shaking under the duvet, couldn't get warm, then woke up drenched".
         Pair(r"\b(?:shaking|shivering|shivery|trembling|teeth (?:\w+ )?chattering)\b",
@@ -374,8 +377,8 @@ TRAUMA = Sign(
         r"\b(?:arse|ass|head) over (?:tit|teakettle|tea kettle|heels|elbow)\b(?! in love)",
     ),
     pairs=(
-        Pair(r"\b(?:fell|fallen|fall|falling|tumbled|slipped|tripped|went over|knocked over|came off|thrown)\b"
-             + _NOT_A_FALL, rf"\b{_LANDED}\b", window=10),
+        Pair(r"\b(?:fell|fallen|fall|falling|tumbled|slipped|tripped|went over|knocked over|came off|thrown|slammed|smashed|"
+             r"flattened|dumped|hurled|flung)\b" + _NOT_A_FALL, rf"\b{_LANDED}\b", window=10),
         Pair(r"\b(?:fell|fallen|fall|tumbled|slipped|tripped|landed|came down|knocked|tackled|crashed|flattened|speared|"
              r"floored|clattered|sandwiched|dumped|taken out|help(?:ed)? (?:him|her|me|them) off|carried (?:him|her|me|them) "
              r"off)\b" + _NOT_A_FALL, rf"\b{_SPORT}\b", window=10),
@@ -510,7 +513,8 @@ WEIGHT = Sign(
 _CANCER = (r"(?:(?<!i'm a )cancer|tumou?rs?|lymphoma|leuk(?:a)?emia|myeloma|melanoma|carcinoma|sarcoma|metasta\w+|mets|"
            r"secondaries|secondary (?:cancer|tumou?rs?)|(?:breast|prostate|bowel|lung|colon|colorectal|ovarian|renal|kidney|"
            r"thyroid|cervical|pancreatic|liver|stomach|bladder|testicular|oesophageal|rectal) ca|"
-           r"malignan\w+|chemo\w*|mastectomy|lumpectomy|radiotherapy|radiation (?:therapy|treatment)|oncologist|in remission|the big c)")
+           r"malignan\w+|chemo\w*|mastectomy|lumpectomy|radiotherapy|(?:shadow|mass) on (?:my|his|her|the) (?:lungs?|liver|"
+           r"kidneys?|pancreas|bones?|spine)|radiation (?:therapy|treatment)|oncologist|in remission|the big c)")
 CANCER = Sign(
     "Cancer, now or in the past",
     "cancer, now or in the past",

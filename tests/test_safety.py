@@ -199,7 +199,7 @@ def test_the_learned_opinion_was_fitted_on_the_phrasings_as_they_are() -> None:
 
 
 @pytest.mark.parametrize("question, sign", [
-    ("my bladder feels weird and I keep dribbling since my back went", BLADDER),
+    ("my bladder has been playing up since my back went, keep finding my pants damp", BLADDER),
     ("came a right cropper off the quad bike yesterday and my back is in bits", FALL),
 ])
 def test_a_sign_the_phrasings_have_no_words_for_is_named_by_the_learned_opinion(question: str, sign: str) -> None:
