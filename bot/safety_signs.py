@@ -113,6 +113,11 @@ BLADDER = Sign(
         r"(?:need|needs|have|has|want|wants) (?:to (?:pee|wee|urinate|go|poo|poop)|a (?:pee|wee|poo|poop))",
         r"\bincontinen(?:ce|t)\b(?!\s+(?:pads?|products?|pants|sheets?|nurse|clinic|service|team|supplies))",
         r"\b(?:keeps?|kept|keep on) (?:leaking|dribbling|wetting (?:myself|himself|herself|the bed))\b",
+        # No urge, or finding it has already happened: "I don't get the urge to go anymore, I just find I've gone".
+        r"\b(?:don't|do not|doesn't|does not|cannot|no longer|never) (?:\w+ )?(?:get|feel|have|know) (?:the |any |an )?(?:urge|need|"
+        r"sensation|feeling) (?:to (?:go|pee|wee|poo|urinate)|of (?:needing|a full bladder))\b",
+        r"\b(?:find|found|finds|realise|realised|realize|realized) (?:that )?(?:i've|i have|he's|he has|she's|she has|i'd|i had) "
+        r"(?:already )?(?:gone|been)\b(?! (?:to|out|away|back|home|for))",
         r"\b(?:wear(?:ing)?|need(?:ing)?|started on|had to (?:start )?wear(?:ing)?) (?:\w+(?:'s)? ){0,2}(?:pads|nappies|diapers|"
         r"incontinence pads|adult nappies|pull[- ]?ups)\b(?! for (?:my |her )?periods?)",
         rf"\b(?:wet|wetting|wets|soil(?:ed|ing)?|peed|peeing|pooed|pooing|pooped|pooping|pee|poo|poop|wee|weed|weeing|"
@@ -173,7 +178,9 @@ BLADDER = Sign(
 _POSITIONAL = (r"(?:fine|normal|ok|okay|gone|goes away|went away|wears off|wore off|passes|passed|back to normal|comes back|came back)"
                r" (?:\w+ ){0,2}?(?:once|as soon as|when|after) (?:i|he|she|they|you|we) (?:stand|stood|stands|get up|got up|"
                r"gets up|move|moved|moves|walk|walked|walks|shift\w*|chang\w* position)")
-_FROM_SITTING = (r"(?:from|after|while|when|in|at) (?:\w+ ){0,2}?(?:sitting|sat|cycling|riding|a (?:long )?(?:bike|cycle|horse) ride|"
+_FROM_SITTING = (r"(?:sitting|sat|sit) (?:on|in) (?:a |the |my )?(?:hard|wooden|uncomfortable|plastic|metal) (?:\w+ )?"
+                 r"(?:chair|seat|pew|bench|stool|floor|surface)|"
+                 r"(?:from|after|while|when|in|at) (?:\w+ ){0,2}?(?:sitting|sat|cycling|riding|a (?:long )?(?:bike|cycle|horse) ride|"
                  r"(?:a |the )?spin(?:ning)? class)"
                  r"|(?:sitting|sat) (?:on|in) (?:\w+ ){0,3}?(?:for (?:\w+ )?(?:hours|ages|too long)|all day)")
 _NUMB = (r"(?:numb\w*|par(?:a)?esthesi\w*|hyp(?:o|a)(?:a)?esthesi\w*|no feeling|no longer (?:have |got )?(?:any )?"
@@ -222,7 +229,8 @@ _LEGS = (r"(?:legs|feet|both (?:my |his |her )?(?:legs|feet|foot|leg)|(?:my|his|
          r"(?:right|left) (?:leg|foot)\b(?:\s+\S+){0,8}?\s+(?:and|&) (?:the |my |his |her )?(?:left|right)\b"
          r"(?! (?:arm|hand|shoulder|side|hip|elbow|wrist|ear|eye|buttock|cheek)))")
 _WEAK = (r"(?:weak\w*|no strength|lost (?:all )?(?:the )?strength|loss of strength|no power|lost power|paraly[sz]\w*|"
-         r"giv(?:e|es|ing) (?:way|out)|gave (?:way|out)|(?:keeps?|kept|keep on) going (?:dead|from under)|buckl\w*|collaps\w*|like jelly|useless|floppy|"
+         r"giv(?:e|es|ing) (?:way|out)|gave (?:way|out)|wobbl\w* (?:and|&) (?:give|gives|buckle|buckles|fold|folds)|"
+         r"(?:give|gives|gave)(?= *(?:[,.;!?]|$))|(?:keeps?|kept|keep on) going (?:dead|from under)|buckl\w*|collaps\w*|like jelly|useless|floppy|"
          r"won't (?:hold|work|take|support|lift|move|go)|will not (?:hold|work|take|support)|"
          r"(?:doesn't|does not|don't|cannot) (?:hold|support|take) (?:my|his|her|their) weight|"
          r"not (?:working|responding)|stopped working|(?:went|go|goes|going|gone|keep going) (?:out )?from under|"
@@ -366,6 +374,7 @@ TRAUMA = Sign(
         r"\b(?:car|van|bike|vehicle) (?:flipped|rolled|overturned|spun|rolled over)\b",
         r"\b(?:a |the )?(?:car|van|truck|lorry|bus|cyclist|bike|motorbike|taxi|vehicle) (?:hit|knocked|ran (?:over|into)|"
         r"drove into|struck|clipped|went into|crashed into|smashed into) (?:me|him|her|them|us|my|his|our)\b",
+        r"\b(?:went|drove|ran|crashed|smashed|ploughed|plowed|slammed) (?:straight |right )?into the (?:back|side|front) of\b|"
         r"\b(?:rtc|rta|mva|mvc)\b|\bwhiplash\b|\brear[- ]ended\b|\bt[- ]?boned\b|\b(?:was|got) written off\b|\b(?:car|bike|van|it)(?:'s| is| was) "
         r"(?:written off|totalled|totaled|a write[- ]?off)\b|\bhead[- ]on\b|\b(?:got|was|been) shunted\b",
         rf"\blanded (?:\w+ )?(?:hard |badly |heavily |flat |awkwardly |square |right |full )?{_LANDED}\b",
@@ -447,6 +456,7 @@ FRACTURE = Sign(
         Pair(rf"\b{_OSTEO}\b", rf"\b{_FALL_OR_BREAK}\b", window=60, same_sentence=False, lasting_first=True),
         Pair(rf"(?<!\w){_OLDER}", r"\b(?:fell|fallen|had a (?:\w+ )?(?:fall|tumble|spill)|took a (?:\w+ )?(?:fall|tumble)|slipped|tripped|tumbled|"
              r"went over|(?:a|an|mechanical|minor|small|little|recent|another) (?:\w+ )?fall(?! (?:risk|prevention|alarm|detector))|"
+             r"(?:felt|heard) (?:something|it|a) (?:\w+ )?(?:give|go|snap|crack|pop|crunch)|something (?:gave|snapped|cracked|popped)|"
              + _FALL_WITHOUT_FELL + r"|(?:broken|broke|cracked|fractured) (?:something|a bone|any bones|her back|his back)|(?:getting|got|"
              r"gone|grown|become) shorter|lost (?:\w+ )?(?:height|inches)|shrunk|shrinking)\b"
              + _NOT_A_FALL, window=25, same_sentence=False),
@@ -472,6 +482,8 @@ _WEIGHT_LOSS = (r"\b(?:(?:lost|losing|lose|loses|dropped|dropping|drop|shed|shed
                 r"(?:belt|belt's|trousers|jeans) (?:has |have |is |are )?(?:gone|been taken|taken|pulled|come) in (?:\w+ ){0,2}?"
                 r"(?:notch\w*|holes?)|(?:new|extra|more) (?:holes?|notch\w*) (?:in|on) (?:my|his|her|their|the) belt|"
                 r"belt(?:'s| is)? (?:now )?on (?:the|its|his|her|my) (?:last|tightest|smallest|final) (?:notch|hole)|"
+                r"(?:none of (?:my|his|her) )?(?:clothes|jeans|trousers|everything)\b(?:\s+\S+){0,6}?\s+(?:all )?(?:too big|baggy|"
+                r"hanging off)|"
                 r"(?:clothes|jeans|trousers|belt) (?:are |is |have |has )?(?:gone |got |getting |now |all )?(?:baggy|loose|"
                 r"too big)|"
                 r"skin and bones?|(?:looks?|looking|got|gotten|getting|gone|so|really|very) (?:so |really |very )?"
