@@ -255,7 +255,7 @@ LEGS = Sign(
         r"(?:legs|feet)\b",
     ),
     pairs=(
-        Pair(rf"\b{_WEAK}\b", rf"\b{_LEG}\b", window=6),
+        Pair(rf"\b{_WEAK}\b", rf"\b{_LEG}\b", window=8),
         Pair(rf"\b{_NUMB}\b", rf"\b{_LEGS}\b", window=7),
     ),
     # Legs tired from what they did: "weak from the marathon", "knees weak after kneeling for hours".
