@@ -253,6 +253,7 @@ LEGS = Sign(
         rf"{_LEG} (?:\w+ )?(?:give|gave|giving|buckl|collaps|won't|are|is|feel)",
         r"\b(?:cannot|can barely|can hardly|barely|hardly|no longer|don't|do not|didn't) feel (?:my|his|her|their) "
         r"(?:legs|feet)\b",
+        rf"\b{_LEGS} (?:have |has |keep |keeps |kept )?(?:\w+ )?'?(?:gone|go|goes|going|went) to sleep\b",
     ),
     pairs=(
         Pair(rf"\b{_WEAK}\b", rf"\b{_LEG}\b", window=8),
@@ -482,6 +483,7 @@ _WEIGHT_LOSS = (r"\b(?:(?:lost|losing|lose|loses|dropped|dropping|drop|shed|shed
                 r"(?:belt|belt's|trousers|jeans) (?:has |have |is |are )?(?:gone|been taken|taken|pulled|come) in (?:\w+ ){0,2}?"
                 r"(?:notch\w*|holes?)|(?:new|extra|more) (?:holes?|notch\w*) (?:in|on) (?:my|his|her|their|the) belt|"
                 r"belt(?:'s| is)? (?:now )?on (?:the|its|his|her|my) (?:last|tightest|smallest|final) (?:notch|hole)|"
+                r"(?:clothes|jeans|trousers|jumpers?|tops|shirts?|dress(?:es)?) (?:are |is )?(?:\w+ )?swamping (?:me|him|her)|"
                 r"(?:none of (?:my|his|her) )?(?:clothes|jeans|trousers|everything)\b(?:\s+\S+){0,6}?\s+(?:all )?(?:too big|baggy|"
                 r"hanging off)|"
                 r"(?:clothes|jeans|trousers|belt) (?:are |is |have |has )?(?:gone |got |getting |now |all )?(?:baggy|loose|"
@@ -493,7 +495,7 @@ _UNEXPLAINED = (r"\b(?:without (?:me |him |her |them |us )?(?:even )?(?:trying|d
                 r"unexplained|unintentional\w*|unintended|inexplicabl\w+|unexplainabl\w+|mysterious\w*|"
                 r"(?:don't|do not|doesn't|cannot|no one can|nobody can|can't) (?:\w+ )?(?:know|explain|understand|work out|"
                 r"figure out) (?:why|how)|(?:nobody|no one|no-one) (?:\w+ )?knows (?:why|how)|no idea (?:why|how)|not sure (?:why|how)|"
-                r"(?:not|haven't|hasn't|wasn't|isn't) (?:been )?(?:even )?(?:dieting|trying|on (?:a|any) diet|changed)|not on purpose|by itself|eating (?:the same|normally|as usual|as normal|loads)|"
+                r"(?:not|haven't|hasn't|wasn't|isn't) (?:been )?(?:even )?(?:dieting|trying|on (?:a|any) diet|changed)|not on purpose|by itself|(?:eating|eats?) (?:the same|normally|as usual|as normal|loads)|"
                 r"(?:eating|eats?|ate) (?:fine|well|ok|okay|plenty|normally|a lot|loads|like a horse|more than ever)|"
                 r"(?:i'm|i am|he's|she's|he is|she is|they're) (?:still )?eating(?= *(?:[,.;!?]|$|and\b|but\b))|not eating|off (?:my|his|her) food|no appetite|lost (?:my|his|her) appetite|(?:really |very |so )?"
                 r"(?:fast|quickly|rapidly))\b")
