@@ -113,9 +113,15 @@ def signs_in(text: str, model: SignClassifier, add: float = ADD) -> tuple[Sign, 
 
 
 def _matched(sign: Sign, text: str) -> bool:
-    """Whether any phrasing of `sign`, or both parts of a pair, occur in `text`, whatever their context says."""
+    """Whether any phrasing of `sign`, or both parts of a pair, occur in `text`, whatever their context says.
+
+    A lasting state without the event it needs counts too ("could his osteoporosis have anything to do with
+    it?"): the phrasings know the state alone is not the sign, and the model, reading words, would weigh it
+    as if it were.
+    """
     return any(p.search(text) for p in sign.compiled) or any(
-        first.search(text) and second.search(text) for first, second in (pair.compiled for pair in sign.pairs))
+        first.search(text) and (second.search(text) or pair.lasting_first)
+        for first, second, pair in ((*pair.compiled, pair) for pair in sign.pairs))
 
 
 def reading(question: str) -> str:

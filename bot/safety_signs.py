@@ -419,6 +419,8 @@ _OLDER = (r"(?:elderly|pensioner|oap|old (?:lady|man|woman|gentleman)|older (?:l
           r"\b(?:6[5-9]|[7-9]\d|1[01]\d)\s?(?:-| )?(?:yo|y/o|yrs?|years?|year[- ]old|m|f|male|female)\b|in (?:his|her|their|my) "
           r"(?:seventies|eighties|nineties|70s|80s|90s))")
 _FALL_OR_BREAK = (r"(?:fell|fallen|fall|falling|had a fall|slipped|slip|tripped|trip|tumbled|tumble|went over|"
+                  # a back that goes on a small strain: "her back went when she bent down to stroke the cat"
+                  r"(?:back|spine) (?:just )?(?:went|gave (?:way|out)|gave|went out|went pop|popped)|"
                   r"crack\w*|snap\w*|broke|broken|break|fractur\w*|sudden\w*|sneez\w+|cough\w+|crunch\w*|collaps\w*|"
                   r"lost (?:\w+ )?height|shrunk|shrinking|(?:felt|heard) (?:something|it|a) (?:give|go|snap|crack|pop|crunch)|"
                   r"something (?:gave|went|snapped|cracked|popped))")
