@@ -299,6 +299,8 @@ def test_a_sign_told_in_the_ways_the_third_pass_reads_is_named(question: str, si
     "down 10kg on purpose on my weight loss plan, eating fine, but back spasms when I run",  # meant
     "my grandad broke his back in the war and says spasms run in the family",  # an era long past
     "my mum had breast cancer and I'm running the Race for Life in her memory, tips for back spasms?",
+    # a lasting state without its event: the learned opinion, reading the word, would name a fracture
+    "My dad is 74 and keeps getting back spasms. Could his osteoporosis have anything to do with it?",
 ])
 def test_a_sign_word_in_what_is_not_a_report_gets_no_notice(question: str) -> None:
     assert red_flags(question) == []
