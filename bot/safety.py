@@ -44,6 +44,7 @@ from .safety_text import (
     denied,
     in_the_back_asked_about,
     long_past,
+    named_not_reported,
     normalise,
     real_words,
     resolved,
@@ -90,11 +91,11 @@ def _signs_of(question: str) -> tuple[Sign, ...]:
     return signs_in(reading(question), classifier())
 
 
-def signs_in(text: str, model: SignClassifier) -> tuple[Sign, ...]:
+def signs_in(text: str, model: SignClassifier, add: float = ADD) -> tuple[Sign, ...]:
     """The signs `text` (as `reading` returns it) reports: the phrasings in context, and `model`'s second opinion.
 
     The phrasings decide where they have words for a sign. The model names a sign they have no words
-    for when a sentence reaches ADD and speaks of the sign's subject in a clause that counts
+    for when a sentence reaches `add` and speaks of the sign's subject in a clause that counts
     (bot/safety_classifier.py).
     """
     read = [sign for sign in RED_FLAGS if _reported(sign, text)]
@@ -105,16 +106,22 @@ def signs_in(text: str, model: SignClassifier) -> tuple[Sign, ...]:
     # Only sentences that can change the answer are scored.
     opinion = {span: model.probabilities(text[span[0] : span[1]]) for span in spans if askable[span]}
     found = [sign for sign in RED_FLAGS
-             if sign in read or any(sign in askable[span] and p[sign.name] >= ADD for span, p in opinion.items())]
+             if sign in read or any(sign in askable[span] and p[sign.name] >= add for span, p in opinion.items())]
     if IMMUNE in found and FEVER in found:
         found.remove(FEVER)  # named once, with what makes it urgent
     return tuple(found)
 
 
 def _matched(sign: Sign, text: str) -> bool:
-    """Whether any phrasing of `sign`, or both parts of a pair, occur in `text`, whatever their context says."""
+    """Whether any phrasing of `sign`, or both parts of a pair, occur in `text`, whatever their context says.
+
+    A lasting state without the event it needs counts too ("could his osteoporosis have anything to do with
+    it?"): the phrasings know the state alone is not the sign, and the model, reading words, would weigh it
+    as if it were.
+    """
     return any(p.search(text) for p in sign.compiled) or any(
-        first.search(text) and second.search(text) for first, second in (pair.compiled for pair in sign.pairs))
+        first.search(text) and (second.search(text) or pair.lasting_first)
+        for first, second, pair in ((*pair.compiled, pair) for pair in sign.pairs))
 
 
 def reading(question: str) -> str:
@@ -169,11 +176,12 @@ def _reported(sign: Sign, text: str) -> bool:
 
 def _pair_reported(sign: Sign, pair: Pair, text: str) -> bool:
     first, second = pair.compiled
-    seconds = [m.span() for m in second.finditer(text)]
-    if not seconds:
+    firsts = list(first.finditer(text))
+    if not firsts:
         return False
-    for a in first.finditer(text):
-        if not _counts(sign, text, a.start(), a.end()):
+    seconds = [m.span() for m in second.finditer(text)]
+    for a in firsts if seconds else ():
+        if not _counts(sign, text, a.start(), a.end(), lasting=pair.lasting_first):
             continue
         for b in seconds:
             if _near(pair, text, a.span(), b) and (not pair.check_second or _counts(sign, text, *b, since=a.end())):
@@ -197,9 +205,10 @@ def _sentence(text: str, start: int, end: int) -> str:
     return text[breaks[-1].end() if breaks else 0 : stop.start() if stop else len(text)]
 
 
-def _counts(sign: Sign, text: str, start: int, end: int, since: int = 0) -> bool:
-    """Whether a phrasing matched at text[start:end] is reported: not denied, not long past, about someone."""
-    if denied(text, start, end, since):
+def _counts(sign: Sign, text: str, start: int, end: int, since: int = 0, lasting: bool = False) -> bool:
+    """Whether a phrasing matched at text[start:end] is reported: not denied, not long past (unless it is a
+    `lasting` state, such as osteoporosis found years ago), about someone."""
+    if denied(text, start, end, since) or named_not_reported(text, start, end):
         return False
     if sign.unless and sign.unless.search(_sentence(text, start, end)):
         return False
@@ -207,7 +216,7 @@ def _counts(sign: Sign, text: str, start: int, end: int, since: int = 0) -> bool
         before = " ".join(clause(text, start, end)[0].split()[-6:])
         if re.search(sign.not_after, before):
             return False
-    if not sign.past_counts and (long_past(text, start, end, sign.acute) or resolved(text, start, end)):
+    if not sign.past_counts and not lasting and (long_past(text, start, end, sign.acute) or resolved(text, start, end)):
         return False
     if not in_the_back_asked_about(text, start, end):
         return False

@@ -1,7 +1,7 @@
 """A learned second opinion on the warning signs, for what the phrasings of bot/safety_signs.py lack words for.
 
 The phrasings read what their writer foresaw; each new round of phrasings written apart from them
-still slips some past ("my bladder feels weird and I keep dribbling"). A linear model over the
+still slips some past ("my bladder has been playing up, keep finding my pants damp"). A linear model over the
 character n-grams and words of each sentence (typos and unseen wording share most of their
 n-grams with seen ones), fitted on every labelled phrasing in tests/data/ both ways, gives each
 sign a probability. bot/safety.py names a sign the phrasings have no words for at all when a
@@ -10,11 +10,11 @@ clause that counts, as a phrasing's would (not denied, not long past, the back a
 Where the phrasings have words for a sign they decide, either way: the model knows words, not
 who or when.
 
-ADD was chosen on rounds 6 and 7 against the reader as merged before issue 19's second pass,
-both held out from that reader and, fitting without each in turn, from the model: at 0.7 it added
-4 and 9 catches and no false alarm; at 0.6, 6 and 11, but it also named night pain in one of the
-1277 ordinary questions of the corpus question bank, which the model is never fitted on
-(docs/safety.md). Fitted by
+ADD (with the fit's regularisation) was chosen by leaving each written round out in turn
+(`python -m benchmarks.warning_signs_classifier --cv`): at 0.7 the model names 314 of the 448
+signs of rounds 4 to 9 out of fold, with no false alarm in 442, and, fitted on everything, a sign
+in none of the 1507 ordinary questions of the corpus question bank, which it is never fitted on;
+settings that named many more named a sign in some of them (docs/safety.md). Fitted by
 `python -m benchmarks.warning_signs_classifier --fit` into bot/data/safety_classifier.npz; a test
 checks it was fitted on the phrasings as they are.
 """
@@ -31,7 +31,7 @@ import numpy as np
 
 from .safety_text import SENTENCE_BREAK
 
-#: A sentence this sure names a sign the phrasings have no words for (chosen on rounds 6 and 7, see above).
+#: A sentence this sure names a sign the phrasings have no words for (chosen by leaving each round out, see above).
 ADD = 0.7
 #: Sentences scored at most: a pasted wall of text is read by the phrasings, not scored line by line.
 MAX_SENTENCES = 12

@@ -32,6 +32,8 @@ class Pair:
     same_sentence: bool = True
     #: False where the second part is itself a qualifier that may hold a negation ("no position eases it").
     check_second: bool = True
+    #: True where the first part is a lasting state (osteoporosis, long-term steroids): found years ago, it still holds.
+    lasting_first: bool = False
 
     @cached_property
     def compiled(self) -> tuple[re.Pattern[str], re.Pattern[str]]:
@@ -88,9 +90,9 @@ _WHO = r"(?:i|he|she|they|we|you|it)"
 _SELF = r"(?:myself|himself|herself|themselves|yourself|ourselves)"
 
 # --- Loss of bladder or bowel control -----------------------------------------------------------------
-_BLADDER = r"(?:bladder|bowels?)"
+_BLADDER = r"(?:bladder|bowels?|waterworks)"
 # "Bowls" is a word of its own, so never corrected; after "control of my" it can only mean the bowels.
-_CONTROLLED = r"(?:bladder|bowels?|bowls)"
+_CONTROLLED = r"(?:bladder|bowels?|bowls|waterworks)"
 _TOILET = (r"(?:pee|wee|urinate|pass(?:ing)? (?:urine|water)|go (?:for a )?(?:pee|wee)|empty (?:my|his|her|their|the) "
            r"(?:bladder|bowels?)|start (?:peeing|weeing)|peeing|weeing|urinating)")
 BLADDER = Sign(
@@ -110,7 +112,13 @@ BLADDER = Sign(
         rf"\b(?:cannot|don't|do not|didn't|doesn't|does not|can't) (?:even )?(?:feel|tell|know) (?:when|if) {_WHO} "
         r"(?:need|needs|have|has|want|wants) (?:to (?:pee|wee|urinate|go|poo|poop)|a (?:pee|wee|poo|poop))",
         r"\bincontinen(?:ce|t)\b(?!\s+(?:pads?|products?|pants|sheets?|nurse|clinic|service|team|supplies))",
-        r"\b(?:wear(?:ing)?|need(?:ing)?|started on|had to (?:start )?wear(?:ing)?) (?:\w+ )?(?:pads|nappies|diapers|"
+        r"\b(?:keeps?|kept|keep on) (?:leaking|dribbling|wetting (?:myself|himself|herself|the bed))\b",
+        # No urge, or finding it has already happened: "I don't get the urge to go anymore, I just find I've gone".
+        r"\b(?:don't|do not|doesn't|does not|cannot|no longer|never) (?:\w+ )?(?:get|feel|have|know) (?:the |any |an )?(?:urge|need|"
+        r"sensation|feeling) (?:to (?:go|pee|wee|poo|urinate)|of (?:needing|a full bladder))\b",
+        r"\b(?:find|found|finds|realise|realised|realize|realized) (?:that )?(?:i've|i have|he's|he has|she's|she has|i'd|i had) "
+        r"(?:already )?(?:gone|been)\b(?! (?:to|out|away|back|home|for))",
+        r"\b(?:wear(?:ing)?|need(?:ing)?|started on|had to (?:start )?wear(?:ing)?) (?:\w+(?:'s)? ){0,2}(?:pads|nappies|diapers|"
         r"incontinence pads|adult nappies|pull[- ]?ups)\b(?! for (?:my |her )?periods?)",
         rf"\b(?:wet|wetting|wets|soil(?:ed|ing)?|peed|peeing|pooed|pooing|pooped|pooping|pee|poo|poop|wee|weed|weeing|"
         rf"shat|shit|messed|messing|mess)\s+(?:\w+\s+)?(?:{_SELF}|(?:my|his|her|their) (?:pants|trousers|knickers|underwear|bed|"
@@ -120,8 +128,8 @@ BLADDER = Sign(
         rf"\baccidents? (?:with|of) {_MY}{_BLADDER}\b",
         r"\b(?:had|having|has|have|keeps? having) (?:an? |some )?(?:little |small )?accidents? (?:in (?:the |my |his |her "
         r")?(?:bed|pants|trousers|knickers|chair)|(?:at|during the) night)\b",
-        r"\b(?:pee|peeing|wee|weeing|poo|pooing|leak|leaking)\b(?:\s+\w+){0,7}\s+without (?:even )?(?:meaning|wanting|"
-        r"noticing|realising|realizing|knowing|feeling)\b",
+        r"\b(?:pee|peeing|wee|weeing|poo|pooing|leak|leaking|bowels?|bowel movements?|stools?|urine)\b(?:\s+\w+){0,7}\s+"
+        r"without (?:even )?(?:meaning|wanting|noticing|realising|realizing|knowing|feeling|(?:any )?warning)\b",
         r"\burinary retention\b|\bretaining urine\b|\bretention of urine\b",
         r"\bneed(?:s|ing)? to (?:go|pee|wee) (?:\w+ ){0,3}but (?:hardly|barely|nothing|not much|very little|only a \w+) "
         r"(?:\w+ )?(?:comes? out|happens)\b",
@@ -145,6 +153,13 @@ BLADDER = Sign(
         # Nothing comes: "he's been sat on the loo for an hour and nothing".
         Pair(r"\bon the (?:loo|toilet)\b", r"\b(?:(?:and|but) nothing|nothing (?:comes?|came|happens|happened))\b",
              window=10, check_second=False),
+        # No warning, or it simply comes: "zero warning before needing a wee", "twice it's just come out".
+        # (The "no" is the sign's, so it comes first: a denial is read only after it.)
+        Pair(r"\b(?:(?:it|its|it's|it has|has) (?:\w+ )?(?:come|came|comes|coming) out|(?:no|zero|without (?:any )?) ?warning)\b(?! signs?| symptoms?)",
+             r"\b(?:wee|pee|poo|urine|bladder|bowels?|toilet|loo|number (?:one|two)s?)\b", window=10),
+        # "Can't hold it" beside what "it" is: "used to have a good bladder but now I can't hold it at all".
+        Pair(rf"\b{_CANT} (?:\w+ )?hold (?:it|on)\b", r"\b(?:bladder|bowels?|wee|pee|toilet|loo|urine|poo)\b", window=12,
+             same_sentence=False, check_second=False),
         # A euphemism made plain beside it: "two 'accidents' today, number twos".
         Pair(r"\baccidents?\b", r"\b(?:number (?:ones?|twos?)|poo\w*|wee\w*|pee\w*|bowels?|bladder|soiled|pants|"
              r"knickers|underwear|trousers)\b", window=6),
@@ -152,13 +167,24 @@ BLADDER = Sign(
     # A cause long known and not the back: "weak bladder after three kids", "pads for my periods".
     unless_words=(r"\b(?:after (?:\w+ )?(?:kids|children|babies|pregnanc\w+|childbirth|giving birth)|pelvic floor|"
                   r"since (?:having|the birth of) (?:\w+ )?(?:kids|children|babies|baby)|periods?|menstrua\w*)\b"),
-    cue_words=(r"\b(?:bladder|bowels?|bowls|pee(?:s|d|ing)?|wee(?:s|d|ing)?|urin\w*|toilet|loo|poo(?:s|ed|ing|p|ps|ped|ping)?|"
+    cue_words=(r"\b(?:bladder|bowels?|bowls|waterworks|pee(?:s|d|ing)?|wee(?:s|d|ing)?|urin\w*|toilet|loo|poo(?:s|ed|ing|p|ps|ped|ping)?|"
                r"incontinen\w*|pads|nappies|leak\w*|accidents?|wet(?:s|ting)?|soil(?:ed|ing)?|dribbl\w*|trickle|"
                r"number (?:ones?|twos?)|mess(?:ed|ing)? (?:myself|himself|herself)|caught short|pants|knickers)\b"),
 )
 
 # --- Numbness around the groin or buttocks (saddle numbness) -----------------------------------------
-_NUMB = (r"(?:numb\w*|no feeling|no sensation|los[st] (?:of )?(?:the )?(?:feeling|sensation)|lack of (?:feeling|"
+# Numbness from how someone sat, gone once they move, is a limb "gone to sleep", not a nerve pressed in the spine:
+# "my bum went numb on a hard pew (fine once I stood up)", "numb down there after a long bike ride".
+_POSITIONAL = (r"(?:fine|normal|ok|okay|gone|goes away|went away|wears off|wore off|passes|passed|back to normal|comes back|came back)"
+               r" (?:\w+ ){0,2}?(?:once|as soon as|when|after) (?:i|he|she|they|you|we) (?:stand|stood|stands|get up|got up|"
+               r"gets up|move|moved|moves|walk|walked|walks|shift\w*|chang\w* position)")
+_FROM_SITTING = (r"(?:sitting|sat|sit) (?:on|in) (?:a |the |my )?(?:hard|wooden|uncomfortable|plastic|metal) (?:\w+ )?"
+                 r"(?:chair|seat|pew|bench|stool|floor|surface)|"
+                 r"(?:from|after|while|when|in|at) (?:\w+ ){0,2}?(?:sitting|sat|cycling|riding|a (?:long )?(?:bike|cycle|horse) ride|"
+                 r"(?:a |the )?spin(?:ning)? class)"
+                 r"|(?:sitting|sat) (?:on|in) (?:\w+ ){0,3}?(?:for (?:\w+ )?(?:hours|ages|too long)|all day)")
+_NUMB = (r"(?:numb\w*|par(?:a)?esthesi\w*|hyp(?:o|a)(?:a)?esthesi\w*|no feeling|no longer (?:have |got )?(?:any )?"
+         r"(?:feeling|sensation)|no sensation|los[st] (?:of )?(?:the )?(?:feeling|sensation)|lack of (?:feeling|"
          r"sensation)|reduced (?:feeling|sensation)|less (?:feeling|sensation)|altered sensation|tingl\w*|"
          r"pins and needles|dead|cannot feel|can barely feel|can hardly feel|not my (?:own )?skin|"
          r"like (?:after )?(?:a |an |the )?(?:\w+ )?(?:injection|local|an(?:a)?esthetic|novocaine|dentist)|asleep|frozen|"
@@ -182,6 +208,7 @@ SADDLE = Sign(
         rf"\b(?:cannot|don't|do not|didn't|can barely|can hardly) (?:really )?feel (?:the )?(?:(?:toilet|loo) (?:paper|tissue|roll)|"
         rf"{_SELF}|it|anything|much|my skin) (?:\w+ )?when {_WHO} (?:wipes?|wiping|pees?|wees?|sits?|go to the "
         r"(?:loo|toilet))\b",
+        rf"\bfeels? like (?:my|his|her) {_GROIN} (?:isn't|is not|wasn't|was not|aren't|are not) (?:even )?there\b",
         r"\b(?:wip(?:e|es|ing)|pee|wee|go to the (?:loo|toilet))\b(?:\s+\w+){0,8}\s+(?:feels?|is|are|felt)\s+(?:\w+\s+){0,4}?"
         r"(?:numb\w*|dead|different|strange|not my (?:own )?skin|like (?:it's|its|it is) not (?:mine|my skin)|"
         r"like (?:\w+ )?(?:someone|somebody) else(?:'?s)?)",
@@ -189,6 +216,7 @@ SADDLE = Sign(
     pairs=(
         Pair(rf"\b{_NUMB}\b", rf"\b{_GROIN}\b", window=9),
     ),
+    unless_words=rf"\b(?:{_POSITIONAL}|{_FROM_SITTING})\b",
     cue_words=(r"\b(?:groin|bum|butt(?:ocks?)?|bottom|backside|crotch|genital\w*|privates?|between (?:my|his|her|the) legs|"
                r"down there|down below|saddle|perine\w*|anus|back passage|bits|vagina|vulva|labia|penis|testic\w*|scrot\w*|"
                r"balls|wip(?:e|es|ed|ing)|toilet|seat|tackle|nether|inner thighs?|sit bones|where i sit)\b"),
@@ -196,9 +224,13 @@ SADDLE = Sign(
 
 # --- New weakness or numbness in the legs --------------------------------------------------------------
 _LEG = r"(?:legs?|feet|foot|ankles?|knees?|thighs?|toes|calf|calves|shins?)"
-_LEGS = r"(?:legs|feet|both (?:my |his |her )?(?:legs|feet|foot|leg)|(?:my|his|her|their) (?:two|both) (?:legs|feet))"
+_LEGS = (r"(?:legs|feet|both (?:my |his |her )?(?:legs|feet|foot|leg)|(?:my|his|her|their) (?:two|both) (?:legs|feet)|"
+         # one side, then the other: "right leg has gone numb from the hip down and left is tingling"
+         r"(?:right|left) (?:leg|foot)\b(?:\s+\S+){0,8}?\s+(?:and|&) (?:the |my |his |her )?(?:left|right)\b"
+         r"(?! (?:arm|hand|shoulder|side|hip|elbow|wrist|ear|eye|buttock|cheek)))")
 _WEAK = (r"(?:weak\w*|no strength|lost (?:all )?(?:the )?strength|loss of strength|no power|lost power|paraly[sz]\w*|"
-         r"giv(?:e|es|ing) (?:way|out)|gave (?:way|out)|buckl\w*|collaps\w*|like jelly|useless|floppy|"
+         r"giv(?:e|es|ing) (?:way|out)|gave (?:way|out)|wobbl\w* (?:and|&) (?:give|gives|buckle|buckles|fold|folds)|"
+         r"(?:give|gives|gave)(?= *(?:[,.;!?]|$))|(?:keeps?|kept|keep on) going (?:dead|from under)|buckl\w*|collaps\w*|like jelly|useless|floppy|"
          r"won't (?:hold|work|take|support|lift|move|go)|will not (?:hold|work|take|support)|"
          r"(?:doesn't|does not|don't|cannot) (?:hold|support|take) (?:my|his|her|their) weight|"
          r"not (?:working|responding)|stopped working|(?:went|go|goes|going|gone|keep going) (?:out )?from under|"
@@ -210,7 +242,9 @@ LEGS = Sign(
     phrases=(
         r"\bfoot drop\b|\bdrop foot\b|\bdrag(?:s|ging)? (?:my|his|her|one|a|their) (?:foot|leg)\b|\bjelly legs\b",
         r"\b(?:foot|leg) (?:\w+ )?(?:drags|dragging|slaps|slapping|flops|flopping|flaps|flapping)\b",
-        r"\b(?:keeps?|kept|keep on) (?:stumbling|tripping(?: over| up)?)\b",
+        # Not over something in the way: "I keep tripping over the dog".
+        r"\b(?:keeps?|kept|keep on) (?:stumbling|tripping(?: over| up)?)\b(?! (?:over |on )?(?:the|a|an|our|my|his|her) (?:\w+ )?"
+        r"(?:dogs?|cats?|kids?|toys?|cables?|wires?|leads?|bags?|shoes|rugs?|mats?|hose))",
         r"\b(?:foot|feet|toes) (?:\w+ )?(?:catch\w*|scuff\w*|snag\w*) on the (?:ground|floor|carpet|stairs?|steps?|pavement)\b",
         rf"\b{_CANT}\s+(?:\w+\s+){{0,2}}(?:pull|lift|bring) (?:up )?{_MY}(?:toes|foot|feet)(?: up)?\b",
         rf"\b{_CANT}\s+(?:\w+\s+){{0,3}}(?:lift|move|feel|raise|stand on|walk on|bear weight on|control|push off with|"
@@ -219,15 +253,20 @@ LEGS = Sign(
         rf"{_LEG} (?:\w+ )?(?:give|gave|giving|buckl|collaps|won't|are|is|feel)",
         r"\b(?:cannot|can barely|can hardly|barely|hardly|no longer|don't|do not|didn't) feel (?:my|his|her|their) "
         r"(?:legs|feet)\b",
+        rf"\b{_LEGS} (?:have |has |keep |keeps |kept )?(?:\w+ )?'?(?:gone|go|goes|going|went) to sleep\b",
     ),
     pairs=(
-        Pair(rf"\b{_WEAK}\b", rf"\b{_LEG}\b", window=6),
+        Pair(rf"\b{_WEAK}\b", rf"\b{_LEG}\b", window=8),
         Pair(rf"\b{_NUMB}\b", rf"\b{_LEGS}\b", window=7),
     ),
     # Legs tired from what they did: "weak from the marathon", "knees weak after kneeling for hours".
     unless_words=(r"\b(?:(?:from|after) (?:the |a |my |all the |all that |hours of |a day of |a long )?(?:marathon|run|"
                   r"running|race|gym|workout|training|leg day|squats?|lunges|hike|hiking|walk|walking|cycling|bike ride|"
-                  r"exercis\w+|standing|football|match|game|climbing|dancing)|kneel\w*|knelt)\b"),
+                  r"exercis\w+|standing|football|match|game|climbing|dancing|(?:\w+ )?class|(?:\w+ )?session|yoga|"
+                  r"pilates|swim\w*)|kneel\w*|knelt|"
+                  # "weak at the knees for my new physio": the idiom
+                  r"weak at the knees (?:for|over|at|when|whenever|every time|thinking)|"
+                  + _POSITIONAL + r")\b"),
     cue_words=(r"\b(?:legs?|foot|feet|knees?|thighs?|toes?|calf|calves|ankles?|shins?|walk(?:s|ed|ing)?|stand(?:s|ing)?|"
                r"stumbl\w*|tripp\w*|stairs)\b"),
 )
@@ -236,7 +275,7 @@ LEGS = Sign(
 _FEVER = (r"(?:(?<!hay )(?<!cabin )(?<!spring )(?<!yellow )(?<!night )(?<!football )(?<!gold )(?<!jungle )"
           r"\bfe(?:ver|vers|verish|very)\b(?! (?:pitch|dream|tree|few))|"
           r"\b(?:high|raised|very high|raging|sky[- ]high|really high|slight|bit of a|running a|have a|has a|had a|got a|with a|and a|developed a|"
-          r"spiking a|low[- ]grade)\s+(?:temp|temperature|fever)s?\b(?!\s+(?:check|checks|checked|reading|setting|"
+          r"spiking a|spiked a|ran a|runs a|low[- ]grade)\s+(?:temp|temperature|fever)s?\b(?!\s+(?:check|checks|checked|reading|setting|"
           r"settings|gun|probe|control|sensor|of the))|"
           r"\b(?:temp|temperature)s?\s+(?:of|is|was|at|reached|hit|went up to|around|about|up to|'s|has been|"
           r"keeps going up to)\s+(?:about |around |over |nearly |almost |like )?(?:3[7-9]|4[0-2]|9[89]|10\d)|"
@@ -247,18 +286,27 @@ _FEVER = (r"(?:(?<!hay )(?<!cabin )(?<!spring )(?<!yellow )(?<!night )(?<!footba
           r"\b10[0-5](?:\.\d)?\s?(?:°|degrees|f)\b|"
           r"\bburning up\b|\bhot and (?:cold|shivery|sweaty)\b(?! (?:therapy|packs?|compress\w*|treatment|water))|"
           r"\b(?:chills|shiver(?:s|ing|y))\b(?!\s+(?:down|up) (?:my|the|your|his|her) (?:spine|back)|\s+(?:\w+\s+)?"
-          r"(?:thinking|at the thought|when (?:i|you) think))|\brigou?rs\b|"
+          r"(?:thinking|at the thought|when (?:i|you) think)|(?:\s+\w+){0,6}?\s+(?:out of (?:a |the )?(?:\w+ )?(?:bath|shower|"
+          r"pool|sea)|(?:from|in|into) (?:a |the )?cold\b|cold (?:room|house|air|water|weather|wind|shower)))|\brigou?rs\b|"
           r"\b(?:cannot|couldn't|could not|can't) stop (?:shaking|shivering)\b|\bteeth (?:\w+ )?chattering\b|"
           r"\bshaking (?:uncontrollably|all over|like a leaf)\b|\bthe shakes\b|"
           r"\b(?:roasting|boiling|sweating|burning up)\b(?:\s+\w+){0,5}\s+(?:freezing|shivering|shivery)\b|"
           r"\b(?:freezing|shivering|shivery)\b(?:\s+\w+){0,5}\s+(?:roasting|boiling|sweating|burning up)\b|"
           r"\bnight sweats\b|\bsweat(?:s|ing) at night\b|\bdrenched in sweat\b|\bdrenching sweats\b|"
           r"\b(?:spinal|spine|back|kidney|bone|disc|epidural|vertebral) (?:infection|abscess)\b|"
-          r"\b(?:discitis|osteomyelitis|pyelonephritis|sepsis|septic)\b)")
+          r"\b(?:discitis|osteomyelitis|pyelonephritis|sepsis|septic|febrile|pyrexi\w*)\b)")
 FEVER = Sign(
     "Fever", "a fever", phrases=(_FEVER,), acute=True,
     unless_words=(r"\b(?:heating|thermostat|hot tub|sauna|jacuzzi|heat pad|heating pad|hot water bottle|setting|settings|"
-                  r"weather|the cold|cold weather|freezing cold|air con\w*|room temperature)\b"),
+                  r"weather|the cold|cold weather|freezing cold|air con\w*|room temperature|(?:hot|warm) (?:bath|shower)s?|"
+                  r"(?:bath|shower) water|(?:i'm|i am|he's|she's|he is|she is) not (?:ill|sick|unwell|poorly)|"
+                  # a vaccine's day of feeling rough
+                  r"(?:after|from|with|and) (?:my |the |a |his |her )?(?:flu |covid |)?(?:jab|vaccine|vaccination|booster))\b"),
+    pairs=(
+        # Rigors told plainly: "shaking under the duvet, couldn't get warm, then woke up drenched".
+        Pair(r"\b(?:shaking|shivering|shivery|trembling|teeth (?:\w+ )?chattering)\b",
+             r"\b(?:(?:cannot|couldn't|could not) (?:get|keep|stay) warm|drenched|soaked|soaking|sweat(?:s|ing|y)?)\b", window=14),
+    ),
     cue_words=(r"\b(?:fever\w*|temps?|temperatures?|hot|cold|shiver\w*|sweat\w*|chills?|chilly|rigou?rs|shak(?:e|es|ing|y)|"
                r"infect\w*|flu|degrees|thermometer|burning up|clammy|boiling|freezing|\d\d[.,]\d)\b"),
 )
@@ -266,11 +314,12 @@ FEVER = Sign(
 _IMMUNE = (r"\b(?:immuno[- ]?suppress\w*|immune[- ]?suppress\w*|immuno[- ]?compromised|immune[- ]?compromised|"
            r"(?:weak|weakened|low|poor|compromised|suppressed|no) immune (?:system)?|immune system (?:is |was )?"
            r"(?:weak\w*|low|compromised|suppressed|shot|rubbish)|transplant\w*|chemo\w*|hiv|aids|"
-           r"(?:on|taking|takes?|take|started) (?:\w+ ){0,2}(?:steroids|prednisolone|prednisone|methotrexate|"
+           r"(?:on|taking|takes?|take|started) (?:\w+ ){0,2}(?:(?:steroids|prednisolone|prednisone)(?! for (?:a|one|two|three|"
+           r"\d+|a few|a couple of) (?:days?|weeks?)| course)|methotrexate|"
            r"biologics?|humira|dexamethasone|immunosuppressants?|tacrolimus|azathioprine)|steroids (?:every day|daily|"
            r"long[- ]term)|long[- ]term steroids|"
            r"inject\w* (?:\w+ )?(?:heroin|drugs|meth|speed|crack|steroids)|(?:injects|injecting|shoots up|shooting up|"
-           r"uses needles|using needles|iv drugs?|intravenous drugs?|heroin|drug user|needle user)|"
+           r"uses needles|using needles|ivdu|pwid|iv drugs?|intravenous drugs?|heroin|drug user|needle user)|"
            r"dialysis|no spleen|spleen (?:removed|out)|sickle cell)\b")
 _UNWELL = (_FEVER + r"|\b(?:infection|infected|abscess|unwell|poorly|flu[- ]like|feel(?:s|ing)? (?:really |very |so )?"
            r"(?:ill|rough|awful|terrible|rotten))\b")
@@ -285,7 +334,9 @@ IMMUNE = Sign(
 
 # --- A major fall or accident ---------------------------------------------------------------------------
 _NOT_A_FALL = (r"(?! asleep| behind| apart| in love| for| ill| pregnant| through| short| out with| out of love| from grace|"
-               r" off the wagon| a dis[ck]| dis[ck]s?\b)")
+               r"(?: \w+)? balance| guard|"
+               r" off the wagon| a dis[ck]| dis[ck]s?\b|(?: \w+){0,2} rabbit holes?|"
+               r" on (?:my|his|her|their) (?:foot|feet|toes?|hands?|fingers?))")
 _HEIGHT = (r"(?:ladder|roof|scaffold\w*|stairs|staircase|steps|tree|horse|pony|bike|motorbike|motorcycle|wall|"
            r"balcony|trampoline|loft|attic|bunk(?: bed)?|platform|truck|lorry|height|cliff|window|climbing wall|"
            r"bleachers|stage|shed|van|quad|skateboard|scooter|chairlift|top bunk|top step|rock|ledge|fence)")
@@ -302,17 +353,17 @@ TRAUMA = Sign(
         rf"\b(?:after|since|following|from|in|during|because of)\s+{_MY}"
         r"(?:(?:bad|big|major|serious|nasty|heavy|hard|recent|car|road|traffic|motorbike|motorcycle|bike|"
         r"bicycle|skiing|riding|horse|work|high|terrible|awful|huge|massive|proper)\s+){0,2}(?:fall|accident|crash|"
-        r"collision|car wreck|wreck|tumble|smash|pile[- ]up|fender bender)\b",
+        r"collision|car wreck|wreck|tumble|smash|pile[- ]up)\b",
         rf"\b(?:i|he|she|we|they|you|my \w+|mum|dad|i've|i have|he's|she's|i just|i was|i got|(?:was|got) (?:being )?)\s*"
         rf"(?<!nearly )(?<!almost )(?:fell|have fallen|has fallen|had a (?:\w+ )?fall|took a (?:\w+ )?(?:fall|tumble)|"
-        rf"slipped and fell|crashed|was in an? (?:\w+ )?(?:accident|crash|collision)|rear[- ]ended|knocked (?:off|down|over)|"
+        rf"slipped and fell|crashed(?! out\b| on the (?:sofa|couch|bed))|was in an? (?:\w+ )?(?:accident|crash|collision)|rear[- ]ended|knocked (?:off|down|over)|"
         rf"thrown (?:off|from)|went flying){_NOT_A_FALL}\b",
         rf"(?<!nearly )(?<!almost )\b(?:fell|fallen|falling|tumbled|tumbling|slipped|rolled|went flying|came down|"
         rf"come down|thrown)\s+(?:\w+\s+){{0,3}}?(?:(?:off|from|down|out of|over|through|backwards|head first|"
         rf"all the way down)\s+)+"
         rf"(?:\w+\s+){{0,3}}?(?:{_HEIGHT}|flight)",
         r"(?<!nearly )(?<!almost )\bfell (?:off|from|down|over|on|onto|out of|backwards|hard|badly|heavily|awkwardly)\b"
-        r"(?! asleep| the wagon)",
+        r"(?! asleep| the wagon| (?:my|his|her|their) (?:foot|feet|toes?|hands?|fingers?))" + _NOT_A_FALL,
         r"(?<!nearly )(?<!almost )\b(?:came|come|coming|thrown|flew|fell) off (?:my|his|her|their|a|the|our) (?:\w+ )?"
         r"(?:horse|pony|bike|bicycle|"
         r"motorbike|motorcycle|scooter|ladder|quad|skateboard|board|trampoline|wall|roof)\b",
@@ -324,7 +375,8 @@ TRAUMA = Sign(
         r"\b(?:car|van|bike|vehicle) (?:flipped|rolled|overturned|spun|rolled over)\b",
         r"\b(?:a |the )?(?:car|van|truck|lorry|bus|cyclist|bike|motorbike|taxi|vehicle) (?:hit|knocked|ran (?:over|into)|"
         r"drove into|struck|clipped|went into|crashed into|smashed into) (?:me|him|her|them|us|my|his|our)\b",
-        r"\bwhiplash\b|\brear[- ]ended\b|\bt[- ]?boned\b|\b(?:was|got) written off\b|\b(?:car|bike|van|it)(?:'s| is| was) "
+        r"\b(?:went|drove|ran|crashed|smashed|ploughed|plowed|slammed) (?:straight |right )?into the (?:back|side|front) of\b|"
+        r"\b(?:rtc|rta|mva|mvc)\b|\bwhiplash\b|\brear[- ]ended\b|\bt[- ]?boned\b|\b(?:was|got) written off\b|\b(?:car|bike|van|it)(?:'s| is| was) "
         r"(?:written off|totalled|totaled|a write[- ]?off)\b|\bhead[- ]on\b|\b(?:got|was|been) shunted\b",
         rf"\blanded (?:\w+ )?(?:hard |badly |heavily |flat |awkwardly |square |right |full )?{_LANDED}\b",
         r"\b(?:came|come|coming|went|go|goes|going) down (?:hard|heavily|badly|awkwardly)\b",
@@ -335,8 +387,8 @@ TRAUMA = Sign(
         r"\b(?:arse|ass|head) over (?:tit|teakettle|tea kettle|heels|elbow)\b(?! in love)",
     ),
     pairs=(
-        Pair(r"\b(?:fell|fallen|fall|falling|tumbled|slipped|tripped|went over|knocked over|came off|thrown)\b"
-             + _NOT_A_FALL, rf"\b{_LANDED}\b", window=10),
+        Pair(r"\b(?:fell|fallen|fall|falling|tumbled|slipped|tripped|went over|knocked over|came off|thrown|slammed|smashed|"
+             r"flattened|dumped|hurled|flung)\b" + _NOT_A_FALL, rf"\b{_LANDED}\b", window=10),
         Pair(r"\b(?:fell|fallen|fall|tumbled|slipped|tripped|landed|came down|knocked|tackled|crashed|flattened|speared|"
              r"floored|clattered|sandwiched|dumped|taken out|help(?:ed)? (?:him|her|me|them) off|carried (?:him|her|me|them) "
              r"off)\b" + _NOT_A_FALL, rf"\b{_SPORT}\b", window=10),
@@ -345,24 +397,48 @@ TRAUMA = Sign(
     ),
     general_counts=False,
     acute=True,
-    cue_words=(r"\b(?:fell|fall(?:s|en|ing)?|slip(?:s|ped|ping)?|trip(?:s|ped|ping)?|tumbl\w*|crash\w*|accidents?|"
+    # Told as small, or no fall at all: "a fender bender, barely a bump", "tripped up the stairs, caught myself".
+    unless_words=(r"\b(?:fender[- ]benders?|barely (?:a|any) (?:bump|scratch|knock|dent|damage)|(?:just|only) a (?:small |little |"
+                  r"tiny |minor )?(?:bump|knock|scrape|prang|dent|scratch)|low[- ]speed|walking pace|(?:at|about|only|under|less than) "
+                  r"(?:[1-9]|1[0-5]) ?(?:mph|km/?h|kph)|(?:caught|steadied|saved|stopped) (?:myself|himself|herself|themselves)|"
+                  r"(?:didn't|did not|never) (?:actually |quite )?(?:fall|hit the (?:ground|floor))|without (?:actually )?falling|"
+                  r"no (?:actual )?fall\b|"
+                  r"landed (?:\w+ ){0,2}?(?:on|in) (?:a |the |something )?(?:soft|cushion|pillow|bed|sofa|grass)|soft landing)\b"),
+    cue_words=(r"\b(?:(?:fell|fall(?:s|en|ing)?)" + _NOT_A_FALL + r"|slip(?:s|ped|ping)?|trip(?:s|ped|ping)?|tumbl\w*|crash\w*|accidents?|"
                r"collision|hit|knock\w*|tackl\w*|land(?:ed|ing)?|thrown|came off|car|bike|motorbike|horse|ladder|stairs|"
                r"steps|roof|scaffold\w*|pitch|match|game|rugby|football|skiing|wiped? out|bail(?:ed)?|flew|flying|ice|icy)\b"),
 )
 
 # --- A possible fracture of the spine (known or suspected; an older person's fall) -----------------------
-_OSTEO = r"(?:osteo ?poro\w*|osteopenia|brittle bones?|thin(?:ning)? bones?|bone (?:density|thinning|loss))"
+_OSTEO = (r"(?:osteo ?poro\w*|osteopenia|brittle bones?|thin(?:ning)? bones?|bone (?:density|thinning|loss)|"
+          # treated for it: "I've been on alendronic acid since"
+          r"alendron\w*|bisphosphonates?|risedronate|ibandronate|zoledron\w*|denosumab|prolia|fosamax)")
 _OLDER = (r"(?:elderly|pensioner|oap|old (?:lady|man|woman|gentleman)|older (?:lady|man|woman|parent|relative)|"
           r"(?:great[- ])?(?:grandma|grandmother|grandad|granddad|grandpa|grandfather|gran|granny|nan|nana|nanna|nanny)|"
           r"(?:aged |is |'s |i'm |am |at |\()(?:6[5-9]|[7-9]\d|1[01]\d)\b|"
-          r"\b(?:6[5-9]|[7-9]\d|1[01]\d)\s?(?:-| )?(?:yo|y/o|yrs?|years?|year[- ]old)\b|in (?:his|her|their|my) "
+          r"\b(?:6[5-9]|[7-9]\d|1[01]\d)\s?(?:-| )?(?:yo|y/o|yrs?|years?|year[- ]old|m|f|male|female)\b|in (?:his|her|their|my) "
           r"(?:seventies|eighties|nineties|70s|80s|90s))")
 _FALL_OR_BREAK = (r"(?:fell|fallen|fall|falling|had a fall|slipped|slip|tripped|trip|tumbled|tumble|went over|"
+                  # a back that goes on a small strain: "her back went when she bent down to stroke the cat"
+                  r"(?:back|spine) (?:just )?(?:went|gave (?:way|out)|gave|went out|went pop|popped)|"
                   r"crack\w*|snap\w*|broke|broken|break|fractur\w*|sudden\w*|sneez\w+|cough\w+|crunch\w*|collaps\w*|"
                   r"lost (?:\w+ )?height|shrunk|shrinking|(?:felt|heard) (?:something|it|a) (?:give|go|snap|crack|pop|crunch)|"
                   r"something (?:gave|went|snapped|cracked|popped))")
-_LONG_STEROIDS = (r"\b(?:(?:on|taking|taken|been on|using) (?:\w+ ){0,2}steroids (?:\w+ )?(?:for (?:years|ages|a long time|"
-                  r"\d+ years|months)|long[- ]term|every day|daily)|long[- ]term steroids|steroids (?:for|since) (?:years|ages))\b")
+# A fall told without the word: "missed the last step and sat down hard", "lost her footing", "ended up on the floor".
+_FALL_WITHOUT_FELL = (r"(?:hard|heavy|nasty|bad) sit[- ]?down|went (?:down|over|flying) (?:in|on|at|outside|by|near) (?:the|a|her|his|their) "
+                      r"(?!(?:\w+ )?(?:evening|morning|night|afternoon|day|week|end))|"
+                      r"missed (?:a|the|her|his|my|one) (?:\w+ )?(?:step|stair)s?|sat down (?:hard|heavily)|lost (?:her|his|my|their) "
+                      r"footing|(?:landed|came down|went down) (?:hard|heavily|badly)|(?:ended up|found (?:her|him)|was found|"
+                      r"lying) on the (?:floor|ground)|hit the (?:floor|ground|deck)|went down like a")
+# Steroids taken for a lasting illness are taken for a long time: "on steroids for her copd".
+_CHRONIC = (r"(?:copd|asthma|emphysema|arthritis|rheumatoid\w*|ra|lupus|crohn'?s|colitis|ibd|polymyalgia|pmr|ms|sarcoid\w*|"
+            r"psoriasis|eczema|lungs?|chest|breathing)")
+# Taken by mouth: an injection, a cream or an inhaler is not what thins the bones.
+_STEROIDS = (r"(?:steroids?|prednisolone|prednisone|pred|dexamethasone)"
+             r"(?!\s+(?:injections?|jabs?|shots?|creams?|inhalers?|sprays?|drops|ointments?|epidurals?))")
+_LONG_STEROIDS = (rf"\b(?:{_STEROIDS} (?:\w+ ){{0,3}}?(?:for (?:\w+ )?(?:years|ages|a long time|months|decades)|long[- ]term|"
+                  rf"every day|daily|since (?:\w+ ){{0,2}}?(?:years|ages|(?:19|20)\d\d))|long[- ]term {_STEROIDS}|"
+                  rf"{_STEROIDS} (?:\w+ ){{0,4}}?(?:for|because of) (?:my |his |her |their |the )?{_CHRONIC})\b")
 FRACTURE = Sign(
     "A possible spinal fracture",
     "a possible broken bone in the spine",
@@ -379,13 +455,16 @@ FRACTURE = Sign(
         r"(?:fractured|broken|cracked|crushed|collapsed)\b",
     ),
     pairs=(
-        Pair(rf"\b{_OSTEO}\b", rf"\b{_FALL_OR_BREAK}\b", window=25, same_sentence=False),
-        Pair(rf"\b{_OLDER}", r"\b(?:fell|fallen|had a (?:\w+ )?fall|took a (?:\w+ )?(?:fall|tumble)|slipped|tripped|tumbled|"
-             r"went over|(?:broken|broke|cracked|fractured) (?:something|a bone|any bones|her back|his back)|(?:getting|got|"
+        # Two facts anywhere in the question: the bones (however long known) and what happened to them.
+        Pair(rf"\b{_OSTEO}\b", rf"\b{_FALL_OR_BREAK}\b", window=60, same_sentence=False, lasting_first=True),
+        Pair(rf"(?<!\w){_OLDER}", r"\b(?:fell|fallen|had a (?:\w+ )?(?:fall|tumble|spill)|took a (?:\w+ )?(?:fall|tumble)|slipped|tripped|tumbled|"
+             r"went over|(?:a|an|mechanical|minor|small|little|recent|another) (?:\w+ )?fall(?! (?:risk|prevention|alarm|detector))|"
+             r"(?:felt|heard) (?:something|it|a) (?:\w+ )?(?:give|go|snap|crack|pop|crunch)|something (?:gave|snapped|cracked|popped)|"
+             + _FALL_WITHOUT_FELL + r"|(?:broken|broke|cracked|fractured) (?:something|a bone|any bones|her back|his back)|(?:getting|got|"
              r"gone|grown|become) shorter|lost (?:\w+ )?(?:height|inches)|shrunk|shrinking)\b"
              + _NOT_A_FALL, window=25, same_sentence=False),
         # Long-term steroids thin the bones as osteoporosis does: the event is what has to be recent.
-        Pair(rf"\b{_FALL_OR_BREAK}\b", _LONG_STEROIDS, window=25, same_sentence=False, check_second=False),
+        Pair(rf"\b{_FALL_OR_BREAK}\b", _LONG_STEROIDS, window=60, same_sentence=False, check_second=False),
     ),
     general_counts=False,
     acute=True,
@@ -397,21 +476,30 @@ FRACTURE = Sign(
 # --- Unexplained weight loss, and cancer -----------------------------------------------------------------
 _WEIGHT_LOSS = (r"\b(?:(?:lost|losing|lose|loses|dropped|dropping|drop|shed|shedding|gone down|went down)\s+(?:\w+\s+){0,4}?"
                 r"(?:weight|kg|kgs|kilos?|pounds|lbs?|stones?|dress sizes?|sizes?|a size)|weight ?loss|"
+                r"down (?:\w+ )?(?:\d+|a|two|three|four|five|half a) (?:kg|kgs|kilos?|pounds|lbs?|stones?|st|dress sizes?)|"
+                r"(?:\d+|a|two|three|four|five|half a) (?:kg|kgs|kilos?|pounds|lbs?|stones?|st) (?:lighter|less)|"
                 r"weight (?:\w+ )?(?:is |has been |keeps )?(?:falling|dropping|melting|coming|dropped|fallen) off|"
                 r"(?:gone|went|dropped|come|came) (?:down )?from (?:a )?(?:size )?\d+ to (?:a )?(?:size )?\d+|"
                 r"weight (?:is |keeps |has been |has kept )?(?:dropping|falling|going down|coming down)|"
                 r"(?:clothes|jeans|trousers) (?:are |keep )?(?:\w+ )?(?:falling|hanging|dropping) off|wasting away|"
+                r"(?:belt|belt's|trousers|jeans) (?:has |have |is |are )?(?:gone|been taken|taken|pulled|come) in (?:\w+ ){0,2}?"
+                r"(?:notch\w*|holes?)|(?:new|extra|more) (?:holes?|notch\w*) (?:in|on) (?:my|his|her|their|the) belt|"
+                r"belt(?:'s| is)? (?:now )?on (?:the|its|his|her|my) (?:last|tightest|smallest|final) (?:notch|hole)|"
+                r"(?:clothes|jeans|trousers|jumpers?|tops|shirts?|dress(?:es)?) (?:are |is )?(?:\w+ )?swamping (?:me|him|her)|"
+                r"(?:none of (?:my|his|her) )?(?:clothes|jeans|trousers|everything)\b(?:\s+\S+){0,6}?\s+(?:all )?(?:too big|baggy|"
+                r"hanging off)|"
                 r"(?:clothes|jeans|trousers|belt) (?:are |is |have |has )?(?:gone |got |getting |now |all )?(?:baggy|loose|"
                 r"too big)|"
                 r"skin and bones?|(?:looks?|looking|got|gotten|getting|gone|so|really|very) (?:so |really |very )?"
-                r"(?:thin|skinny|gaunt|frail|bony))\b")
-_UNEXPLAINED = (r"\b(?:without (?:even )?(?:trying|dieting|meaning to|changing (?:anything|my diet|his diet|her diet)|"
+                r"(?:thin|skinny|gaunt|frail|bony|sunken|hollow))\b")
+_UNEXPLAINED = (r"\b(?:without (?:me |him |her |them |us )?(?:even )?(?:trying|dieting|meaning to|changing (?:anything|my diet|his diet|her diet)|"
                 r"doing anything|any reason|reason)|for no (?:apparent |obvious |good |real )?reason|no reason|"
                 r"unexplained|unintentional\w*|unintended|inexplicabl\w+|unexplainabl\w+|mysterious\w*|"
                 r"(?:don't|do not|doesn't|cannot|no one can|nobody can|can't) (?:\w+ )?(?:know|explain|understand|work out|"
-                r"figure out) why|(?:nobody|no one|no-one) (?:\w+ )?knows why|no idea why|not sure why|"
-                r"(?:not|haven't|hasn't|wasn't|isn't) (?:been )?(?:dieting|trying|on (?:a|any) diet|changed)|not on purpose|by itself|eating (?:the same|normally|as usual|as normal|loads)|"
-                r"eating (?:fine|well|ok|okay|plenty|normally|a lot)|not eating|off (?:my|his|her) food|no appetite|lost (?:my|his|her) appetite|(?:really |very |so )?"
+                r"figure out) (?:why|how)|(?:nobody|no one|no-one) (?:\w+ )?knows (?:why|how)|no idea (?:why|how)|not sure (?:why|how)|"
+                r"(?:not|haven't|hasn't|wasn't|isn't) (?:been )?(?:even )?(?:dieting|trying|on (?:a|any) diet|changed)|not on purpose|by itself|(?:eating|eats?) (?:the same|normally|as usual|as normal|loads)|"
+                r"(?:eating|eats?|ate) (?:fine|well|ok|okay|plenty|normally|a lot|loads|like a horse|more than ever)|"
+                r"(?:i'm|i am|he's|she's|he is|she is|they're) (?:still )?eating(?= *(?:[,.;!?]|$|and\b|but\b))|not eating|off (?:my|his|her) food|no appetite|lost (?:my|his|her) appetite|(?:really |very |so )?"
                 r"(?:fast|quickly|rapidly))\b")
 _STRONG_LOSS = (r"\b(?:(?:clothes|jeans|trousers) (?:are |keep )?(?:\w+ )?(?:falling|hanging) off|wasting away|"
                 r"skin and bones?|(?:lost|losing|dropped|dropping) (?:so much|a lot of|loads of|tons of|a ton of|a scary "
@@ -428,13 +516,21 @@ WEIGHT = Sign(
     pairs=(
         Pair(_WEIGHT_LOSS, _UNEXPLAINED, window=25, same_sentence=False, check_second=False),
     ),
+    # Loss that was meant, or has its reason: "my weight loss plan is working, down 10kg on purpose", "after my divorce".
+    unless_words=(r"\b(?:(?:after|since|because of|due to|with) (?:my |his |her |the |a )?(?:divorce|break ?up|bereavement|"
+                  r"grief|op|operation|surgery|baby|pregnancy|stomach bug|sickness bug|d and v)|(?<!not )on purpose|(?<!not )deliberately|(?<!un)intentionally|(?:weight[- ]?loss|diet|slimming|"
+                  r"fitness) (?:plan|programme|program|journey|goal|jabs?|injections?|surgery|club|group|app)|"
+                  r"(?<!not )(?<!n't )trying to (?:lose|slim)|slimming world|weight ?watchers|(?:counting|cutting) (?:calories|carbs)|"
+                  r"ozempic|wegovy|mounjaro|semaglutide|gastric (?:band|bypass|sleeve))\b"),
     cue_words=(r"\b(?:weight|kg|kgs|kilos?|stones?|pounds|lbs?|thin|thinner|skinny|gaunt|sizes?|clothes|jeans|trousers|belt|"
                r"appetite|eat(?:s|ing|en)?|ate|food|diet(?:s|ing)?|wasting)\b"),
 )
 
 _CANCER = (r"(?:(?<!i'm a )cancer|tumou?rs?|lymphoma|leuk(?:a)?emia|myeloma|melanoma|carcinoma|sarcoma|metasta\w+|mets|"
-           r"secondaries|secondary (?:cancer|tumou?rs?)|"
-           r"malignan\w+|chemo\w*|radiotherapy|radiation (?:therapy|treatment)|oncologist|in remission|the big c)")
+           r"secondaries|secondary (?:cancer|tumou?rs?)|(?:breast|prostate|bowel|lung|colon|colorectal|ovarian|renal|kidney|"
+           r"thyroid|cervical|pancreatic|liver|stomach|bladder|testicular|oesophageal|rectal) ca|"
+           r"malignan\w+|chemo\w*|mastectomy|lumpectomy|radiotherapy|(?:shadow|mass) on (?:my|his|her|the) (?:lungs?|liver|"
+           r"kidneys?|pancreas|bones?|spine)|radiation (?:therapy|treatment)|oncologist|in remission|the big c)")
 CANCER = Sign(
     "Cancer, now or in the past",
     "cancer, now or in the past",
@@ -445,7 +541,9 @@ CANCER = Sign(
     ),
     general_counts=False,
     past_counts=True,
-    not_after=(r"\b(?:died of|died from|passed away|lost (?:\w+ ){0,3}to|killed by|cause|causes|causing|caused by|give|gives|giving|risk|risks|linked to|link to|prevent\w*|"
+    # Someone remembered, not the back asked about: "my mum had breast cancer, I'm running in her memory".
+    unless_words=r"\b(?:in (?:her|his|their) memory|in memory of|(?:who|she|he) (?:died|passed away)|race for life|relay for life)\b",
+    not_after=(r"\b(?:family history of|runs in (?:the|my|our) family|died of|died from|passed away|lost (?:\w+ ){0,3}to|killed by|cause|causes|causing|caused by|give|gives|giving|risk|risks|linked to|link to|prevent\w*|"
                r"worried|worry|scared|afraid|fear\w*|paranoid|(?:could|can|might|may) (?:\w+ ){0,4}?be|(?:is|are) (?:it|this|"
                r"that|these|they)|"
                r"sign of|signs of|symptom of|symptoms of|rule out|ruled out|test\w* for|screen\w* for|check\w* for|"
@@ -490,15 +588,21 @@ CHEST = Sign(
     ),
     pairs=(Pair(_CHEST, _CHEST_PAIN, window=12),),
     emergency=True,
-    unless_words=(r"\b(?:from|after|since) (?:the gym|the weights|working out|(?:a|my|the) (?:workout|session|class)|"
+    unless_words=(r"\b(?:(?:from|after|with) (?:\w+ )?(?:laughing|laughter|crying|giggling|singing)|"
+                  # a lasting cause the person already knows: "chest tightness from my asthma"
+                  r"(?:from|because of|due to|with) (?:my |his |her |their |the )?(?:asthma|copd|hay ?fever|anxiety|"
+                  r"panic attacks?)|(?:i'm|i am|he's|she's|being|so|really) (?:so |really |very )?(?:unfit|out of shape|overweight|obese)|"
+                  r"(?:from|because of|due to|with) (?:a|the|my|this) (?:\w+ )?(?:cold|cough|chest "
+                  r"infection|flu|virus|bug)|"
+                  r"(?:from|after|since) (?:the gym|the weights|working out|(?:a|my|the) (?:workout|session|class)|"
                   r"training|exercis\w+|bench\w*|push[- ]?ups|press[- ]?ups|pull[- ]?ups|lifting|weights|chest day|"
-                  r"(?:doing|starting) (?:\w+ )?(?:push|press|pull)[- ]?ups)\b"),
+                  r"(?:doing|starting) (?:\w+ )?(?:push|press|pull)[- ]?ups))\b"),
     cue_words=(r"\b(?:chest|breath\w*|heart|arms?|jaw|lungs?|gasp\w*|wheez\w*|puff(?:ed|ing)?|panting|air|ribs?|sternum|"
                r"breastbone|angina|clammy|suffocat\w*|choking)\b"),
 )
 
 # --- Severe pain at night that rest does not ease --------------------------------------------------------
-_NIGHT = (r"\b(?:at night|every night|each night|nightly|in the night|middle of the night|overnight|all night|"
+_NIGHT = (r"\b(?:at night|night[- ]?(?:time )?(?:pain|aches?|aching|agony|spasms?)|every night|each night|nightly|in the night|middle of the night|overnight|all night|"
           r"night time|nighttime|at nights|nights|in bed at night|(?:wakes?|waking|woke) (?:me|him|her|them|us)(?: up)?|"
           r"woken (?:up )?by|wake up (?:in the night|at night|in pain|because of|due to)|[1-5] ?am|"
           r"(?:cannot|unable to) sleep|no sleep|keeps? (?:me|him|her|them) (?:up|awake))\b")
@@ -507,7 +611,9 @@ _NOT_EASED = (r"\b(?:(?:nothing|no position|no amount of rest|rest|resting|lying
               r"position|keeping still|staying still)\b(?:\s+\w+){0,3}?\s+(?:helps?|eases?|does nothing|do nothing|"
               r"did nothing|makes? (?:no|any) difference|changes? (?:it|anything)|relieves?|(?:doesn't|don't|didn't|does "
               r"not|do not) (?:\w+ )?(?:help|ease|touch|work|stop|change)|makes? (?:it )?worse|touches? it)|"
-              r"constant\w*|all the time|24/7|non[- ]?stop|doesn't matter (?:if|whether|what|how)|"
+              r"(?:(?:pain|ache|aching|agony|it|hurts?|hurting|throb\w*|spasms?)\b(?:\s+\w+){0,3}?\s+)(?:constant\w*|all the time|"
+              r"24/7|non[- ]?stop)|constant\w* (?:\w+ )?(?:pain|ache|aching|agony|throb\w*|hurts?|hurting)|no (?:\w+ )?relief|"
+              r"nothing (?:\w+ )?(?:relieves|gives (?:\w+ )?relief)|(?:doesn't|does not|won't|never) (?:get|give|bring) (?:\w+ )?relief|doesn't matter (?:if|whether|what|how)|"
               r"(?:getting|gets|got|grows?|growing) worse (?:each|every|by the) (?:night|week|day)|worse (?:each|every) "
               r"(?:night|week)|worse at night than|night sweats|pacing|whatever (?:i|he|she|they) do|"
               r"nothing (?:i|he|she|they) do|(?:not|n't) like (?:a|my usual|the usual|normal|a normal|any) (?:\w+ )?(?:spasm|"
@@ -516,7 +622,9 @@ _NOT_EASED = (r"\b(?:(?:nothing|no position|no amount of rest|rest|resting|lying
               r"(?:doesn't|does not|won't|will not|didn't) (?:\w+ ){0,2}(?:go|ease|stop|settle|improve|get better|change|"
               r"let up|budge)\w* (?:\w+ ){0,2}(?:when|if|with|even with|after|even if|even when) (?:i |he |she |they )?"
               r"(?:rest\w*|lie still|lying still|lay still|lie down|lying down|lay down|keep still|sit still|lie flat)|"
-              r"(?:lying|laying) (?:down|flat|still) (?:makes|made) (?:it )?worse|cannot (?:lie|lay) (?:down|still|flat))\b")
+              r"(?:lying|laying) (?:down|flat|still) (?:makes|made) (?:it )?worse|cannot (?:lie|lay) (?:down|still|flat)|"
+              r"(?:lying|laying) (?:down |flat |still |in bed )?(?:is |was )?(?:impossible|unbearable|agony|too painful)|"
+              r"(?:have|had|has|need|needs) to get up (?:and (?:walk|pace|move)|to (?:walk|ease|move)))\b")
 NIGHT = Sign(
     "Severe pain at night",
     "severe pain at night that rest does not ease",
@@ -531,9 +639,9 @@ SIGNS: tuple[Sign, ...] = (CHEST, SADDLE, BLADDER, LEGS, IMMUNE, FEVER, TRAUMA, 
 
 #: The words a misspelling is corrected to: the content words the phrasings above are made of.
 SIGN_WORDS = frozenset("""
-bladder bowel bowels control incontinence incontinent urine urinate urinating toilet peeing weeing pooing pooping
+bladder bowel bowels waterworks control incontinence incontinent urine urinate urinating toilet peeing weeing pooing pooping
 wetting soiled leaking dribbling accident accidents retention nappies diapers empty
-numb numbness numbing numbed tingling tingly sensation feeling groin genitals genital buttocks buttock bottom
+numb numbness numbing numbed paraesthesia paresthesia tingling tingly sensation feeling groin genitals genital buttocks buttock bottom
 crotch perineum saddle vagina penis testicles scrotum anus thighs thigh backside privates
 weakness weaker weakened paralysed paralyzed paralysis buckling buckled collapsing collapsed jelly floppy useless
 legs feet ankles knees toes dragging
@@ -543,11 +651,11 @@ injects injecting heroin needles methotrexate dialysis
 fell fallen falling tumbled tumble slipped tripped ladder stairs staircase scaffolding trampoline whiplash
 motorbike motorcycle bicycle collision crashed landed tailbone coccyx tackle tackled stretchered
 fracture fractured fractures vertebra vertebrae osteoporosis osteopenia compression crushed brittle spine spinal
-cracked broken
-weight unexplained unintentional kilos pounds dieting appetite skinny wasting
+cracked broken footing
+weight unexplained unintentional kilos pounds dieting appetite skinny wasting notches
 cancer tumour tumor lymphoma leukaemia leukemia myeloma melanoma carcinoma sarcoma metastases metastatic
 radiotherapy remission oncologist malignant
 chest breathe breathing breath breathless breathlessness gasping wheezing heart attack angina tightness pressure
 crushing squeezing sternum breastbone
-night nights overnight constant constantly painkillers unbearable excruciating
+night nights overnight constant constantly painkillers unbearable excruciating relief
 """.split())

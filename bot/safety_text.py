@@ -47,6 +47,10 @@ _SHORTHAND = [
     (re.compile(r"\b(?:hes)\b"), "he's"),
     (re.compile(r"\b(?:shes)\b"), "she's"),
     (re.compile(r"\bnite\b"), "night"),
+    (re.compile(r"\byrs\b"), "years"),
+    (re.compile(r"\byr\b"), "year"),
+    (re.compile(r"\b(?:mths|mnths)\b"), "months"),
+    (re.compile(r"\bwks\b"), "weeks"),
     (re.compile(r"\bnites\b"), "nights"),
     (re.compile(r"\btho\b"), "though"),
     (re.compile(r"\bu\b"), "you"),
@@ -152,9 +156,14 @@ _TIME_BREAK = re.compile(r"[.;:!?\n]|\b(?:but|though|although|however|whereas|no
                          r"these days|lately|this time|recently)\b")
 # A denial before the sign, in the same clause: "no fever", "I don't have a fever", "never had chest pain".
 _DENIAL = re.compile(
-    r"\b(?:no|not|never|without|denies|deny|denied|nor|free of|ruled out|rule out|absence of|zero|none|"
+    # "No longer" is a change, not a denial: "I no longer have any feeling in my feet".
+    r"\b(?:no(?! longer)|not|never|without|denies|deny|denied|nor|free of|ruled out|rule out|absence of|zero|none|"
     r"cannot say|nothing like)\b|n't\b"
 )
+# A comma that starts a new part of the sentence ends a denial's reach ("my bum isn't there, like sitting on a
+# numb cushion"); one that goes on with a list does not ("no numbness, tingling or weakness").
+_NEW_PART = re.compile(r",\s*(?=(?:i|i'm|i've|my|he|he's|she|she's|his|her|it|it's|its|they|we|like|then|now|also|plus|"
+                       r"this|that|which|there's|just)\b)")
 # Doubt is not denial: "not sure if I have a fever", "I don't know whether my legs are weak".
 _DOUBT = re.compile(r"(?:\b(?:not sure|unsure|not certain|no idea|wonder\w*|not even sure)|"
                     r"n't (?:even )?(?:know|tell|think so|realise|realize|notice))\b")
@@ -170,8 +179,9 @@ _ANSWERED_NO = re.compile(r"\s*\?+\s*(?:none|no|nope|nothing|fine|normal|ok|okay
 # An episode's length is not its end: "a crushing feeling in my chest, went away after 10 mins".
 _RESOLVED_AFTER = re.compile(
     r"^\W*(?:[\w']+\W+){0,8}?(?:(?:has|have|had|it's|its|is|are|were|was|all)\s+)*(?:cleared(?: up)?|all better|"
-    r"better now|gone now|(?<!n't )(?<!not )(?<!never )(?:went|goes|go|gone) away|wears off|wore off|passed|recovered|"
-    r"resolved|fine now|over now|long gone)\b"
+    r"all gone|all clear|better now|gone now|(?<!n't )(?<!not )(?<!never )(?:went|goes|go|gone) away|wears off|"
+    r"wore off|passed|recovered|resolved|fine now|over now|long gone|"
+    r"(?:that's|it's|its|that has|it has) gone(?=\s*(?:[.,!?;]|$|now\b|again\b|though\b|completely\b)))\b"
     r"(?!\W+(?:again\s+)?(?:after|within|in)\s+(?:\w+\s+)?(?:mins?|minutes|seconds|secs|hours?|hrs?)\b)"
 )
 # The sign placed in the distant past. "old" is an event's age ("an old injury"), not a person's ("80 years old").
@@ -185,12 +195,15 @@ _DISTANT = re.compile(
     r"\bwhen (?:i|he|she|we|they) (?:was|were) "
     r"(?:young|little|small|younger|\d{1,2}|an? (?:child|kid|teen\w*|boy|girl|student|baby|toddler))\b|"
     r"\bin (?:my|his|her|their) (?:childhood|youth|teens|twenties|thirties)\b|\bchildhood\b|\bin (?:19|20)\d\d\b|"
-    r"(?<!never )(?<!n't )(?<!not )\bused to\b|\bhistory of\b|\bpast (?:injury|accident|fall)\b"
+    r"(?<!never )(?<!n't )(?<!not )\bused to\b|\bhistory of\b|\bpast (?:injury|accident|fall)\b|"
+    r"\b(?:in|during) the (?:war|army|forces|navy|raf)\b|\bback in the day\b|\bnational service\b|"
+    r"\bin (?:my|his|her|their) (?:army|navy|playing|rugby|football|racing|riding|service) days\b"
 )
 # How long something has lasted: long-standing, not new ("numb for years"). An injury or a fever does not
 # last years, so beside one it is some other thing's time ("on steroids for years, coughed and felt a snap").
 _LONG_LASTING = re.compile(r"\bfor (?:about |over |nearly |almost |some |many )?(?:\w+ )?(?:years|decades)\b|"
-                           r"\byears of\b")
+                           r"\byears of\b|\bsince forever\b|\b(?:all|for) (?:my|his|her) (?:whole )?life\b|"
+                           r"\bfor as long as (?:i|he|she) can remember\b")
 # For an injury, months ago is not recent either ("a fall last spring"); for a symptom it may still be going on.
 _MONTHS_AGO = re.compile(
     r"\b(?:months?|seasons?)\s+(?:ago|back|before|since)\b|"
@@ -208,7 +221,8 @@ _PERSONAL = re.compile(
     r"\b(?:i|i'm|i've|i'd|me|my|myself|he|he's|she|she's|him|his|her|hers|they|them|their|we|us|our|mum|mom|"
     r"mam|dad|wife|husband|son|daughter|friend|partner|boyfriend|girlfriend|grandma|grandad|grandpa|grandmother|"
     r"grandfather|nan|nana|gran|granny|brother|sister|child|kid|baby|patient|yesterday|today|tonight|last night|"
-    r"this morning|ago|after|since|following|history|diagnosed|survivor|\d+\s?(?:yo|y/o|yrs?|years?)(?: old)?)\b"
+    r"this morning|ago|after|since|following|history|pmh|hx|pt|diagnosed|survivor|"
+    r"\d+\s?(?:yo|y/o|yrs?|years?)(?: old)?)\b"
 )
 
 
@@ -237,12 +251,64 @@ def denied(text: str, start: int, end: int, since: int = 0) -> bool:
     """
     before, _, after = clause(text, start, end)
     before = before[max(0, len(before) - (start - since)) :] if since > start - len(before) else before
-    window = " ".join(before.split()[-6:])
+    window = " ".join(_NEW_PART.split(before)[-1].split()[-6:])
     if _FINE_AFTER.search(after) or _ANSWERED_NO.match(text, end):
         return True
     if _DOUBT.search(window):
         return False
     return bool(_DENIAL.search(window))
+
+
+# A sign named as a subject, not reported: "I've been reading about cauda equina", "the NHS page lists fever as a
+# warning sign", "red flags like bladder problems".
+_TOPIC = re.compile(
+    r"\b(?:read(?:ing)? (?:up )?(?:about|on)|heard (?:about|of)|hearing about|learn\w* about|researching|"
+    r"(?:articles?|videos?|leaflets?|posts?|threads?|pages?|websites?|sites?|documentar\w*|programmes?|nhs|books?) "
+    r"(?:\w+ )?(?:about|on|says?|said|lists?|listed|mentions?|warns?))\b")
+# …unless the asker says it is theirs: "I read about cauda equina and I think I have it".
+_OWNED = re.compile(r"\b(?:(?:i|he|she|they) (?:\w+ )?(?:think|might|may|could|probably|must) (?:\w+ )?"
+                    r"(?:have|has|got) (?:it|this|that|them|these|those)|"
+                    r"sounds? (?:just |exactly )?like (?:me|my|what (?:i|he|she))|"
+                    r"(?:i|he|she) (?:have|has|got) (?:all|some|both|most) of (?:these|those|them|it))\b")
+_NEW_SUBJECT = re.compile(r",|\b(?:i|i'm|i've|i'd|he|he's|she|she's|we|we're|they|they're)\b")
+# What a sentence says of every sign it names: "…fever and weight loss as warning signs, but I have neither".
+_NONE_OF_THEM = re.compile(
+    r"\b(?:(?:i|he|she|they|we) (?:have|has|had|get|gets|got) (?:neither|none)|"
+    r"(?:have|has|had)n't got (?:either|any) of|"
+    r"(?:neither|none) of (?:which|these|those|them|the above|that)"
+    r"(?: (?:do|does|did) (?:i|he|she|they) (?:have|get))?|"
+    r"(?:not|none) (?:of )?(?:these|those) apply)\b")
+# A question about the signs in general, said so: "can a back spasm make it hurt to breathe, in general?"
+_IN_GENERAL = re.compile(r"\b(?:in general|generally speaking|hypothetically|in theory|out of (?:interest|curiosity)|"
+                         r"just (?:curious|wondering) in general|(?:just|only|purely) curious|"
+                         r"asking for (?:a|an|my|our) (?:\w+ )?(?:assignment|essay|class|course|project|exam|homework|"
+                         r"coursework|dissertation|presentation|lecture|module|article))\b")
+# "Can back spasms make you feel like you can't breathe?": a sign asked about in anyone, with no one in the sentence.
+_ANYONE_AT_ALL = re.compile(r"\b(?:can|could|do|does|will|would|should|is it (?:normal|common|possible|usual))\b.*"
+                            r"\b(?:make|makes|cause|causes|give|gives|leave|leaves|for) "
+                            r"(?:you|people|someone|somebody|anyone|one)\b")
+_SOMEONE = re.compile(r"\b(?:i|i'm|i've|i'd|me|my|mine|myself|he|he's|she|she's|him|his|her|hers|we|us|our)\b")
+
+
+def named_not_reported(text: str, start: int, end: int) -> bool:
+    """Whether the match names the sign as a subject (read about, listed, denied as a list), not as something had.
+
+    "I've been reading about cauda equina", "the NHS lists fever as a warning sign, but I have neither",
+    and a sentence with no one in it that asks about anyone ("can spasms make you feel you can't breathe?") or is in
+    a question that says it asks in general ("can a spasm make it hurt to breathe, in general?", "do spasms make it
+    hard to pee? asking for a uni assignment").
+    """
+    before, _, _ = clause(text, start, end, _TIME_BREAK)
+    # Only what governs the sign itself: "reading about red flags, I have weak legs" reports them.
+    before = _NEW_SUBJECT.split(before)[-1]
+    if _TOPIC.search(" ".join(before.split()[-8:])) and not _OWNED.search(text):
+        return True
+    breaks = list(SENTENCE_BREAK.finditer(text, max(0, start - _CLAUSE_CHARS), start))
+    stop = SENTENCE_BREAK.search(text, end)
+    sentence = text[breaks[-1].end() if breaks else max(0, start - _CLAUSE_CHARS) : stop.start() if stop else len(text)]
+    if _SOMEONE.search(sentence):
+        return bool(_NONE_OF_THEM.search(sentence))
+    return bool(_IN_GENERAL.search(text) or _ANYONE_AT_ALL.search(sentence))
 
 
 def long_past(text: str, start: int, end: int, acute: bool) -> bool:
@@ -259,10 +325,19 @@ def resolved(text: str, start: int, end: int) -> bool:
     return bool(_RESOLVED_AFTER.search(after))
 
 
+# A sentence that starts with its verb or state has left out its "I": "On chemo for bowel cancer", "Fell off a ladder".
+_WITHOUT_SUBJECT = re.compile(r"(?:on|been|had|having|diagnosed|finished|started|currently|recently|fell|slipped|"
+                              r"tripped|came|was|just|still|went|in remission|post|recovering|living with|survivor|"
+                              r"survived|undergoing|awaiting)\b")
+
+
 def about_someone(text: str, start: int, end: int) -> bool:
-    """Whether the clause says whom it happened to or when ("I", "my mum", "yesterday")."""
+    """Whether the clause says whom it happened to or when ("I", "my mum", "yesterday"), or leaves out its "I"."""
     around = "".join(clause(text, start, end, _TIME_BREAK))
-    return bool(_PERSONAL.search(around) or _RECENT.search(around))
+    if _PERSONAL.search(around) or _RECENT.search(around):
+        return True
+    breaks = list(SENTENCE_BREAK.finditer(text, max(0, start - _CLAUSE_CHARS), start))
+    return bool(_WITHOUT_SUBJECT.match(text, breaks[-1].end() if breaks else max(0, start - _CLAUSE_CHARS)))
 
 
 # --- Whose sign it is ---------------------------------------------------------------------------------
@@ -290,7 +365,7 @@ _ANIMALS = {"dog", "cat", "puppy"}
 _ANYONE = {"man", "woman", "lady", "guy", "bloke", "gentleman", "person", "year old", "yo", "y/o", "boy", "girl",
            "teen", "teenager"}
 _PERSON = re.compile(
-    rf"(?P<noun>(?:\b(?:my|his|her|their|our|your|the|a|an)\s+(?:[\w()-]+\s+){{0,2}}?)?\b{_PEOPLE}(?:'?s)?\b"
+    rf"(?P<noun>(?:\b(?:my|his|her|their|our|your|the|a|an)\s+(?:[\w()-]+\s+){{0,3}}?)?\b{_PEOPLE}(?:'?s)?\b"
     rf"(?:\s+(?:[\w-]+\s+)?{_PEOPLE}(?:'?s)?\b)*)"
     r"|(?P<self>\b(?:i|i'm|i've|i'd|i'll|me|my|myself|mine)\b)"
     # Not "they": it is as often the legs or the spasms ("my legs … they give way") as a person.
@@ -298,8 +373,8 @@ _PERSON = re.compile(
     r"|(?P<we>\b(?:we|we're|we've|us|our|ourselves)\b)"
 )
 _PERSON_WORD = re.compile(rf"\b({_PEOPLE})(?:'?s)?\b")
-_POSSESSED_BACK = re.compile(r"\b(?P<owner>my|his|her|their|our|[a-z]+'s)\s+(?:(?:lower|upper|middle|mid|bad|sore|"
-                             r"poor|whole)\s+)?(?:back|spine)\b")
+_POSSESSED_BACK = re.compile(r"\b(?P<owner>my|his|her|their|our|[a-z]+'s)\s+(?:(?:own|lower|upper|middle|mid|bad|sore|"
+                             r"poor|whole)\s+){0,2}(?:back|spine)\b")
 _BACK = re.compile(r"\bback\s?(?:pain|ache|aches|aching|spasms?|spasming|problems?|issues?|twinges?|hurts?|"
                    r"is|has|went|gone|keeps)\b|\b(?:sore|bad|painful|aching) back\b")
 
@@ -319,9 +394,9 @@ def _same(a: str, b: str) -> bool:
     return "self" not in (a, b) and "other" in (a, b)
 
 
-def whose(text: str, start: int, end: int) -> str | None:
+def whose(text: str, start: int, end: int, after: bool = True) -> str | None:
     """Who text[start:end] is about: the last person named before it in its sentence ("my son's got a
-    temperature": "son"), else the first named after it in its clause ("chemo for my dog"), else None."""
+    temperature": "son"), else (if `after`) the first named after it in its clause ("chemo for my dog"), else None."""
     breaks = list(SENTENCE_BREAK.finditer(text, max(0, start - _CLAUSE_CHARS), start))
     begin = breaks[-1].end() if breaks else max(0, start - _CLAUSE_CHARS)
     found = None
@@ -329,9 +404,9 @@ def whose(text: str, start: int, end: int) -> str | None:
         if m.start() >= start:
             break
         found = m
-    if found is None:
-        _, _, after = clause(text, start, end)
-        found = _PERSON.search(text, start, end + len(after))
+    if found is None and after:
+        _, _, rest = clause(text, start, end)
+        found = _PERSON.search(text, start, end + len(rest))
     return _person(found) if found else None
 
 
@@ -347,8 +422,9 @@ def back_owners(text: str) -> frozenset[str]:
                 owners.add("other" if word in _ANYONE else _SAME_PERSON.get(word, word))
         else:
             owners.add({"my": "self", "our": "we"}.get(owner, "other"))
+    # Not the person after it: "back went on Monday picking up my daughter" is the asker's back.
     for m in _BACK.finditer(text):
-        if (who := whose(text, m.start(), m.end())) is not None:
+        if (who := whose(text, m.start(), m.end(), after=False)) is not None:
             owners.add(who)
     return frozenset(owners)
 

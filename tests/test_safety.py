@@ -6,7 +6,6 @@ import pytest
 from conftest import TESTS, read_jsonl
 
 from benchmarks.warning_signs import REAL_WORDS, measure, real_words_near_sign_words
-from benchmarks.warning_signs_classifier import HELD_OUT as NEVER_FITTED
 from benchmarks.warning_signs_classifier import fingerprint, training_set
 from bot.chatbot import Chatbot
 from bot.config import REPO_ROOT
@@ -200,7 +199,7 @@ def test_the_learned_opinion_was_fitted_on_the_phrasings_as_they_are() -> None:
 
 
 @pytest.mark.parametrize("question, sign", [
-    ("my bladder feels weird and I keep dribbling since my back went", BLADDER),
+    ("my bladder has been playing up since my back went, keep finding my pants damp", BLADDER),
     ("came a right cropper off the quad bike yesterday and my back is in bits", FALL),
 ])
 def test_a_sign_the_phrasings_have_no_words_for_is_named_by_the_learned_opinion(question: str, sign: str) -> None:
@@ -247,8 +246,10 @@ def test_the_corpus_question_bank_gets_it_exactly_where_a_sign_is_reported() -> 
     # Round 6 was held out (first run: 64 of 72, 8 false alarms in 72) and round 7 measured the rules as merged
     # (first run: 50 of 80, 13 in 77); both then tuned them for issue 19's second pass: in-sample now.
     ("6", 72, 0), ("7", 80, 0),
-    # Round 8 is held out, never used to tune or fit: its first run with the finished reader is the measure.
-    ("8", 69, 9),
+    # Round 8 was held out from issue 19's second pass (first run: 69 of 77, 9 false alarms in 76) and round 9, by
+    # another writer, from its third (first run against 19d95d2: 73 of 77, 4 in 77); both then tuned the third pass
+    # and the learned opinion was refitted on them: in-sample now.
+    ("8", 77, 0), ("9", 77, 0),
 ])
 def test_phrasings_written_apart_from_the_rules_are_caught_at_the_measured_rate(
         round_: str, caught_at_least: int, false_alarms_at_most: int) -> None:
@@ -266,9 +267,43 @@ def test_the_recorded_first_runs_are_the_floors() -> None:
     assert (first["6"]["caught"], first["6"]["false_alarms"]) == (64, 8)
     assert (first["7"]["caught"], first["7"]["false_alarms"]) == (50, 13)
     assert (first["8"]["caught"], first["8"]["false_alarms"]) == (69, 9)
-    assert "8" in NEVER_FITTED
-    assert all(len(HELD_OUT[f"urgent_{r}"]) >= 70 and len(HELD_OUT[f"ordinary_{r}"]) >= 70 for r in "45678")
-    assert all({sign for sign, _ in HELD_OUT[f"urgent_{r}"]} == {sign.name for sign in RED_FLAGS} for r in "78")
+    assert (first["9"]["caught"], first["9"]["false_alarms"]) == (73, 4)
+    assert all(len(HELD_OUT[f"urgent_{r}"]) >= 70 and len(HELD_OUT[f"ordinary_{r}"]) >= 70 for r in "456789")
+    assert all({sign for sign, _ in HELD_OUT[f"urgent_{r}"]} == {sign.name for sign in RED_FLAGS} for r in "789")
+
+
+@pytest.mark.parametrize("question, sign", [
+    # A state that lasts counts however long ago it was found, with an event anywhere in the question.
+    ("I'm 71, a bone density scan a couple of years ago showed osteoporosis. I get the odd spasm from gardening. "
+     "Yesterday I had a sudden severe pain in my middle back lifting a watering can.", "A possible spinal fracture"),
+    ("on pred for years for my COPD and my back went with a crack after a sneeze", "A possible spinal fracture"),
+    # A sentence that leaves out its "I" still has someone in it.
+    ("On chemo for bowel cancer and now lower back spasms, can I use a heat pad?", "Cancer, now or in the past"),
+    # A comma that starts a new part of the sentence ends a denial's reach.
+    ("when I sit on the loo it feels like my bum isn't there, like sitting on a numb cushion", SADDLE),
+    # A back's owner is never the person named after it.
+    ("Back went on Monday picking up my daughter. Since then I've had trouble starting a wee", BLADDER),
+])
+def test_a_sign_told_in_the_ways_the_third_pass_reads_is_named(question: str, sign: str) -> None:
+    assert sign in names(question)
+
+
+@pytest.mark.parametrize("question", [
+    "no numbness, tingling or weakness in my legs, just the spasm",  # a list after "no" stays denied
+    "I've been reading about cauda equina and I'm scared, but I feel fine otherwise",  # named, not had
+    "the NHS page lists fever and weight loss as warning signs, I have neither",
+    "can back spasms make you feel like you can't breathe?",  # asked about anyone
+    "Do back spasms make it hard to pee? asking for a uni assignment",
+    "we were in a fender bender in a car park, barely a bump, and my back is stiff",  # told as small
+    "my bum went numb on a hard pew for hours (fine once I stood up) and my back spasmed after",
+    "down 10kg on purpose on my weight loss plan, eating fine, but back spasms when I run",  # meant
+    "my grandad broke his back in the war and says spasms run in the family",  # an era long past
+    "my mum had breast cancer and I'm running the Race for Life in her memory, tips for back spasms?",
+    # a lasting state without its event: the learned opinion, reading the word, would name a fracture
+    "My dad is 74 and keeps getting back spasms. Could his osteoporosis have anything to do with it?",
+])
+def test_a_sign_word_in_what_is_not_a_report_gets_no_notice(question: str) -> None:
+    assert red_flags(question) == []
 
 
 @pytest.mark.parametrize("question", [
