@@ -28,8 +28,8 @@ from bot.safety import RED_FLAGS, _counts, reading, signs_in
 from bot.safety_classifier import ADD, MODEL, SignClassifier, features, sentences
 
 #: Rounds written to measure the final reader once: never fitted on (docs/safety.md). Rounds 8 and 9 were, after
-#: their first runs; the round the lead holds sealed is not in tests/data at all.
-HELD_OUT: frozenset[str] = frozenset()
+#: their first runs; round 10, sealed from the third pass, measured the merged reader once and never is.
+HELD_OUT: frozenset[str] = frozenset({"10"})
 #: The inverse of the regularisation: chosen with ADD by leaving out each round from 4 on in turn (`--cv`).
 C = 10.0
 #: The grid `--cv` searches.

@@ -250,6 +250,9 @@ def test_the_corpus_question_bank_gets_it_exactly_where_a_sign_is_reported() -> 
     # another writer, from its third (first run against 19d95d2: 73 of 77, 4 in 77); both then tuned the third pass
     # and the learned opinion was refitted on them: in-sample now.
     ("8", 77, 0), ("9", 77, 0),
+    # Round 10, by a third writer, was sealed from the third pass and measured the reader as merged (d3b346b)
+    # once: its first run is the floor, and it is never used to tune.
+    ("10", 70, 3),
 ])
 def test_phrasings_written_apart_from_the_rules_are_caught_at_the_measured_rate(
         round_: str, caught_at_least: int, false_alarms_at_most: int) -> None:
@@ -268,8 +271,10 @@ def test_the_recorded_first_runs_are_the_floors() -> None:
     assert (first["7"]["caught"], first["7"]["false_alarms"]) == (50, 13)
     assert (first["8"]["caught"], first["8"]["false_alarms"]) == (69, 9)
     assert (first["9"]["caught"], first["9"]["false_alarms"]) == (73, 4)
-    assert all(len(HELD_OUT[f"urgent_{r}"]) >= 70 and len(HELD_OUT[f"ordinary_{r}"]) >= 70 for r in "456789")
-    assert all({sign for sign, _ in HELD_OUT[f"urgent_{r}"]} == {sign.name for sign in RED_FLAGS} for r in "789")
+    assert (first["10"]["caught"], first["10"]["false_alarms"]) == (70, 3)
+    rounds = ("4", "5", "6", "7", "8", "9", "10")
+    assert all(len(HELD_OUT[f"urgent_{r}"]) >= 70 and len(HELD_OUT[f"ordinary_{r}"]) >= 70 for r in rounds)
+    assert all({sign for sign, _ in HELD_OUT[f"urgent_{r}"]} == {sign.name for sign in RED_FLAGS} for r in rounds[3:])
 
 
 @pytest.mark.parametrize("question, sign", [
