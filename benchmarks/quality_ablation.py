@@ -32,8 +32,9 @@ from bot.evaluate import cross_validated_answers, document_texts, read_questions
 
 QUESTIONS = ROOT / "corpus" / "questions"
 SETS = {"dev": ROOT / "tests/data/dev.jsonl", "real": QUESTIONS / "real.jsonl", "real-a": QUESTIONS / "real-a.jsonl",
-        "real-b": QUESTIONS / "real-b.jsonl", "real-c": QUESTIONS / "real-c.jsonl", "real-d": QUESTIONS / "real-d.jsonl",
-        "real-e": QUESTIONS / "real-e.jsonl", "real-f": QUESTIONS / "real-f.jsonl", "lay": QUESTIONS / "lay.jsonl",
+        "real-b": QUESTIONS / "real-b.jsonl", "real-c": QUESTIONS / "real-c.jsonl",
+        "real-d": QUESTIONS / "real-d.jsonl", "real-e": QUESTIONS / "real-e.jsonl",
+        "real-f": QUESTIONS / "real-f.jsonl", "lay": QUESTIONS / "lay.jsonl",
         "calibration": QUESTIONS / "calibration.jsonl", "off-topic": QUESTIONS / "off-topic.jsonl"}
 KEYS = ("hit_at_1", "hit_at_3", "refused_in_scope_max", "partial_in_scope_max", "refused_out_of_scope",
         "honest_out_of_scope", "quoted_recall", "quoted_precision")

@@ -228,7 +228,8 @@ _LEGS = (r"(?:legs|feet|both (?:my |his |her )?(?:legs|feet|foot|leg)|(?:my|his|
          # one side, then the other: "right leg has gone numb from the hip down and left is tingling"
          r"(?:right|left) (?:leg|foot)\b(?:\s+\S+){0,8}?\s+(?:and|&) (?:the |my |his |her )?(?:left|right)\b"
          r"(?! (?:arm|hand|shoulder|side|hip|elbow|wrist|ear|eye|buttock|cheek)))")
-_WEAK = (r"(?:weak\w*|no strength|lost (?:all )?(?:the )?strength|loss of strength|no power|lost power|paraly[sz]\w*|"
+_WEAK = (r"(?:weak\w*(?! (?:lower |upper )?(?:back|spine|core|abs|stomach|tummy|arms?|hands?|grip|wrists?|neck|"
+         r"shoulders?|bladder|pelvic floor)\b)|no strength|lost (?:all )?(?:the )?strength|loss of strength|no power|lost power|paraly[sz]\w*|"
          r"giv(?:e|es|ing) (?:way|out)|gave (?:way|out)|wobbl\w* (?:and|&) (?:give|gives|buckle|buckles|fold|folds)|"
          r"(?:give|gives|gave)(?= *(?:[,.;!?]|$))|(?:keeps?|kept|keep on) going (?:dead|from under)|buckl\w*|collaps\w*|like jelly|useless|floppy|"
          r"won't (?:hold|work|take|support|lift|move|go)|will not (?:hold|work|take|support)|"
@@ -259,6 +260,10 @@ LEGS = Sign(
         Pair(rf"\b{_WEAK}\b", rf"\b{_LEG}\b", window=8),
         Pair(rf"\b{_NUMB}\b", rf"\b{_LEGS}\b", window=7),
     ),
+    # Another part's weakness, said just before it: "my back still feels weak and I can't touch my toes".
+    not_after=(r"\b(?:back|spine|core|abs|stomach|tummy|arms?|hands?|grip|wrists?|neck|shoulders?)(?: muscles?)?"
+               r"(?: (?:still|now|also|just|so|too|feels?|felt|feeling|is|was|are|were|has|have|been|gone|got|getting|"
+               r"seems?|seemed|all|generally))+$"),
     # Legs tired from what they did: "weak from the marathon", "knees weak after kneeling for hours".
     unless_words=(r"\b(?:(?:from|after) (?:the |a |my |all the |all that |hours of |a day of |a long )?(?:marathon|run|"
                   r"running|race|gym|workout|training|leg day|squats?|lunges|hike|hiking|walk|walking|cycling|bike ride|"
@@ -380,7 +385,10 @@ TRAUMA = Sign(
         r"(?:written off|totalled|totaled|a write[- ]?off)\b|\bhead[- ]on\b|\b(?:got|was|been) shunted\b",
         rf"\blanded (?:\w+ )?(?:hard |badly |heavily |flat |awkwardly |square |right |full )?{_LANDED}\b",
         r"\b(?:came|come|coming|went|go|goes|going) down (?:hard|heavily|badly|awkwardly)\b",
-        rf"\bflat on {_MY}back\b",
+        # Where someone lies ("rested for a week flat on my back") unless a fall or a blow put them there.
+        rf"\b(?:landed|landing|lands|came down|come down|coming down|went down|went|fell|fallen|falling|thrown|knocked|"
+        rf"slammed|dumped|flung|flattened|tackled|floored|decked|sent sprawling)(?:\s+(?:me|him|her|them|us|down|straight|"
+        rf"right|hard|heavily|backwards))*\s+flat on {_MY}back\b",
         r"\b(?:helped|carried|stretchered|taken) off (?:the )?(?:pitch|field|court|ice|mat|track|slope)\b|\bstretchered\b",
         r"\b(?:hard|heavy|big|nasty|bad|late|high|dangerous|huge) (?:tackle|hit|landing|collision|challenge)\b",
         r"\b(?:wiped out|wipe ?out|bailed|came a cropper|stacked it|ate it|face ?planted)\b",
@@ -403,7 +411,8 @@ TRAUMA = Sign(
                   r"(?:[1-9]|1[0-5]) ?(?:mph|km/?h|kph)|(?:caught|steadied|saved|stopped) (?:myself|himself|herself|themselves)|"
                   r"(?:didn't|did not|never) (?:actually |quite )?(?:fall|hit the (?:ground|floor))|without (?:actually )?falling|"
                   r"no (?:actual )?fall\b|"
-                  r"landed (?:\w+ ){0,2}?(?:on|in) (?:a |the |something )?(?:soft|cushion|pillow|bed|sofa|grass)|soft landing)\b"),
+                  r"landed (?:\w+ ){0,2}?(?:on|in) (?:a |the |something )?(?:soft|cushion|pillow|bed|sofa|grass|"
+                  r"trampoline|bouncy castle|crash mats?|foam pit|mattress)|soft landing)\b"),
     cue_words=(r"\b(?:(?:fell|fall(?:s|en|ing)?)" + _NOT_A_FALL + r"|slip(?:s|ped|ping)?|trip(?:s|ped|ping)?|tumbl\w*|crash\w*|accidents?|"
                r"collision|hit|knock\w*|tackl\w*|land(?:ed|ing)?|thrown|came off|car|bike|motorbike|horse|ladder|stairs|"
                r"steps|roof|scaffold\w*|pitch|match|game|rugby|football|skiing|wiped? out|bail(?:ed)?|flew|flying|ice|icy)\b"),
@@ -468,7 +477,8 @@ FRACTURE = Sign(
     ),
     general_counts=False,
     acute=True,
-    cue_words=(r"\b(?:fractur\w*|broke|broken|break(?:s|ing)?|crack(?:s|ed|ing)?|snap(?:s|ped)?|osteo\w*|bones?|"
+    # The bones thinning (osteoporosis, osteopenia), not the joints wearing (osteoarthritis) or an osteopath.
+    cue_words=(r"\b(?:fractur\w*|broke|broken|break(?:s|ing)?|crack(?:s|ed|ing)?|snap(?:s|ped)?|osteop(?!ath)\w*|bones?|"
                r"vertebra\w*|elderly|old|fell|fall(?:s|en|ing)?|slip(?:s|ped)?|shorter|height|steroids?|x-?rays?|scans?|"
                r"crush\w*|collaps\w*)\b"),
 )
@@ -629,7 +639,9 @@ NIGHT = Sign(
     "Severe pain at night",
     "severe pain at night that rest does not ease",
     pairs=(Pair(_NIGHT, _NOT_EASED, window=30, same_sentence=False, check_second=False),),
-    cue_words=(r"\b(?:nights?|nightly|overnight|sleep\w*|wake|wakes|waking|woke|woken|bed|\d am|lie|lying|lay|rest(?:s|ing)?|"
+    # The night, not the position: pain worse lying down is the article's own ordinary symptom ("why is lying down
+    # the worst position?"), so a sentence that speaks only of lying or resting is not asked.
+    cue_words=(r"\b(?:nights?|nightly|overnight|sleep\w*|wake|wakes|waking|woke|woken|bed|\d am|"
                r"awake|pacing)\b"),
 )
 

@@ -220,6 +220,46 @@ def test_the_learned_opinion_names_a_sign_only_in_a_clause_that_counts(question:
     assert red_flags(question) == []
 
 
+@pytest.mark.parametrize("question", [
+    "My back spasms keep me up. Lying down is the worst position for it.",  # the article's own symptom
+    "and why is lying down the worst position? my back spasms the moment I do",
+])
+def test_the_learned_opinion_names_night_pain_only_in_a_sentence_about_the_night(question: str) -> None:
+    """Pain worse lying down is what the article describes; the model, reading "lying", is sure of night pain."""
+    text = reading(question)
+    assert max(classifier().probabilities(text[start:end])["Severe pain at night"]
+               for start, end in sentences(text)) >= ADD
+    assert red_flags(question) == []
+
+
+def test_the_bones_thinning_are_a_fractures_subject_and_the_joints_wearing_are_not() -> None:
+    fracture = next(sign for sign in RED_FLAGS if sign.name == "A possible spinal fracture")
+    assert all(fracture.cues.search(word) for word in ["osteoporosis", "osteopenia", "osteoporotic"])
+    assert not any(fracture.cues.search(word) for word in ["osteoarthritis", "osteopath", "osteopathy", "osteo"])
+    assert red_flags("my mum is 78 and her x-ray showed osteoarthritis in her spine, now her lower back spasms "
+                     "when she stands") == []
+
+
+@pytest.mark.parametrize("question", [
+    "I was laid up flat on my back for three days with it, is bed rest a bad idea?",  # where someone lies
+    "my lower back is weak after the spasm and bending to my knees hurts",  # another part's weakness
+    "my grandson landed funny on the trampoline at his party and his back's been sore all evening",  # a soft landing
+])
+def test_a_posture_another_parts_weakness_or_a_soft_landing_is_not_a_sign(question: str) -> None:
+    assert red_flags(question) == []
+
+
+@pytest.mark.parametrize("question, sign", [
+    ("slipped on the ice and came down flat on my back this morning", FALL),
+    ("was thrown flat on my back in a tackle on saturday", FALL),
+    ("she fell off the trampoline onto the patio and landed on her back", FALL),
+    ("my back is killing me and both my legs feel weak", LEGS),
+    ("since the spasm my back feels weak and now both my legs keep giving way on the stairs", LEGS),
+])
+def test_a_fall_onto_the_back_and_the_legs_weakness_are_still_read(question: str, sign: str) -> None:
+    assert sign in names(question)
+
+
 def test_the_notice_reaches_the_answer_before_any_quote(repo_bot: Chatbot) -> None:
     urgent = repo_bot.ask("I have back spasms and numbness in my groin")
     assert urgent.urgent and urgent.urgent.startswith("Get urgent medical help. You mention numbness around the groin")
