@@ -148,7 +148,8 @@ def bank_questions(ordinary: bool) -> list[str]:
 def cross_validate() -> None:
     """Leave each round from 4 on out in turn, fit on the rest, and count what the gated model names in it."""
     rounds = json.loads(ROUNDS.read_text(encoding="utf-8"))
-    folds = [n for n in round_numbers(rounds) if n not in {"1", "2", "3"}]
+    # A held-out round is never a fold: choosing C or the cut on it would tune on it.
+    folds = [n for n in round_numbers(rounds) if n not in {"1", "2", "3"} | HELD_OUT]
     sets = {n: round_set(rounds, n) for n in folds}
     read = {n: [reading(q) for q in sets[n][0]] for n in folds}
     bank_ordinary = [reading(q) for q in bank_questions(ordinary=True)]
