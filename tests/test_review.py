@@ -33,8 +33,10 @@ from bot.safety import RED_FLAGS
 from bot.ui.feedback import FeedbackLog
 from bot.ui.unanswered import NOTE, UnansweredLog
 
-#: Refused by the shipped bot, though the article speaks to it ("difficulty in bending down…").
-REFUSED = "my back seizes when i vacuum the stairs, why"
+#: Refused by the shipped bot, though the article speaks to it ("difficulty in bending down…"): asked in
+#: Spanish ("why does my back hurt when I bend down?"), which no labelled question is. (The bank has
+#: grown until the English ones this loop was first shown with are answered.)
+REFUSED = "¿por qué me duele la espalda al agacharme?"
 REFUSED_EVIDENCE = "difficulty in bending down and performing any stressful activities"
 #: Answered by the shipped bot with the article's opening lines; the article's answer is elsewhere.
 DISLIKED = "i am expecting, is that why my back keeps seizing"
@@ -187,7 +189,7 @@ def test_the_review_walks_the_logs_worst_first_and_resumes_where_it_stopped(
     votes.record("dislike", DISLIKED, "The article says: …", 1)
     votes.record("like", "Does heat help?", "The article says: …", 1)  # a thumbs-up needs no review
     unanswered = UnansweredLog(FeedbackLog(settings.unanswered_log))
-    for session, question in [("a", REFUSED), ("b", "My back seizes when I vacuum the stairs... why?"),
+    for session, question in [("a", REFUSED), ("b", "Por qué me duele la espalda al agacharme"),
                               ("c", OFF_TOPIC), ("d", in_bank), ("e", "I cant feel my bum and my back is in spasm"),
                               ("f", "what oil should I use for the massage")]:
         unanswered.record(session, question, "none")
@@ -278,8 +280,10 @@ def test_questions_refused_or_voted_down_are_answered_from_the_labelled_passages
     first, second = by_question[REFUSED], by_question[DISLIKED]
     assert first["coverage"] == "none" and second["logged"] == {"disliked": 1}
     first["label"] = "answer"
-    first["passages"] = [next(n for n, c in enumerate(first["candidates"], start=1) if REFUSED_EVIDENCE in c["text"])]
-    second["label"], second["evidence"] = "answer", [DISLIKED_EVIDENCE.lower()]
+    # The refused one's passage is not among those it found: its words are named instead; the other's is picked.
+    first["evidence"] = [REFUSED_EVIDENCE]
+    second["label"] = "answer"
+    second["passages"] = [next(n for n, c in enumerate(second["candidates"], start=1) if DISLIKED_EVIDENCE in c["text"])]
     todo.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
     assert main(["review", *where, "--import", str(todo)]) == 0
     assert "Recorded: 2 answer" in capsys.readouterr().out
