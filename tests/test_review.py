@@ -283,7 +283,8 @@ def test_questions_refused_or_voted_down_are_answered_from_the_labelled_passages
     # The refused one's passage is not among those it found: its words are named instead; the other's is picked.
     first["evidence"] = [REFUSED_EVIDENCE]
     second["label"] = "answer"
-    second["passages"] = [next(n for n, c in enumerate(second["candidates"], start=1) if DISLIKED_EVIDENCE in c["text"])]
+    second["passages"] = [next(n for n, c in enumerate(second["candidates"], start=1)
+                               if DISLIKED_EVIDENCE in c["text"])]
     todo.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
     assert main(["review", *where, "--import", str(todo)]) == 0
     assert "Recorded: 2 answer" in capsys.readouterr().out
