@@ -27,9 +27,11 @@ from benchmarks.warning_signs import ROOT, ROUNDS
 from bot.safety import RED_FLAGS, _counts, reading, signs_in
 from bot.safety_classifier import ADD, MODEL, SignClassifier, features, sentences
 
-#: Rounds written to measure the final reader once: never fitted on (docs/safety.md). Rounds 8 and 9 were, after
-#: their first runs; round 10, sealed from the third pass, measured the merged reader once and never is.
-HELD_OUT: frozenset[str] = frozenset({"10"})
+#: Rounds written to measure the final reader once: never fitted on until their first run is recorded
+#: (docs/safety.md). Rounds 8 and 9 were fitted on after theirs; round 10, sealed from the third pass, measured the
+#: merged reader once sealed (70 of 77, 3 false alarms in 77, recorded in first_runs) and is tuning data since the
+#: fourth pass. Put a new round here until its first run is recorded.
+HELD_OUT: frozenset[str] = frozenset()
 #: The inverse of the regularisation: chosen with ADD by leaving out each round from 4 on in turn (`--cv`).
 C = 10.0
 #: The grid `--cv` searches.

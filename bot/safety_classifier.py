@@ -11,12 +11,13 @@ Where the phrasings have words for a sign they decide, either way: the model kno
 who or when.
 
 ADD (with the fit's regularisation) was chosen by leaving each written round out in turn
-(`python -m benchmarks.warning_signs_classifier --cv`): at 0.7 the model names 314 of the 448
-signs of rounds 4 to 9 out of fold, with no false alarm in 442, and, fitted on everything, a sign
-in none of the 1507 ordinary questions the corpus question bank then had, which it is never fitted on;
-settings that named many more named a sign in some of them (docs/safety.md). Of the 980 ordinary questions
-added to the bank since, it named a sign in 4 at first run: osteoarthritis read as a fracture twice,
-pain worse lying down as night pain, and one night pain that a notice is not wrong for. Fitted by
+(`python -m benchmarks.warning_signs_classifier --cv`): at 0.8 the model names 319 of the 525
+signs of rounds 4 to 10 out of fold, with no false alarm in 519, and, fitted on everything, a sign
+in none of the bank's 2482 ordinary questions, which it is never fitted on; the cut of the passes
+before, 0.7, now names 384 with 1 false alarm out of fold and 4 in the bank (docs/safety.md). Of the
+980 ordinary questions added to the bank after 0.7 was chosen, it named a sign in 4 at first run:
+osteoarthritis read as a fracture twice, pain worse lying down as night pain, and one night pain that
+a notice is not wrong for. Fitted by
 `python -m benchmarks.warning_signs_classifier --fit` into bot/data/safety_classifier.npz; a test
 checks it was fitted on the phrasings as they are.
 """
@@ -34,7 +35,7 @@ import numpy as np
 from .safety_text import SENTENCE_BREAK
 
 #: A sentence this sure names a sign the phrasings have no words for (chosen by leaving each round out, see above).
-ADD = 0.7
+ADD = 0.8
 #: Sentences scored at most: a pasted wall of text is read by the phrasings, not scored line by line.
 MAX_SENTENCES = 12
 MODEL = "data/safety_classifier.npz"

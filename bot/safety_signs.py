@@ -369,7 +369,8 @@ TRAUMA = Sign(
         rf"(?:\w+\s+){{0,3}}?(?:{_HEIGHT}|flight)",
         r"(?<!nearly )(?<!almost )\bfell (?:off|from|down|over|on|onto|out of|backwards|hard|badly|heavily|awkwardly)\b"
         r"(?! asleep| the wagon| (?:my|his|her|their) (?:foot|feet|toes?|hands?|fingers?))" + _NOT_A_FALL,
-        r"(?<!nearly )(?<!almost )\b(?:came|come|coming|thrown|flew|fell) off (?:my|his|her|their|a|the|our) (?:\w+ )?"
+        r"(?<!nearly )(?<!almost )\b(?:came|come|coming|thrown|flew|fell|knocked|clipped|shunted|pushed|launched) off "
+        r"(?:my|his|her|their|a|the|our) (?:\w+ )?"
         r"(?:horse|pony|bike|bicycle|"
         r"motorbike|motorcycle|scooter|ladder|quad|skateboard|board|trampoline|wall|roof)\b",
         rf"\b{_VEHICLE}\s+(?:accident|crash|collision|smash|wreck|pile[- ]up)\b(?! of a)",
@@ -390,7 +391,12 @@ TRAUMA = Sign(
         rf"slammed|dumped|flung|flattened|tackled|floored|decked|sent sprawling)(?:\s+(?:me|him|her|them|us|down|straight|"
         rf"right|hard|heavily|backwards))*\s+flat on {_MY}back\b",
         r"\b(?:helped|carried|stretchered|taken) off (?:the )?(?:pitch|field|court|ice|mat|track|slope)\b|\bstretchered\b",
-        r"\b(?:hard|heavy|big|nasty|bad|late|high|dangerous|huge) (?:tackle|hit|landing|collision|challenge)\b",
+        r"\b(?:hard|heavy|big|nasty|bad|late|high|dangerous|huge|massive|almighty|monster|horrible|awful|brutal) "
+        r"(?:tackle|hit|landing|collision|challenge)\b(?! (?:with|for|on (?:social|tiktok|youtube)))",
+        # Driven into the ground by someone or something: a spear tackle, a throw ("not by work", the idiom).
+        r"\b(?:driven|drove|slammed|smashed|dumped|planted|speared|drilled|thrown|threw|body[- ]?slammed|pile[- ]?driven)"
+        r"\s+(?:\w+\s+){0,2}?(?:into|onto|on to|in to)\s+(?:the\s+)?(?:ground|floor|deck|turf|mat|tarmac|concrete|pavement)\b"
+        r"(?! by (?:work|stress|life|overwork|(?:my|the|this) (?:job|work|boss|kids|workload|schedule)))",
         r"\b(?:wiped out|wipe ?out|bailed|came a cropper|stacked it|ate it|face ?planted)\b",
         r"\b(?:arse|ass|head) over (?:tit|teakettle|tea kettle|heels|elbow)\b(?! in love)",
     ),
@@ -456,6 +462,8 @@ FRACTURE = Sign(
         r"fragility) fractur\w*",
         r"\bfractur\w* (?:\w+ ){0,2}(?:in|of|to) (?:my|his|her|their|the|a) (?:\w+ )?(?:spine|back|vertebra\w*|"
         r"[lt]\d{1,2})\b",
+        # The noun: "maybe a crack in one of my vertebrae", "a hairline break in my L3" (a crack in the spine may be a joint's).
+        r"\b(?:crack|break|fracture)s? (?:in|of|to|on) (?:\w+ ){0,3}?(?:vertebra\w*|tailbone|coccyx|[lt]\d{1,2})\b",
         r"\b(?:fractured|broke|broken|cracked|crushed|collapsed|compressed|crumbl\w*) (?:\w+ ){0,2}(?:vertebra\w*|"
         r"spine|tailbone|coccyx|[lt]\d{1,2})\b",
         # Not "cracked my back": that is what a chiropractor (or a stretch) does.
@@ -527,7 +535,9 @@ WEIGHT = Sign(
         Pair(_WEIGHT_LOSS, _UNEXPLAINED, window=25, same_sentence=False, check_second=False),
     ),
     # Loss that was meant, or has its reason: "my weight loss plan is working, down 10kg on purpose", "after my divorce".
-    unless_words=(r"\b(?:(?:after|since|because of|due to|with) (?:my |his |her |the |a )?(?:divorce|break ?up|bereavement|"
+    unless_words=(r"\b(?:weight(?:'s| is| has| was)? (?:\w+ )?(?:stayed|stays|remained|remains|held|holding|not changed|hasn't changed|"
+                  r"has not changed|unchanged|steady|stable|the same)|weight (?:has |'s |is )?been (?:the same|steady|stable|unchanged)|"
+                  r"(?:after|since|because of|due to|with) (?:my |his |her |the |a )?(?:divorce|break ?up|bereavement|"
                   r"grief|op|operation|surgery|baby|pregnancy|stomach bug|sickness bug|d and v)|(?<!not )on purpose|(?<!not )deliberately|(?<!un)intentionally|(?:weight[- ]?loss|diet|slimming|"
                   r"fitness) (?:plan|programme|program|journey|goal|jabs?|injections?|surgery|club|group|app)|"
                   r"(?<!not )(?<!n't )trying to (?:lose|slim)|slimming world|weight ?watchers|(?:counting|cutting) (?:calories|carbs)|"
@@ -552,7 +562,8 @@ CANCER = Sign(
     general_counts=False,
     past_counts=True,
     # Someone remembered, not the back asked about: "my mum had breast cancer, I'm running in her memory".
-    unless_words=r"\b(?:in (?:her|his|their) memory|in memory of|(?:who|she|he) (?:died|passed away)|race for life|relay for life)\b",
+    unless_words=(r"\b(?:in (?:her|his|their) memory|in memory of|(?:who|she|he) (?:died|passed away)|race for life|relay for life|"
+                  r"before (?:i|we) (?:was|were) born)\b"),
     not_after=(r"\b(?:family history of|runs in (?:the|my|our) family|died of|died from|passed away|lost (?:\w+ ){0,3}to|killed by|cause|causes|causing|caused by|give|gives|giving|risk|risks|linked to|link to|prevent\w*|"
                r"worried|worry|scared|afraid|fear\w*|paranoid|(?:could|can|might|may) (?:\w+ ){0,4}?be|(?:is|are) (?:it|this|"
                r"that|these|they)|"
@@ -635,10 +646,20 @@ _NOT_EASED = (r"\b(?:(?:nothing|no position|no amount of rest|rest|resting|lying
               r"(?:lying|laying) (?:down|flat|still) (?:makes|made) (?:it )?worse|cannot (?:lie|lay) (?:down|still|flat)|"
               r"(?:lying|laying) (?:down |flat |still |in bed )?(?:is |was )?(?:impossible|unbearable|agony|too painful)|"
               r"(?:have|had|has|need|needs) to get up (?:and (?:walk|pace|move)|to (?:walk|ease|move)))\b")
+# Worse in bed at night than by day, when lying down should rest it: "hurts more lying in bed at night than any other
+# time". Alone it is a question about spasms ("is it normal for spasms to be worse at night?"); with the pain waking
+# someone it is the sign.
+_WORSE_AT_NIGHT = (r"\b(?:worse|more|most|more painful)\b(?:\s+(?!than\b)\w+){0,5}?\s+(?:at night|in bed|in the night|overnight)"
+                   r"(?:\s+than\s+(?:\w+\s+){0,2}?(?:day|daytime|day ?time|other time|rest of the day)\b|(?:\s+\S+){0,8}?\s+"
+                   r"(?:during the day|in the day|by day|day ?time|daytime)(?:'s| is| it's| its)? (?:ok|okay|fine|better|easier|"
+                   r"bearable|manageable)\b)")
+_WAKES = (r"\b(?:(?:wakes?|waking|woke) (?:me|him|her|them|us)(?: up)?|woken (?:up )?by|keeps? (?:me|him|her|them) (?:up|awake)|"
+          r"(?:cannot|unable to) sleep|no sleep)\b")
 NIGHT = Sign(
     "Severe pain at night",
     "severe pain at night that rest does not ease",
-    pairs=(Pair(_NIGHT, _NOT_EASED, window=30, same_sentence=False, check_second=False),),
+    pairs=(Pair(_NIGHT, _NOT_EASED, window=30, same_sentence=False, check_second=False),
+           Pair(_WAKES, _WORSE_AT_NIGHT, window=30, same_sentence=False, check_second=False)),
     # The night, not the position: pain worse lying down is the article's own ordinary symptom ("why is lying down
     # the worst position?"), so a sentence that speaks only of lying or resting is not asked.
     cue_words=(r"\b(?:nights?|nightly|overnight|sleep\w*|wake|wakes|waking|woke|woken|bed|\d am|"

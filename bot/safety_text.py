@@ -170,11 +170,15 @@ _DOUBT = re.compile(r"(?:\b(?:not sure|unsure|not certain|no idea|wonder\w*|not 
 # A denial after it: "bladder fine", "my temperature is normal", "legs are ok".
 _FINE_AFTER = re.compile(
     r"^\W*(?:(?:is|are|'s|was|were|feels?|felt|seems?|has been|have been|all|totally|completely|perfectly|"
-    r"absolutely|still|both|seem to be|are all)\s+){0,3}(?:fine|normal|ok|okay|good|alright|all right|unaffected|"
-    r"clear|perfect|great|grand)\b"
+    r"absolutely|still|both|seem to be|are all|stayed|stays|has stayed|remained|remains|has remained|held|"
+    r"holding)\s+){0,3}"
+    r"(?:fine|normal|ok|okay|good|alright|all right|unaffected|clear|perfect|great|grand|the same|steady|stable|"
+    r"unchanged)\b"
 )
-# A checklist answered: "numbness? none. bladder? fine."
-_ANSWERED_NO = re.compile(r"\s*\?+\s*(?:none|no|nope|nothing|fine|normal|ok|okay|all good|never)\b")
+# A checklist answered: "numbness? none. bladder? fine.", "bowels and bladder? both fine".
+_ANSWERED_NO = re.compile(r"(?:\s*(?:,|\band\b|\bor\b)\s*(?:my |his |her )?\w+){0,3}\s*\?+\s*"
+                          r"(?:(?:both|all|yes|yeah|still)\s+)?(?:none|no|nope|nothing|fine|normal|ok|okay|all good|"
+                          r"never)\b(?! idea| clue)")
 # Over: "a chest infection that has cleared up", "the kids had a temperature (all better now)".
 # An episode's length is not its end: "a crushing feeling in my chest, went away after 10 mins".
 _RESOLVED_AFTER = re.compile(
@@ -191,7 +195,7 @@ _DISTANT = re.compile(
     r"\b(?:last|previous) year\b|\b(?:a|one|two|three|\d+) years? ago\b|"
     r"(?<!years )(?<!year )(?<!yrs )(?<!yr )(?<!how )\bold (?:\w+ )?(?:injury|injuries|fall|accident|crash|fracture|"
     r"break)\b|"
-    r"\bas an? (?:child|kid|teen\w*|baby|boy|girl|student|toddler)\b|"
+    r"\bas an? (?:child|kid|teen\w*|baby|boy|girl|student|toddler)\b|\bbefore (?:i|we) (?:was|were) born\b|"
     r"\bwhen (?:i|he|she|we|they) (?:was|were) "
     r"(?:young|little|small|younger|\d{1,2}|an? (?:child|kid|teen\w*|boy|girl|student|baby|toddler))\b|"
     r"\bin (?:my|his|her|their) (?:childhood|youth|teens|twenties|thirties)\b|\bchildhood\b|\bin (?:19|20)\d\d\b|"
@@ -264,12 +268,22 @@ def denied(text: str, start: int, end: int, since: int = 0) -> bool:
 _TOPIC = re.compile(
     r"\b(?:read(?:ing)? (?:up )?(?:about|on)|heard (?:about|of)|hearing about|learn\w* about|researching|"
     r"(?:articles?|videos?|leaflets?|posts?|threads?|pages?|websites?|sites?|documentar\w*|programmes?|nhs|books?) "
-    r"(?:\w+ )?(?:about|on|says?|said|lists?|listed|mentions?|warns?))\b")
+    r"(?:\w+ )?(?:about|on|says?|said|lists?|listed|mentions?|warns?)|"
+    # fiction: "a medical drama with a spinal fracture storyline", "a film where someone broke their back"
+    r"(?:dramas?|shows?|series|films?|movies?|episodes?|soaps?|storylines?|plots?|characters?|novels?|podcasts?|"
+    r"on (?:tv|telly)) (?:\w+ )?(?:about|with|where|in which|featuring))\b")
 # …unless the asker says it is theirs: "I read about cauda equina and I think I have it".
 _OWNED = re.compile(r"\b(?:(?:i|he|she|they) (?:\w+ )?(?:think|might|may|could|probably|must) (?:\w+ )?"
                     r"(?:have|has|got) (?:it|this|that|them|these|those)|"
                     r"sounds? (?:just |exactly )?like (?:me|my|what (?:i|he|she))|"
-                    r"(?:i|he|she) (?:have|has|got) (?:all|some|both|most) of (?:these|those|them|it))\b")
+                    r"(?:i|he|she) (?:have|has|got) (?:all|some|both|most) of (?:these|those|them|it)|"
+                    # a general question, then said to be theirs: "…? its been happening to me since yesterday"
+                    r"(?:it|its|it's|this|that|that's|this is)\s+(?:has\s+|is\s+)?(?:been\s+)?happen\w*\s+"
+                    r"(?:to|with)\s+(?:me|him|her|us|them|my|his|our)|"
+                    r"(?:i've|i have|i'm|he's|she's|he has|she has) (?:\w+ ){0,2}?(?:got|had|having|getting) "
+                    r"(?:exactly |just )?(?:that|this|it)(?= *(?:[,.;!?]|$|since|for|now|too|as well|right now))|"
+                    r"(?:i|he|she) (?:have|has|get|gets|got|had) (?:exactly |just )?(?:that|this)"
+                    r"(?= *(?:[,.;!?]|$|since|for|now|too)))\b")
 _NEW_SUBJECT = re.compile(r",|\b(?:i|i'm|i've|i'd|he|he's|she|she's|we|we're|they|they're)\b")
 # What a sentence says of every sign it names: "…fever and weight loss as warning signs, but I have neither".
 _NONE_OF_THEM = re.compile(
@@ -308,7 +322,7 @@ def named_not_reported(text: str, start: int, end: int) -> bool:
     sentence = text[breaks[-1].end() if breaks else max(0, start - _CLAUSE_CHARS) : stop.start() if stop else len(text)]
     if _SOMEONE.search(sentence):
         return bool(_NONE_OF_THEM.search(sentence))
-    return bool(_IN_GENERAL.search(text) or _ANYONE_AT_ALL.search(sentence))
+    return bool(_IN_GENERAL.search(text) or _ANYONE_AT_ALL.search(sentence)) and not _OWNED.search(text)
 
 
 def long_past(text: str, start: int, end: int, acute: bool) -> bool:
@@ -372,6 +386,10 @@ _PERSON = re.compile(
     r"|(?P<other>\b(?:he|he's|him|his|himself|she|she's|her|hers|herself)\b)"
     r"|(?P<we>\b(?:we|we're|we've|us|our|ourselves)\b)"
 )
+# A possessive after a preposition owns a thing; when a new clause follows it, not the sign: "bent down for the
+# cat's bowl and felt something go" is hers.
+_OBJECT_OWNER = re.compile(r"\b(?:for|to|at|with|from|into|onto|over|under|near|by|in|on|off|round|around|past) "
+                           r"(?:the|a|my|his|her|their|our|your) (?:[\w-]+ )?[\w-]+'s$")
 _PERSON_WORD = re.compile(rf"\b({_PEOPLE})(?:'?s)?\b")
 _POSSESSED_BACK = re.compile(r"\b(?P<owner>my|his|her|their|our|[a-z]+'s)\s+(?:(?:own|lower|upper|middle|mid|bad|sore|"
                              r"poor|whole)\s+){0,2}(?:back|spine)\b")
@@ -403,6 +421,9 @@ def whose(text: str, start: int, end: int, after: bool = True) -> str | None:
     for m in _PERSON.finditer(text, begin, min(len(text), end + _CLAUSE_CHARS)):
         if m.start() >= start:
             break
+        if m.group("noun") and _OBJECT_OWNER.search(text, max(0, m.start() - 12), m.end()) \
+                and _CLAUSE_BREAK.search(text, m.end(), start):
+            continue  # "for the cat's bowl and felt something go"; but "with my son's high fever" is the son's
         found = m
     if found is None and after:
         _, _, rest = clause(text, start, end)
