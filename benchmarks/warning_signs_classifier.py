@@ -31,7 +31,7 @@ from bot.safety_classifier import ADD, MODEL, SignClassifier, features, sentence
 #: (docs/safety.md). Rounds 8 and 9 were fitted on after theirs; round 10, sealed from the third pass, measured the
 #: merged reader once sealed (70 of 77, 3 false alarms in 77, recorded in first_runs) and is tuning data since the
 #: fourth pass. Put a new round here until its first run is recorded.
-HELD_OUT: frozenset[str] = frozenset()
+HELD_OUT: frozenset[str] = frozenset({"11"})
 #: The inverse of the regularisation: chosen with ADD by leaving out each round from 4 on in turn (`--cv`).
 C = 10.0
 #: The grid `--cv` searches.
