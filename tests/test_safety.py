@@ -294,6 +294,9 @@ def test_the_corpus_question_bank_gets_it_exactly_where_a_sign_is_reported() -> 
     # once (first run: 70 of 77, 3 false alarms in 77); it then tuned the fourth pass and the learned opinion was
     # refitted on it: in-sample now.
     ("10", 77, 0),
+    # Round 11, by a fourth writer, was sealed from the fourth pass and measured the reader as merged (7cf3af5)
+    # once: its first run is the floor, and it is never used to tune.
+    ("11", 75, 1),
 ])
 def test_phrasings_written_apart_from_the_rules_are_caught_at_the_measured_rate(
         round_: str, caught_at_least: int, false_alarms_at_most: int) -> None:
@@ -313,7 +316,8 @@ def test_the_recorded_first_runs_are_the_floors() -> None:
     assert (first["8"]["caught"], first["8"]["false_alarms"]) == (69, 9)
     assert (first["9"]["caught"], first["9"]["false_alarms"]) == (73, 4)
     assert (first["10"]["caught"], first["10"]["false_alarms"]) == (70, 3)
-    rounds = ("4", "5", "6", "7", "8", "9", "10")
+    assert (first["11"]["caught"], first["11"]["false_alarms"]) == (75, 1)
+    rounds = ("4", "5", "6", "7", "8", "9", "10", "11")
     assert all(len(HELD_OUT[f"urgent_{r}"]) >= 70 and len(HELD_OUT[f"ordinary_{r}"]) >= 70 for r in rounds)
     assert all({sign for sign, _ in HELD_OUT[f"urgent_{r}"]} == {sign.name for sign in RED_FLAGS} for r in rounds[3:])
 
