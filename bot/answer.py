@@ -106,9 +106,14 @@ class Answer:
             "signs": list(self.signs),
             "notes": self.notes,
             "suggestions": self.suggestions,
-            # every passage found, best first; `quoted`: the answer quotes it (none when refused)
-            "passages": [p.to_dict() | {"quoted": p in self.quoted} for p in self.passages],
+            "passages": self.passage_records(),
         }
+
+    def passage_records(self) -> list[dict]:
+        """Every passage found, best first; `quoted`: the answer quotes it (none when refused).
+
+        `ask --json` and `/search` share these, without `/search` rendering the answer's Markdown."""
+        return [p.to_dict() | {"quoted": p in self.quoted} for p in self.passages]
 
     def to_json_line(self) -> str:
         return json.dumps(self.to_json(), ensure_ascii=False)

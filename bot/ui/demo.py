@@ -123,10 +123,10 @@ def build_demo(bot: Chatbot | BotSource, settings: Settings | None = None) -> gr
             raise gr.Error(f"k must be from 1 to {most}; got {k}.", print_exception=False)
         chatbot = _loaded(get_bot)
         try:
-            answer = chatbot.ask(str(question or ""), k=k).to_json()
+            answer = chatbot.ask(str(question or ""), k=k)
         except BotError as err:
             raise gr.Error(str(err), print_exception=False) from err
-        return [p | {"coverage": answer["coverage"]} for p in answer["passages"]]
+        return [p | {"coverage": answer.coverage} for p in answer.passage_records()]
 
     chatbot_view = gr.Chatbot(
         buttons=["copy", "copy_all"],  # no "share" button: questions about health stay private
