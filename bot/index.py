@@ -42,7 +42,7 @@ from .questions import question_files
 log = logging.getLogger(__name__)
 
 #: Bump when the folder's files or the query model's parts change: an older index is then stale.
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5  # 5: two more ranker signals (the bank's vote per passage)
 MANIFEST = "manifest.json"
 #: Bump when what is embedded for a chunk changes: it is part of the fingerprint.
 EMBEDDING_TEXT_VERSION = 5

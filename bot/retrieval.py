@@ -10,7 +10,12 @@ The question's vector goes through the query adapter learned from the labelled q
 - section: the adapted cosine with the passage's section heading;
 - ask_dense, ask_sentence, ask_neighbours: dense, sentence and neighbours again for the sentences
   of the question that ask, when it also tells a story (bot/reading.py); for a question that is all
-  ask, the whole question's cosines, and no second count of its bank evidence (0).
+  ask, the whole question's cosines, and no second count of its bank evidence (0);
+- neighbour_vote, ask_neighbour_vote: the passage's share of a vote of the bank's closest questions
+  (each weighted by closeness, as the answerable vote is): "neighbours" hears only the closest
+  question that names the passage, so one medicines question worded near "What to do when back
+  seizes up?" made the medicines bullet its first answer; the vote hears the ten closest, and the
+  passages most of them name win (lay hit@1 0.852 → 0.914, shared real held out 0.805 → 0.829, three fold seeds).
 Their weights (`QueryModel.ranker`; `unlabelled_ranker` for a document no bank question is about)
 are fitted at build time on the bank, out-of-fold (bot/fitting.py).
 
@@ -46,7 +51,7 @@ _VOTERS = 10
 _VOTE_TEMPERATURE = 0.05
 
 CHUNK_FEATURES = ("dense", "sentence", "raw_dense", "neighbours", "lexical", "section", "ask_dense", "ask_sentence",
-                  "ask_neighbours")
+                  "ask_neighbours", "neighbour_vote", "ask_neighbour_vote")
 
 
 @dataclass(frozen=True)
@@ -110,6 +115,7 @@ class _BankEvidence:
     answerable: float  # cosine of the closest answerable bank question
     off_topic: float  # cosine of the closest off-topic bank question
     vote: float = 0.5  # share of answerable questions among the closest, weighted by closeness
+    chunk_votes: np.ndarray | None = None  # per chunk: share of the closest questions it answers, weighted
 
 
 @dataclass(frozen=True)
@@ -127,6 +133,8 @@ class _Signals:
     sentence_neighbours: np.ndarray  # per sentence: cosine of the closest bank question whose evidence it holds
     section_scores: np.ndarray  # adapted cosine with each section row
     search_text: str  # the question as searched (spell-corrected), for the quote's word overlap
+    votes: np.ndarray | None = None  # per chunk: the bank's closest questions' weighted vote for it
+    ask_votes: np.ndarray | None = None  # the same, from the asking sentences
 
 
 class Retriever:
@@ -245,8 +253,17 @@ class Retriever:
         for found in (bank, ask_bank):
             candidates |= {int(c) for c in np.argsort(-found.neighbours)[:k] if found.neighbours[c] > 0}
         section_scores = index.section_vectors @ vector
+        votes, ask_votes = bank.chunk_votes, ask_bank.chunk_votes
+        if any(index.chunks[p].doc in self.unlabelled_docs for p in candidates):
+            # no bank question names these: their own cosines vote instead (see _own_votes)
+            ordered = sorted(candidates)
+            unlabelled = np.array([index.chunks[p].doc in self.unlabelled_docs for p in ordered])
+            votes = _own_votes(votes, ordered, unlabelled, index, raw, len(index.chunks))
+            if ask_raw is not raw:
+                ask_votes = _own_votes(ask_votes, ordered, unlabelled, index, ask_raw, len(index.chunks))
         signals = _Signals(vector, raw, ask_vector, ask_raw, lexical_all, lexical_top, bank.neighbours,
-                           ask_bank.neighbours, bank.sentence_neighbours, section_scores, query.search_text)
+                           ask_bank.neighbours, bank.sentence_neighbours, section_scores, query.search_text,
+                           votes, ask_votes)
         hits = [self._hit(p, signals) for p in sorted(candidates)]
         hits.sort(key=lambda h: -h.score)
         # A question asks for a whole section when it, or its asking sentences, reword a bank question that did.
@@ -278,10 +295,14 @@ class Retriever:
         is_answerable = self.model.answerable_rows
         closest = np.argsort(-similarity)[:_VOTERS]
         weights = np.exp((similarity[closest] - similarity[closest[0]]) / _VOTE_TEMPERATURE)
+        row_weight = np.zeros(len(bank), dtype=np.float32)
+        row_weight[closest] = weights / weights.sum()
+        chunk_votes = np.zeros(len(index.chunks), dtype=np.float32)
+        np.add.at(chunk_votes, chunk_ids, row_weight[rows])
         return _BankEvidence(similarity, neighbours, sentence_neighbours,
                              float(similarity[is_answerable].max(initial=0.0)),
                              float(similarity[~is_answerable].max(initial=0.0)),
-                             float(weights @ is_answerable[closest] / weights.sum()))
+                             float(weights @ is_answerable[closest] / weights.sum()), chunk_votes)
 
     def _hit(self, position: int, signals: _Signals) -> Hit:
         """One candidate scored, with its quote."""
@@ -316,6 +337,8 @@ class Retriever:
             ask_sentence,
             # a question that is all ask already has its bank evidence above: not counted twice
             0.0 if own_ask is own else ask_dense if unlabelled else float(signals.ask_neighbours[position]),
+            0.0 if signals.votes is None else float(signals.votes[position]),
+            0.0 if own_ask is own or signals.ask_votes is None else float(signals.ask_votes[position]),
         )
         score = float(np.dot(self.model.unlabelled_ranker if unlabelled else self.model.ranker, features))
         quote_scores = (sentence_scores
@@ -332,6 +355,24 @@ class Retriever:
         ordered = [by_position.get(p) or self._hit(p, signals) for p in members]
         rest = [h for h in hits if h.position not in set(members)]
         return ordered + rest[: max(0, k - len(ordered))]
+
+
+def _own_votes(votes: np.ndarray | None, positions: list[int], unlabelled: np.ndarray, index: StoredIndex,
+               raw: np.ndarray, n: int) -> np.ndarray:
+    """`votes` with the unlabelled passages' entries replaced by their share of a vote of own cosines.
+
+    A passage of a document without labelled questions has no bank question to vote for it. What it
+    would get is stood in for by a vote in which every candidate passage stands for itself: its
+    cosine's softmax over all the candidates, at the bank vote's temperature (the unlabelled ranker
+    is fitted on exactly these). A labelled passage much closer to the question takes the share.
+    """
+    votes = np.zeros(n, dtype=np.float32) if votes is None else votes.copy()
+    cosines = np.array([index.chunk_vector(p) @ raw for p in positions], dtype=np.float64)
+    weights = np.exp((cosines - cosines.max()) / _VOTE_TEMPERATURE)
+    shares = weights / weights.sum()
+    chosen = np.array(positions)[unlabelled]
+    votes[chosen] = shares[unlabelled]
+    return votes
 
 
 def _links(groups: tuple[tuple[int, ...], ...], limit: int) -> tuple[np.ndarray, np.ndarray]:

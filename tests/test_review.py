@@ -38,8 +38,8 @@ from bot.ui.unanswered import NOTE, UnansweredLog
 #: grown until the English ones this loop was first shown with are answered.)
 REFUSED = "¿por qué me duele la espalda al agacharme?"
 REFUSED_EVIDENCE = "difficulty in bending down and performing any stressful activities"
-#: Answered by the shipped bot with the article's opening lines; the article's answer is elsewhere.
-DISLIKED = "i am expecting, is that why my back keeps seizing"
+#: Answered by the shipped bot with another cause ("a sudden catch"); the article's answer is the pregnancy line.
+DISLIKED = "expecting our first, back keeps grabbing, normal?"
 DISLIKED_EVIDENCE = "Pregnant woman can also complain about this problem quite often."
 OFF_TOPIC = "Can you recommend a good lasagne recipe with spinach?"
 #: The page's caps while the log is on: small, so a few questions reach them.
