@@ -7,7 +7,8 @@ Runs the same cross-validation as `python -m bot eval --cv K` on every question 
 off-topic ones) and on the dev set, once per row of docs/quality.md's technique table for people's
 own questions. Each row adds one part; a part is switched off by replacing it with what the bot did
 before it (no asking sentences read apart, one refusal threshold and no partial answers, one pair
-of thresholds for every question, the best passage quoted alone); nothing else changes.
+of thresholds for every question, the best passage quoted alone, no vote of the bank per passage);
+nothing else changes.
 """
 
 from __future__ import annotations
@@ -60,13 +61,15 @@ PATCHES = {
     "partial": ("bot.abstention.choose_thresholds", _one_threshold),
     "story thresholds": ("bot.abstention.told", _never_told),
     "companions": ("bot.companions.fit", lambda x, y: ()),
+    "votes": ("bot.retrieval.passage_votes", lambda *args: None),
 }
 ROWS = [
-    ("the bank's new questions, nothing else new", ["reading", "partial", "story thresholds", "companions"]),
-    ("+ the asking sentences read apart", ["partial", "story thresholds", "companions"]),
-    ("+ partial answers (one pair of thresholds)", ["story thresholds", "companions"]),
-    ("+ thresholds of their own for story questions", ["companions"]),
-    ("+ passages that answer with the best one (shipped)", []),
+    ("the bank's new questions, nothing else new", ["reading", "partial", "story thresholds", "companions", "votes"]),
+    ("+ the asking sentences read apart", ["partial", "story thresholds", "companions", "votes"]),
+    ("+ partial answers (one pair of thresholds)", ["story thresholds", "companions", "votes"]),
+    ("+ thresholds of their own for story questions", ["companions", "votes"]),
+    ("+ passages that answer with the best one", ["votes"]),
+    ("+ the bank's vote for each passage (shipped)", []),
 ]
 
 

@@ -297,8 +297,7 @@ class Retriever:
         weights = np.exp((similarity[closest] - similarity[closest[0]]) / _VOTE_TEMPERATURE)
         row_weight = np.zeros(len(bank), dtype=np.float32)
         row_weight[closest] = weights / weights.sum()
-        chunk_votes = np.zeros(len(index.chunks), dtype=np.float32)
-        np.add.at(chunk_votes, chunk_ids, row_weight[rows])
+        chunk_votes = passage_votes(row_weight, rows, chunk_ids, len(index.chunks))
         return _BankEvidence(similarity, neighbours, sentence_neighbours,
                              float(similarity[is_answerable].max(initial=0.0)),
                              float(similarity[~is_answerable].max(initial=0.0)),
@@ -355,6 +354,13 @@ class Retriever:
         ordered = [by_position.get(p) or self._hit(p, signals) for p in members]
         rest = [h for h in hits if h.position not in set(members)]
         return ordered + rest[: max(0, k - len(ordered))]
+
+
+def passage_votes(row_weight: np.ndarray, rows: np.ndarray, chunk_ids: np.ndarray, n: int) -> np.ndarray | None:
+    """Per passage: the summed weight of the bank questions it answers (`rows`, `chunk_ids`: the links)."""
+    votes = np.zeros(n, dtype=np.float32)
+    np.add.at(votes, chunk_ids, row_weight[rows])
+    return votes
 
 
 def _own_votes(votes: np.ndarray | None, positions: list[int], unlabelled: np.ndarray, index: StoredIndex,
