@@ -12,6 +12,7 @@ from bot.answer import LEAD, PARTIAL
 from bot.chatbot import Chatbot
 from bot.evaluate import evaluate
 from bot.followup import is_follow_up, resolve
+from bot.retrieval import passage_votes
 from bot.spelling import Speller
 
 SECOND = "tension-headaches.md"
@@ -280,6 +281,26 @@ def test_two_asks_after_a_story_are_both_answered(repo_bot: Chatbot) -> None:
     assert answer.coverage == "full"
     quoted = sections_quoted(answer)
     assert "Symptoms of Back Muscle Spasms" in quoted and "Treatment of Back Muscle Spasms" in quoted
+
+
+def test_each_passage_gets_the_share_of_the_closest_questions_that_name_it() -> None:
+    # Three close bank questions, weighted 0.5, 0.3 and 0.2 by closeness, name passages {0, 1}, {1} and {2}.
+    votes = passage_votes(np.array([0.5, 0.3, 0.2]), rows=np.array([0, 0, 1, 2]), chunk_ids=np.array([0, 1, 1, 2]),
+                          n=4)
+    assert votes == pytest.approx([0.5, 0.8, 0.2, 0.0])
+
+
+@pytest.mark.parametrize("question", [
+    "my back just went into a spasm, what should i be doing right now?",
+    "back locked up on me this morning, what do I do",
+    "what's the first thing to do when your back goes into spasm",
+])
+def test_what_to_do_now_opens_with_the_first_thing_the_article_says_to_do(repo_bot: Chatbot, question: str) -> None:
+    # Most close bank questions name the first-line treatments: their vote outweighs the one medicines
+    # question that may sit nearest.
+    search = repo_bot.retriever.run(question, 5)
+    assert "rather move around slowly" in search.hits[0].chunk.text
+    assert search.hits[0].feature("neighbour_vote") == max(h.feature("neighbour_vote") for h in search.scored)
 
 
 def test_a_question_the_article_only_partly_answers_gets_the_closest_quotes_said_to_be_so(repo_bot: Chatbot) -> None:
