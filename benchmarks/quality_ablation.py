@@ -61,7 +61,7 @@ PATCHES = {
     "partial": ("bot.abstention.choose_thresholds", _one_threshold),
     "story thresholds": ("bot.abstention.told", _never_told),
     "companions": ("bot.companions.fit", lambda x, y: ()),
-    "votes": ("bot.retrieval.passage_votes", lambda *args: None),
+    "votes": ("bot.retrieval.passage_votes", lambda row_weight, rows, chunk_ids, n: np.zeros(n, np.float32)),
 }
 ROWS = [
     ("the bank's new questions, nothing else new", ["reading", "partial", "story thresholds", "companions", "votes"]),

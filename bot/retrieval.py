@@ -114,8 +114,8 @@ class _BankEvidence:
     sentence_neighbours: np.ndarray  # per sentence: cosine of the closest bank question whose evidence it holds
     answerable: float  # cosine of the closest answerable bank question
     off_topic: float  # cosine of the closest off-topic bank question
-    vote: float = 0.5  # share of answerable questions among the closest, weighted by closeness
-    chunk_votes: np.ndarray | None = None  # per chunk: share of the closest questions it answers, weighted
+    vote: float  # share of answerable questions among the closest, weighted by closeness
+    chunk_votes: np.ndarray  # per chunk: share of the closest questions it answers, weighted
 
 
 @dataclass(frozen=True)
@@ -133,8 +133,8 @@ class _Signals:
     sentence_neighbours: np.ndarray  # per sentence: cosine of the closest bank question whose evidence it holds
     section_scores: np.ndarray  # adapted cosine with each section row
     search_text: str  # the question as searched (spell-corrected), for the quote's word overlap
-    votes: np.ndarray | None = None  # per chunk: the bank's closest questions' weighted vote for it
-    ask_votes: np.ndarray | None = None  # the same, from the asking sentences
+    votes: np.ndarray  # per chunk: the bank's closest questions' weighted vote for it
+    ask_votes: np.ndarray  # the same, from the asking sentences
 
 
 class Retriever:
@@ -253,18 +253,17 @@ class Retriever:
         for found in (bank, ask_bank):
             candidates |= {int(c) for c in np.argsort(-found.neighbours)[:k] if found.neighbours[c] > 0}
         section_scores = index.section_vectors @ vector
+        ordered = sorted(candidates)
         votes, ask_votes = bank.chunk_votes, ask_bank.chunk_votes
-        if any(index.chunks[p].doc in self.unlabelled_docs for p in candidates):
-            # no bank question names these: their own cosines vote instead (see _own_votes)
-            ordered = sorted(candidates)
-            unlabelled = np.array([index.chunks[p].doc in self.unlabelled_docs for p in ordered])
-            votes = _own_votes(votes, ordered, unlabelled, index, raw, len(index.chunks))
+        unlabelled = np.array([index.chunks[p].doc in self.unlabelled_docs for p in ordered])
+        if unlabelled.any():  # no bank question names these: their own cosines vote instead (see _own_votes)
+            votes = _own_votes(votes, ordered, unlabelled, index, raw)
             if ask_raw is not raw:
-                ask_votes = _own_votes(ask_votes, ordered, unlabelled, index, ask_raw, len(index.chunks))
+                ask_votes = _own_votes(ask_votes, ordered, unlabelled, index, ask_raw)
         signals = _Signals(vector, raw, ask_vector, ask_raw, lexical_all, lexical_top, bank.neighbours,
                            ask_bank.neighbours, bank.sentence_neighbours, section_scores, query.search_text,
                            votes, ask_votes)
-        hits = [self._hit(p, signals) for p in sorted(candidates)]
+        hits = [self._hit(p, signals) for p in ordered]
         hits.sort(key=lambda h: -h.score)
         # A question asks for a whole section when it, or its asking sentences, reword a bank question that did.
         similarity = np.maximum(bank.similarity, ask_bank.similarity)
@@ -286,7 +285,8 @@ class Retriever:
         # Per sentence: the closest bank question whose evidence it holds (helps choose the quote).
         sentence_neighbours = np.zeros(len(index.sentence_vectors), dtype=np.float32)
         if not len(bank):
-            return _BankEvidence(np.zeros(0, dtype=np.float32), neighbours, sentence_neighbours, 0.0, 0.0)
+            return _BankEvidence(np.zeros(0, dtype=np.float32), neighbours, sentence_neighbours, 0.0, 0.0, 0.5,
+                                 np.zeros(len(index.chunks), dtype=np.float32))
         similarity = bank @ vector
         rows, chunk_ids = self._bank_links
         np.maximum.at(neighbours, chunk_ids, similarity[rows])
@@ -336,8 +336,8 @@ class Retriever:
             ask_sentence,
             # a question that is all ask already has its bank evidence above: not counted twice
             0.0 if own_ask is own else ask_dense if unlabelled else float(signals.ask_neighbours[position]),
-            0.0 if signals.votes is None else float(signals.votes[position]),
-            0.0 if own_ask is own or signals.ask_votes is None else float(signals.ask_votes[position]),
+            float(signals.votes[position]),
+            0.0 if own_ask is own else float(signals.ask_votes[position]),
         )
         score = float(np.dot(self.model.unlabelled_ranker if unlabelled else self.model.ranker, features))
         quote_scores = (sentence_scores
@@ -356,15 +356,15 @@ class Retriever:
         return ordered + rest[: max(0, k - len(ordered))]
 
 
-def passage_votes(row_weight: np.ndarray, rows: np.ndarray, chunk_ids: np.ndarray, n: int) -> np.ndarray | None:
+def passage_votes(row_weight: np.ndarray, rows: np.ndarray, chunk_ids: np.ndarray, n: int) -> np.ndarray:
     """Per passage: the summed weight of the bank questions it answers (`rows`, `chunk_ids`: the links)."""
     votes = np.zeros(n, dtype=np.float32)
     np.add.at(votes, chunk_ids, row_weight[rows])
     return votes
 
 
-def _own_votes(votes: np.ndarray | None, positions: list[int], unlabelled: np.ndarray, index: StoredIndex,
-               raw: np.ndarray, n: int) -> np.ndarray:
+def _own_votes(votes: np.ndarray, positions: list[int], unlabelled: np.ndarray, index: StoredIndex,
+               raw: np.ndarray) -> np.ndarray:
     """`votes` with the unlabelled passages' entries replaced by their share of a vote of own cosines.
 
     A passage of a document without labelled questions has no bank question to vote for it. What it
@@ -372,7 +372,7 @@ def _own_votes(votes: np.ndarray | None, positions: list[int], unlabelled: np.nd
     cosine's softmax over all the candidates, at the bank vote's temperature (the unlabelled ranker
     is fitted on exactly these). A labelled passage much closer to the question takes the share.
     """
-    votes = np.zeros(n, dtype=np.float32) if votes is None else votes.copy()
+    votes = votes.copy()
     cosines = np.array([index.chunk_vector(p) @ raw for p in positions], dtype=np.float64)
     weights = np.exp((cosines - cosines.max()) / _VOTE_TEMPERATURE)
     shares = weights / weights.sum()
