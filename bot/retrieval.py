@@ -257,9 +257,11 @@ class Retriever:
         votes, ask_votes = bank.chunk_votes, ask_bank.chunk_votes
         unlabelled = np.array([index.chunks[p].doc in self.unlabelled_docs for p in ordered])
         if unlabelled.any():  # no bank question names these: their own cosines vote instead (see _own_votes)
-            votes = _own_votes(votes, ordered, unlabelled, index, raw)
+            candidate_vectors = np.stack([index.chunk_vector(p) for p in ordered])
+            chosen = np.array(ordered)[unlabelled]
+            votes = _own_votes(votes, chosen, unlabelled, candidate_vectors @ raw)
             if ask_raw is not raw:
-                ask_votes = _own_votes(ask_votes, ordered, unlabelled, index, ask_raw)
+                ask_votes = _own_votes(ask_votes, chosen, unlabelled, candidate_vectors @ ask_raw)
         signals = _Signals(vector, raw, ask_vector, ask_raw, lexical_all, lexical_top, bank.neighbours,
                            ask_bank.neighbours, bank.sentence_neighbours, section_scores, query.search_text,
                            votes, ask_votes)
@@ -295,13 +297,14 @@ class Retriever:
         is_answerable = self.model.answerable_rows
         closest = np.argsort(-similarity)[:_VOTERS]
         weights = np.exp((similarity[closest] - similarity[closest[0]]) / _VOTE_TEMPERATURE)
+        shares = weights / weights.sum()
         row_weight = np.zeros(len(bank), dtype=np.float32)
-        row_weight[closest] = weights / weights.sum()
+        row_weight[closest] = shares
         chunk_votes = passage_votes(row_weight, rows, chunk_ids, len(index.chunks))
         return _BankEvidence(similarity, neighbours, sentence_neighbours,
                              float(similarity[is_answerable].max(initial=0.0)),
                              float(similarity[~is_answerable].max(initial=0.0)),
-                             float(weights @ is_answerable[closest] / weights.sum()), chunk_votes)
+                             float(shares @ is_answerable[closest]), chunk_votes)
 
     def _hit(self, position: int, signals: _Signals) -> Hit:
         """One candidate scored, with its quote."""
@@ -363,9 +366,9 @@ def passage_votes(row_weight: np.ndarray, rows: np.ndarray, chunk_ids: np.ndarra
     return votes
 
 
-def _own_votes(votes: np.ndarray, positions: list[int], unlabelled: np.ndarray, index: StoredIndex,
-               raw: np.ndarray) -> np.ndarray:
-    """`votes` with the unlabelled passages' entries replaced by their share of a vote of own cosines.
+def _own_votes(votes: np.ndarray, chosen: np.ndarray, unlabelled: np.ndarray, cosines: np.ndarray) -> np.ndarray:
+    """`votes` with the unlabelled passages' entries (`chosen`, their positions) replaced by their share
+    of a vote of own cosines (`cosines`: the model's own, of every candidate; `unlabelled`: which).
 
     A passage of a document without labelled questions has no bank question to vote for it. What it
     would get is stood in for by a vote in which every candidate passage stands for itself: its
@@ -373,11 +376,9 @@ def _own_votes(votes: np.ndarray, positions: list[int], unlabelled: np.ndarray, 
     is fitted on exactly these). A labelled passage much closer to the question takes the share.
     """
     votes = votes.copy()
-    cosines = np.array([index.chunk_vector(p) @ raw for p in positions], dtype=np.float64)
+    cosines = cosines.astype(np.float64)
     weights = np.exp((cosines - cosines.max()) / _VOTE_TEMPERATURE)
-    shares = weights / weights.sum()
-    chosen = np.array(positions)[unlabelled]
-    votes[chosen] = shares[unlabelled]
+    votes[chosen] = (weights / weights.sum())[unlabelled]
     return votes
 
 
