@@ -19,6 +19,9 @@ NOT_COVERED = "The article does not cover this."
 #: The lead of a partial answer: the article talks about the subject but does not answer the
 #: question as asked, so the closest quotes are shown as what they are, never as the answer.
 PARTIAL = "The article does not answer this question as asked. The closest it comes:"
+#: The same, naming what the question asks about that the article never mentions (bot/unmentioned.py).
+PARTIAL_NAMED = "The article does not answer this question as asked: it does not mention {names}. The closest it comes:"
+NOT_COVERED_NAMED = "The article does not cover this. It does not mention {names}."
 #: How much of a question the corpus answers: quoted as the answer, only near it, or not at all.
 COVERAGE = ("full", "partial", "none")
 
@@ -69,6 +72,9 @@ class Answer:
     suggestions: list[str] = field(default_factory=list)  # questions the article can answer
     partial: bool = False  # quotes shown as the closest the article comes, not as the answer
     signs: tuple[str, ...] = ()  # names of the warning signs behind `urgent` (bot/safety.py)
+    #: words of the question naming what it asks about that the corpus never mentions (bot/unmentioned.py);
+    #: only for a partial or refused answer
+    unmentioned: tuple[str, ...] = ()
 
     @property
     def coverage(self) -> str:
@@ -76,12 +82,26 @@ class Answer:
         return "none" if self.abstained else "partial" if self.partial else "full"
 
     @property
+    def lead(self) -> str:
+        """The sentence before the quotes: the article says, or (partial) it does not answer as asked."""
+        if not self.partial:
+            return LEAD
+        if self.unmentioned:
+            return PARTIAL_NAMED.format(names=quoted_names(self.unmentioned))
+        return PARTIAL
+
+    @property
+    def refusal(self) -> str:
+        """ "The article does not cover this.", with what it never mentions when that can be named."""
+        return NOT_COVERED_NAMED.format(names=quoted_names(self.unmentioned)) if self.unmentioned else NOT_COVERED
+
+    @property
     def markdown(self) -> str:
         """The answer as Markdown, every quoted or echoed text HTML-escaped."""
         parts = [f"> ⚠️ **{html.escape(self.urgent)}**"] if self.urgent else []
         parts += [f"_{html.escape(note)}_" for note in self.notes]
         if self.abstained:
-            parts.append(NOT_COVERED)
+            parts.append(html.escape(self.refusal))
             if self.covered_topics:
                 topics = "; ".join(html.escape(t) for t in self.covered_topics)
                 parts.append(f"It covers: {topics}.")
@@ -90,7 +110,7 @@ class Answer:
                 parts.append(f"The closest passage ({html.escape(closest.source)}) may not answer your question:")
                 parts.append(blockquote(closest.quote))
         else:
-            parts.append(PARTIAL if self.partial else LEAD)
+            parts.append(html.escape(self.lead))
             for number, passage in enumerate(self.quoted, start=1):
                 parts.append(f"{blockquote(passage.quote)}\n>\n> — [{number}] {html.escape(passage.source)}")
         return "\n\n".join(parts)
@@ -104,6 +124,7 @@ class Answer:
             "confidence": self.confidence,
             "urgent": self.urgent,
             "signs": list(self.signs),
+            "unmentioned": list(self.unmentioned),
             "notes": self.notes,
             "suggestions": self.suggestions,
             "passages": self.passage_records(),
@@ -117,6 +138,11 @@ class Answer:
 
     def to_json_line(self) -> str:
         return json.dumps(self.to_json(), ensure_ascii=False)
+
+
+def quoted_names(names: tuple[str, ...]) -> str:
+    """ “A” or “A” or “B”: the person's own words, quoted (raw text: escape it before rendering)."""
+    return " or ".join(f"“{n}”" for n in names)
 
 
 def blockquote(text: str) -> str:

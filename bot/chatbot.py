@@ -12,7 +12,7 @@ from functools import cached_property
 
 import numpy as np
 
-from . import abstention
+from . import abstention, unmentioned
 from .answer import Answer, Passage
 from .companions import joining
 from .config import Settings
@@ -162,13 +162,20 @@ class Chatbot:
             quoted = sorted((p for p, h in zip(passages, hits, strict=True) if h.position in positions),
                             key=lambda p: (p.doc, p.start))
         flags = red_flags(text)
+        partial = coverage == "partial" and not abstained
         return Answer(
             question=encodable(question), abstained=abstained, passages=passages, quoted=quoted,
-            confidence=confidence, notes=notes, partial=coverage == "partial" and not abstained,
+            confidence=confidence, notes=notes, partial=partial,
             covered_topics=self.covered_topics if abstained else [],
             urgent=notice_for(flags), signs=tuple(flag.name for flag in flags),
             suggestions=self.suggestions(text, vector=search.vector) if abstained else [],
+            unmentioned=self.unmentioned(without_markup(text)) if abstained or partial else (),
         )
+
+    def unmentioned(self, question: str) -> tuple[str, ...]:
+        """What the question asks about that the corpus never mentions, in its own words (bot/unmentioned.py)."""
+        speller = self.retriever.speller
+        return unmentioned.model().name(question, speller.stems, speller, self.embedder)
 
     @cached_property
     def example_questions(self) -> list[str]:

@@ -79,6 +79,18 @@ class Embedder:
     def embed_one(self, text: str) -> np.ndarray:
         return self._encoder.encode([text])[0]
 
+    def word_vectors(self, words: Sequence[str]) -> tuple[np.ndarray, list[int]]:
+        """Each word's vector from the model's input table alone (the mean of its word pieces' rows, unit
+        length), and how many pieces it takes (1: the vocabulary has it whole).
+
+        No transformer pass: a lookup. Encoding six single words costs ~20 ms here, more than the
+        question itself; for telling a word that names a thing from a word of the story, the
+        table's vectors did as well (bot/unmentioned.py)."""
+        tokenizer = self._encoder.tokenizer
+        special = {tokenizer.token_to_id(t) for t in ("[CLS]", "[SEP]")}
+        pieces = [[i for i in e.ids if i not in special] for e in tokenizer.encode_batch(list(words))]
+        return _table_vectors(self._encoder.word_embeddings, pieces), [len(ids) for ids in pieces]
+
 
 class ReferenceEmbedder:
     """The same model run by sentence-transformers itself: the yardstick tests and benchmarks compare with.
@@ -106,6 +118,23 @@ class ReferenceEmbedder:
 
     def embed_one(self, text: str) -> np.ndarray:
         return self.embed([text])[0]
+
+    def word_vectors(self, words: Sequence[str]) -> tuple[np.ndarray, list[int]]:
+        """`Embedder.word_vectors`, read from sentence-transformers' copy of the model."""
+        tokenizer = self.model.tokenizer
+        pieces = [tokenizer(w, add_special_tokens=False)["input_ids"] for w in words]
+        table = self.model[0].auto_model.embeddings.word_embeddings.weight.detach().numpy()
+        return _table_vectors(table, pieces), [len(ids) for ids in pieces]
+
+
+def _table_vectors(table: np.ndarray, pieces: list[list[int]]) -> np.ndarray:
+    """Unit-length means of the input table's rows for each word's pieces (zeros for a word with none)."""
+    vectors = np.zeros((len(pieces), table.shape[1]), dtype=np.float32)
+    for row, ids in enumerate(pieces):
+        if ids:
+            mean = table[ids].mean(axis=0)
+            vectors[row] = mean / max(float(np.linalg.norm(mean)), 1e-12)
+    return vectors
 
 
 def _batches(lengths: list[int], size: int, max_padding: float) -> list[list[int]]:

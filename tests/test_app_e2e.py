@@ -283,8 +283,8 @@ def test_search_returns_the_same_passages_as_the_cli_json(client: Client, repo_b
     question = "Is heat good for a spasm?"
     passages = client.predict(question, 5, api_name="/search")
     answer = repo_bot.ask(question).to_json()  # what `ask --json` prints, with the answer's coverage
-    assert passages == [p | {"coverage": "full"} for p in answer["passages"]]
-    assert all(set(p) == PASSAGE_KEYS | {"coverage"} for p in passages)
+    assert passages == [p | {"coverage": "full", "unmentioned": []} for p in answer["passages"]]
+    assert all(set(p) == PASSAGE_KEYS | {"coverage", "unmentioned"} for p in passages)
     assert [p["quoted"] for p in passages][0] is True
     assert len(client.predict(question, 2, api_name="/search")) == 2
 
@@ -299,6 +299,7 @@ def test_search_says_how_much_of_the_question_the_article_answers(client: Client
     expected = repo_bot.ask(question).coverage
     assert expected in {"none", "partial"}
     assert {p["coverage"] for p in passages} == {expected}
+    assert all(p["unmentioned"] == list(repo_bot.ask(question).unmentioned) for p in passages)
     assert not any(p["quoted"] for p in passages) if expected == "none" else any(p["quoted"] for p in passages)
 
 

@@ -75,6 +75,19 @@ def test_a_partial_answer_is_labelled_as_not_answering_and_never_as_a_close_matc
     assert "**[1]**" in partial_card.content, "its quotes are cited like any other"
 
 
+def test_what_the_article_never_mentions_is_named_in_the_visitors_words_escaped() -> None:
+    quoted = [passage()]
+    partial = Answer(question="q", abstained=False, passages=quoted, quoted=quoted, confidence="low",
+                     partial=True, unmentioned=("<b>Vicodin</b>",))
+    refused = Answer(question="q", abstained=True, passages=quoted, quoted=[], confidence="low",
+                     unmentioned=("nurofen", "tens machine"))
+    (partial_card, _), (refused_card, *_) = render_answer(partial), render_answer(refused)
+    assert "it does not mention “&lt;b&gt;Vicodin&lt;/b&gt;”. The closest it comes:" in partial_card.content
+    assert "<b>Vicodin" not in partial_card.content and "<b>Vicodin" not in partial.markdown
+    refusal = "**The article does not cover this. It does not mention “nurofen” or “tens machine”.**"
+    assert refusal in refused_card.content
+
+
 def test_an_urgent_notice_comes_first_and_notes_before_the_quotes() -> None:
     answer = Answer(question="q", abstained=False, passages=[passage()], quoted=[passage()], confidence="high",
                     notes=["Your question was cut <here>."], urgent="Get urgent medical help. Call <now>.")

@@ -108,7 +108,9 @@ def build_demo(bot: Chatbot | BotSource, settings: Settings | None = None) -> gr
         `title`, `kind`, `quoted` (the chat's answer quotes it) and `coverage`, the same in every
         record: how much of the question the article answers ("full"; "partial": these are only the
         closest it comes; "none": it does not cover the question, the passages are merely the
-        nearest). Texts are raw: escape them before showing them as HTML.
+        nearest), and `unmentioned`, also the same in every record: the question's own words for
+        what it asks about that the article never mentions (partial or none only; may be empty).
+        Texts are raw: escape them before showing them as HTML.
 
         Args:
             question: the question, in your own words (up to 1000 characters are read).
@@ -126,7 +128,8 @@ def build_demo(bot: Chatbot | BotSource, settings: Settings | None = None) -> gr
             answer = chatbot.ask(str(question or ""), k=k)
         except BotError as err:
             raise gr.Error(str(err), print_exception=False) from err
-        return [p | {"coverage": answer.coverage} for p in answer.passage_records()]
+        named = list(answer.unmentioned)
+        return [p | {"coverage": answer.coverage, "unmentioned": named} for p in answer.passage_records()]
 
     chatbot_view = gr.Chatbot(
         buttons=["copy", "copy_all"],  # no "share" button: questions about health stay private

@@ -18,7 +18,7 @@ from typing import Any
 
 import gradio as gr
 
-from ..answer import LEAD, NOT_COVERED, PARTIAL, Answer, Passage
+from ..answer import Answer, Passage
 from ..chatbot import clean_question
 from ..config import Settings
 
@@ -93,7 +93,7 @@ def urgent_markdown(notice: str) -> str:
 
 def quotes_markdown(answer: Answer) -> str:
     """The label, any notes, the lead, then the quotes grouped by section, each group with one source line."""
-    parts = [_label(answer)] + _notes(answer) + [PARTIAL if answer.partial else LEAD]
+    parts = [_label(answer)] + _notes(answer) + [html.escape(answer.lead)]
     numbered = list(enumerate(answer.quoted, start=1))
     for source, group in groupby(numbered, key=lambda item: item[1].source):
         parts.append(_quote_group(source, list(group)))
@@ -134,7 +134,7 @@ def not_covered_markdown(answer: Answer, echo_chars: int = Settings.echo_chars) 
 
     No match label: "weak match" above "does not cover this" would contradict it.
     """
-    parts = _notes(answer) + [f"**{NOT_COVERED}**"]
+    parts = _notes(answer) + [f"**{html.escape(answer.refusal)}**"]
     # The question as the bot read it: no control or bidi-override characters, no lone surrogates.
     asked, _ = clean_question(answer.question, max_chars=len(answer.question))
     parts.append(f'<div class="asked">You asked: “{inert(_shorten(asked, echo_chars))}”</div>')
