@@ -3,19 +3,19 @@
     python -m benchmarks.unmentioned_words --cv    # nested cross-validation figures (JSON on stdout)
     python -m benchmarks.unmentioned_words --fit   # refit bot/data/unmentioned_words.npz
 
-The labels (tests/data/unmentioned_words.jsonl) are 320 of the bank's written questions the article
-does not fully answer (real-a … real-f, drawn at random), each labelled by one of two labellers
-with the words naming what the article lacks (`missing`, empty when no word names it: "how long
-does it last?") and some words of the question the article does not use that are *not* it
-(`incidental`). A candidate word is a positive when its stem is a labelled missing word's.
+The labels (tests/data/unmentioned_words.jsonl) are the bank's 666 written questions the article
+does not fully answer (real-a … real-f), each labelled by one of four labellers with the words
+naming what the article lacks (`missing`, empty when no word names it: "how long does it last?")
+and some words of the question the article does not use that are *not* it (`incidental`). A
+candidate word is a positive when its stem is a labelled missing word's.
 
-A question is *named right* when every word named (each word of each phrase the bot would show) is a
-labelled missing word. The regularisation C
-and the cut-off are chosen for the most questions named at ≥ 90% named right, out-of-fold on the
-questions at hand: for `--fit` on all 320; for `--cv` inside each outer fold on its training
-questions only (nested), so the outer figures never saw the choice. `--cv` also fits on one
-labeller's questions and measures on the other's, and counts how often a name would be given to the
-bank's answerable questions (where the article does answer: any name there is a needless one).
+A question is *named right* when every word named (each word of each phrase the bot would show) is
+a labelled missing word. The regularisation C and the cut-off are chosen for the most questions
+named at ≥ 90% named right, out-of-fold on the questions at hand: for `--fit` on all of them; for
+`--cv` inside each outer fold on its training questions only (nested), so the outer figures never
+saw the choice. `--cv` also fits on one labeller's questions and measures on the others', and
+counts how often a name would be given to the bank's answerable questions (where the article does
+answer: any name there is a needless one).
 """
 
 from __future__ import annotations

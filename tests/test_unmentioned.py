@@ -14,7 +14,7 @@ from bot.unmentioned import candidates, model
 
 
 @pytest.mark.parametrize("question, named", [
-    ("Is a Theragun worth it for back spasms?", "Theragun"),  # as the person wrote it, capital and all
+    ("Should I see a chiropractor for back spasms?", "chiropractor"),
     ("my GP gave me diazepam for my back spasm, is it addictive?", "diazepam"),
     ("Can I have an epidural in labour if I've had back spasms my whole pregnancy?", "epidural"),
 ])
@@ -25,6 +25,16 @@ def test_a_refused_question_names_the_thing_the_article_never_mentions(repo_bot:
     assert answer.unmentioned == (named,)
     assert answer.to_json()["unmentioned"] == [named]
     assert f"{NOT_COVERED} It does not mention “{named}”." in answer.markdown
+
+
+def test_the_thing_is_named_as_the_person_wrote_it(repo_bot: Chatbot) -> None:
+    answer = repo_bot.ask("Can I take Nurofen for a back spasm?")
+    assert answer.coverage != "full"
+    assert answer.unmentioned == ("Nurofen",)  # capital and all
+
+
+def test_adjacent_words_the_article_never_uses_are_named_as_one_thing(repo_bot: Chatbot) -> None:
+    assert repo_bot.ask("Is an inversion table good for back spasms?").unmentioned == ("inversion table",)
 
 
 def test_a_partial_answer_says_what_is_missing_before_the_closest_quotes(repo_bot: Chatbot) -> None:
