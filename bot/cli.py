@@ -76,7 +76,8 @@ def _reply(bot, question: str, as_json: bool) -> str:
     except EmptyQuestionError as err:
         if as_json:
             return json.dumps({"question": encodable(question), "abstained": True, "coverage": "none",
-                               "answer": str(err), "urgent": None, "signs": [], "passages": []}, ensure_ascii=False)
+                               "answer": str(err), "urgent": None, "signs": [], "unmentioned": [], "passages": []},
+                              ensure_ascii=False)
         return str(err)
     if as_json:
         return answer.to_json_line()

@@ -55,6 +55,7 @@ def test_json_answer_has_the_documented_shape(batch: list[dict]) -> None:
 def test_an_off_topic_question_abstains_in_json(batch: list[dict]) -> None:
     assert batch[1]["abstained"] is True and batch[1]["coverage"] == "none"
     assert "does not cover" in batch[1]["answer"]
+    assert batch[0]["unmentioned"] == [] and isinstance(batch[1]["unmentioned"], list)
 
 
 def test_ask_prints_the_answer_as_a_person_reads_it() -> None:
