@@ -46,6 +46,10 @@ class TimedEmbedder:
             self.calls += 1
             self.texts += len(texts)
 
+    def word_vectors(self, words):
+        """A lookup in the model's input table (bot/unmentioned.py), not the model run: not timed."""
+        return self.inner.word_vectors(words)
+
     def embed_one(self, text: str) -> np.ndarray:
         started = time.perf_counter()
         try:
