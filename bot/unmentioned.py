@@ -46,7 +46,7 @@ MODEL = "data/unmentioned_words.npz"
 MIN_CHARS = 4
 #: At most this many things are named, the likeliest first.
 MAX_NAMED = 2
-#: Words looked at, at most (a pasted essay is not embedded word by word).
+#: Words looked at, at most (a pasted essay is not read word by word).
 MAX_CANDIDATES = 24
 #: Stop words as people type them without the apostrophe ("whats", "dont", "im" is too short anyway).
 _BARE_STOPWORDS = frozenset(w.replace("'", "") for w in STOPWORDS if "'" in w)
@@ -89,7 +89,7 @@ def candidates(question: str, corpus_stems: frozenset[str], speller: Speller) ->
 
 
 def features(candidates: list[Candidate], vectors: np.ndarray, pieces: list[int]) -> np.ndarray:
-    """One row per candidate: its embedding, then in-ask, position, one-piece, length / 10."""
+    """One row per candidate: its word-table vector, then in-ask, position, one-piece, length / 10."""
     rows = [[float(c.in_ask), c.position, float(n == 1), len(c.word) / 10]
             for c, n in zip(candidates, pieces, strict=True)]
     return np.hstack([vectors, np.asarray(rows, dtype=np.float32).reshape(len(candidates), 4)])
