@@ -68,16 +68,16 @@ def _ask(args: argparse.Namespace) -> int:
 
 
 def _reply(bot, question: str, as_json: bool) -> str:
+    from .answer import Answer
     from .chatbot import encodable
     from .errors import EmptyQuestionError
 
     try:
         answer = bot.ask(question)
     except EmptyQuestionError as err:
-        if as_json:
-            return json.dumps({"question": encodable(question), "abstained": True, "coverage": "none",
-                               "answer": str(err), "urgent": None, "signs": [], "unmentioned": [], "passages": []},
-                              ensure_ascii=False)
+        if as_json:  # the same fields as any answer, so a reader of the stream needs no special case
+            nothing = Answer(question=encodable(question), abstained=True, passages=[], quoted=[], confidence="low")
+            return json.dumps(nothing.to_json() | {"answer": str(err)}, ensure_ascii=False)
         return str(err)
     if as_json:
         return answer.to_json_line()

@@ -58,6 +58,15 @@ def test_an_off_topic_question_abstains_in_json(batch: list[dict]) -> None:
     assert batch[0]["unmentioned"] == [] and isinstance(batch[1]["unmentioned"], list)
 
 
+def test_an_empty_line_in_batch_mode_gets_a_readable_refusal_with_the_same_fields() -> None:
+    result = run_cli("ask", "--json", stdin="Does ice help?\n   \n")
+    assert result.returncode == 0, result.stderr
+    answered, empty = (json.loads(line) for line in result.stdout.splitlines())
+    assert set(empty) == set(answered)
+    assert empty["abstained"] is True and empty["coverage"] == "none" and empty["passages"] == []
+    assert "Please type a question" in empty["answer"]
+
+
 def test_ask_prints_the_answer_as_a_person_reads_it() -> None:
     result = run_cli("ask", "Can massage help?")
     assert result.returncode == 0
