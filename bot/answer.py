@@ -21,7 +21,7 @@ NOT_COVERED = "The article does not cover this."
 PARTIAL = "The article does not answer this question as asked. The closest it comes:"
 #: The same, naming what the question asks about that the article never mentions (bot/unmentioned.py).
 PARTIAL_NAMED = "The article does not answer this question as asked: it does not mention {names}. The closest it comes:"
-NOT_COVERED_NAMED = "The article does not cover this. It does not mention {names}."
+NOT_COVERED_NAMED = NOT_COVERED + " It does not mention {names}."
 #: How much of a question the corpus answers: quoted as the answer, only near it, or not at all.
 COVERAGE = ("full", "partial", "none")
 

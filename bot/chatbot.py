@@ -126,8 +126,8 @@ class Chatbot:
         text, notes = clean_question(question, self.settings.max_question_chars)
         if not text:
             raise EmptyQuestionError()
-        search, resolved = search_in_conversation(self.retriever, without_markup(text), history,
-                                                  k or self.settings.top_k)
+        plain = without_markup(text)
+        search, resolved = search_in_conversation(self.retriever, plain, history, k or self.settings.top_k)
         if resolved.follow_up_to:
             notes.append(f"Read as a follow-up to “{resolved.follow_up_to[:200]}”.")
         hits = search.hits
@@ -169,7 +169,7 @@ class Chatbot:
             covered_topics=self.covered_topics if abstained else [],
             urgent=notice_for(flags), signs=tuple(flag.name for flag in flags),
             suggestions=self.suggestions(text, vector=search.vector) if abstained else [],
-            unmentioned=self.unmentioned(without_markup(text)) if abstained or partial else (),
+            unmentioned=self.unmentioned(plain) if abstained or partial else (),
         )
 
     def unmentioned(self, question: str) -> tuple[str, ...]:
