@@ -162,12 +162,10 @@ def across_labellers(table: Table, rows: list[dict]) -> list[dict]:
 def answerable_named(bot) -> dict:
     """How often the shipped model names something in the bank's answerable written questions."""
     from bot.questions import question_files, read_rows
-    from bot.unmentioned import model
 
-    retriever = bot.retriever
     asked = [r["question"] for path in question_files(bot.settings.corpus_dir) if path.name.startswith("real-")
              for r in read_rows(path) if not r["abstain"]]
-    hits = sum(bool(model().name(q, retriever.speller.stems, retriever.speller, bot.embedder)) for q in asked)
+    hits = sum(bool(bot.unmentioned(q)) for q in asked)  # as the chat names, for a partial or refused answer
     return {"answerable_questions": len(asked), "named": hits, "named_share": round(hits / max(len(asked), 1), 3)}
 
 
