@@ -14,12 +14,21 @@ from pathlib import Path
 import pytest
 
 from benchmarks.bench.__main__ import main
+from benchmarks.bench.questions import bench_questions
 from benchmarks.bench.report import TARGETS
 from bot.config import REPO_ROOT
 
 
 def _digest(folder: Path) -> dict[str, str]:
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+@pytest.mark.parametrize("n", [1, 2, 40, 300])
+def test_the_benchmark_asks_n_distinct_questions_with_a_refusal_among_them(n: int) -> None:
+    questions = bench_questions(n, REPO_ROOT / "corpus")
+    assert len(questions) == len(set(questions)) == n
+    if n > 1:
+        assert "How do I bake sourdough bread?" in questions
 
 
 @pytest.fixture(scope="module")
